@@ -1,0 +1,64 @@
+import { FfmpegError } from './ffmpeg-error.js';
+import { FfmpegProgressParser, type FfmpegProgress } from './ffmpeg-progress.js';
+import type { FfmpegLogger } from './logger.js';
+import { runTool, summarizeStderr } from './tool-process.js';
+
+export interface RunFfmpegOptions {
+  ffmpegPath: string;
+  logger?: FfmpegLogger;
+  /** Called for every progress report (about twice a second, and once with `done: true`). */
+  onProgress?: (progress: FfmpegProgress) => void;
+  /** Aborting kills ffmpeg (SIGTERM, SIGKILL after `killGraceMs`) and rejects with `Aborted`. */
+  signal?: AbortSignal;
+  /** Source duration; enables `percent` in progress reports. */
+  durationSeconds?: number;
+  /** Grace period between SIGTERM and SIGKILL on abort. Default 5000 ms. */
+  killGraceMs?: number;
+}
+
+/**
+ * Runs one ffmpeg process with `args` (as built by e.g. `buildHlsLadderArgs`), prefixed with
+ * `-hide_banner -nostats -nostdin -progress pipe:1` so progress arrives on stdout as key=value
+ * blocks and stderr holds only log lines.
+ *
+ * Resolves when ffmpeg exits 0. Rejects with an `FfmpegError` only after the process has exited:
+ * `FfmpegFailed` (non-zero exit; `exitCode`, `stderrTail` and a one-line reason in the message),
+ * `Aborted`, or `NotFound` (binary missing; the message says to install ffmpeg or set FFMPEG_PATH).
+ * stderr lines go to `logger.debug`.
+ */
+export async function runFfmpeg(args: readonly string[], opts: RunFfmpegOptions): Promise<void> {
+  const { logger, onProgress } = opts;
+  const parser = new FfmpegProgressParser(opts.durationSeconds);
+  const fullArgs = ['-hide_banner', '-nostats', '-nostdin', '-progress', 'pipe:1', ...args];
+  logger?.debug('ffmpeg start', { ffmpegPath: opts.ffmpegPath, args: fullArgs });
+
+  const result = await runTool(opts.ffmpegPath, fullArgs, {
+    toolName: 'ffmpeg',
+    pathEnvName: 'FFMPEG_PATH',
+    signal: opts.signal,
+    killGraceMs: opts.killGraceMs,
+    onStdout: (chunk) => {
+      for (const progress of parser.push(chunk)) {
+        try {
+          onProgress?.(progress);
+        } catch (err) {
+          // A throwing listener must not leave ffmpeg running unobserved.
+          logger?.warn('ffmpeg progress listener threw', { error: String(err) });
+        }
+      }
+    },
+    onStderrLine: logger ? (line) => logger.debug('ffmpeg stderr', { line }) : undefined,
+  });
+
+  if (result.exitCode === 0) {
+    logger?.debug('ffmpeg done');
+    return;
+  }
+  const how = result.exitCode !== null ? `exited with code ${result.exitCode}` : `was killed by ${result.exitSignal}`;
+  const error = new FfmpegError('FfmpegFailed', `ffmpeg ${how}: ${summarizeStderr(result.stderrTail)}`, {
+    exitCode: result.exitCode,
+    stderrTail: result.stderrTail.join('\n'),
+  });
+  logger?.error('ffmpeg failed', { exitCode: result.exitCode, signal: result.exitSignal, reason: error.message });
+  throw error;
+}

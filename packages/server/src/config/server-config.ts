@@ -1,0 +1,120 @@
+/**
+ * Server configuration, read once at the entry point from flags and the environment (flags
+ * win), validated with messages that name the bad setting. Library code receives the result.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { AccessKeyPair } from '../auth/access-key-service.js';
+
+export const ROLES = ['api', 'keys', 'media', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ServerConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** Public base URL clients use, without trailing slash; undefined = derived after listen. */
+  publicUrl: string | undefined;
+  /** `postgres://…` for PostgreSQL; undefined = SQLite in the data dir. */
+  databaseUrl: string | undefined;
+  rootAccessKey: AccessKeyPair | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  roles: Role[];
+}
+
+export interface ServerFlags {
+  dataDir?: string;
+  host?: string;
+  port?: string;
+  roles?: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadServerConfig(input: {
+  flags: ServerFlags;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}): ServerConfig {
+  const { flags, env, cwd } = input;
+  const problems: string[] = [];
+  const pick = (flag: string | undefined, envName: string) => {
+    const value = flag ?? env[envName];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const dataDirRaw = pick(flags.dataDir, 'SECUREVOD_DATA_DIR') ?? 'data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+
+  const host = pick(flags.host, 'SECUREVOD_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) problems.push(`--host / SECUREVOD_HOST: "${host}" is not a host name or IP address`);
+
+  const portRaw = pick(flags.port, 'SECUREVOD_PORT') ?? '8080';
+  const port = Number(portRaw);
+  if (!/^\d+$/.test(portRaw) || port > 65535) {
+    problems.push(`--port / SECUREVOD_PORT: "${portRaw}" is not a port number (0-65535)`);
+  }
+
+  let publicUrl = pick(undefined, 'SECUREVOD_PUBLIC_URL');
+  if (publicUrl !== undefined) {
+    try {
+      const url = new URL(publicUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+      if (url.search || url.hash) throw new Error('query');
+      publicUrl = url.href.replace(/\/+$/, '');
+    } catch {
+      problems.push(`SECUREVOD_PUBLIC_URL: "${publicUrl}" must be an http:// or https:// URL without query`);
+    }
+  }
+
+  const databaseUrl = pick(undefined, 'SECUREVOD_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^(postgres|postgresql):\/\//.test(databaseUrl)) {
+    problems.push(
+      'SECUREVOD_DATABASE_URL: only postgres:// URLs are supported (leave it unset for SQLite in the data dir)',
+    );
+  }
+
+  const rootId = pick(undefined, 'SECUREVOD_ROOT_ACCESS_KEY_ID');
+  const rootSecret = pick(undefined, 'SECUREVOD_ROOT_ACCESS_KEY_SECRET');
+  let rootAccessKey: AccessKeyPair | undefined;
+  if ((rootId === undefined) !== (rootSecret === undefined)) {
+    problems.push('SECUREVOD_ROOT_ACCESS_KEY_ID and SECUREVOD_ROOT_ACCESS_KEY_SECRET must be set together');
+  } else if (rootId !== undefined && rootSecret !== undefined) {
+    if (!/^[A-Za-z0-9]{8,64}$/.test(rootId)) {
+      problems.push('SECUREVOD_ROOT_ACCESS_KEY_ID: must be 8-64 ASCII letters and digits');
+    }
+    if (rootSecret.length < 16) problems.push('SECUREVOD_ROOT_ACCESS_KEY_SECRET: must be at least 16 characters');
+    rootAccessKey = { accessKeyId: rootId, accessKeySecret: rootSecret };
+  }
+
+  const logLevel = pick(undefined, 'SECUREVOD_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`SECUREVOD_LOG_LEVEL: "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const rolesRaw = pick(flags.roles, 'SECUREVOD_ROLES') ?? ROLES.join(',');
+  const roles = rolesRaw.split(',').map((r) => r.trim()) as Role[];
+  for (const role of roles) {
+    if (!(ROLES as readonly string[]).includes(role)) {
+      problems.push(`--roles / SECUREVOD_ROLES: unknown role "${role}" (known: ${ROLES.join(', ')})`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dataDir,
+    host,
+    port,
+    publicUrl,
+    databaseUrl,
+    rootAccessKey,
+    logLevel: logLevel as ServerConfig['logLevel'],
+    roles,
+  };
+}

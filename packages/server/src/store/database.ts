@@ -1,0 +1,178 @@
+/**
+ * Opens the metadata database (DESIGN §2): SQLite through better-sqlite3 on one machine,
+ * PostgreSQL through a `pg` pool in a cluster — the same Kysely queries on both.
+ *
+ * Called once per process by the entry point with configuration it has already read; stores are
+ * built on the returned `Db`, and `migrateToLatest(db)` (migrator.ts) must run before they are used.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { LogEvent } from 'kysely';
+import pg from 'pg';
+import type { Schema } from './schema.js';
+import { createSqliteDialect } from './sqlite-dialect.js';
+import { StoreError } from './store-error.js';
+
+export type DbDialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Schema>;
+  readonly dialect: DbDialect;
+  /** Closes the pool or file; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Pino-compatible subset (fastify's logger fits). SQL is logged without its parameters. */
+export interface DbLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface OpenDatabaseOptions {
+  /** `postgres://` or `postgresql://` selects PostgreSQL; absent selects SQLite at `sqlitePath`. */
+  url?: string;
+  /** SQLite file; its directory is created if missing. `:memory:` works for throwaway use. */
+  sqlitePath?: string;
+  /**
+   * PostgreSQL only: a schema to work in, created if missing and made the only entry of every
+   * connection's `search_path` (tests isolate themselves in a throwaway schema this way).
+   */
+  schema?: string;
+  logger?: DbLogger;
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const PG_INT8_OID = 20;
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
+  if (options.url !== undefined && options.url !== '') {
+    if (!POSTGRES_URL.test(options.url)) {
+      const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(options.url)?.[1] ?? '(none)';
+      throw new StoreError(
+        'InvalidConfiguration',
+        `Unsupported database URL scheme "${scheme}": use postgres:// or postgresql://, or leave the URL unset to use SQLite.`,
+      );
+    }
+    return openPostgres(options.url, options.schema, options.logger);
+  }
+  if (options.schema !== undefined) {
+    throw new StoreError('InvalidConfiguration', 'A database schema can only be chosen for PostgreSQL.');
+  }
+  if (options.sqlitePath === undefined || options.sqlitePath === '') {
+    throw new StoreError('InvalidConfiguration', 'No database configured: give a PostgreSQL URL or a SQLite path.');
+  }
+  return openSqlite(options.sqlitePath, options.logger);
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable database URL)';
+  }
+}
+
+function openSqlite(path: string, logger: DbLogger | undefined): Db {
+  let database: BetterSqlite3.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    database = new BetterSqlite3(path);
+    // WAL lets readers run while one writer writes; busy_timeout makes a second process wait
+    // for the write lock instead of failing at once; SQLite leaves foreign keys off by default.
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+  } catch (error) {
+    throw new StoreError('Unavailable', `Cannot open SQLite database ${path}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  const kysely = new Kysely<Schema>({ dialect: createSqliteDialect({ database }), log: queryLog(logger) });
+  return wrap(kysely, 'sqlite');
+}
+
+async function openPostgres(url: string, schema: string | undefined, logger: DbLogger | undefined): Promise<Db> {
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new StoreError(
+      'InvalidConfiguration',
+      `Invalid PostgreSQL schema name "${schema}": use letters, digits and underscores, not starting with a digit.`,
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    // Set at connection start-up, so no query can ever run with another search_path.
+    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
+  });
+  // An idle client that loses its server emits 'error' on the pool; unhandled, that kills the
+  // process. The pool drops the client and the next query reconnects.
+  pool.on('error', (error) => logger?.warn({ err: messageOf(error) }, 'PostgreSQL idle connection failed'));
+  try {
+    if (schema !== undefined) await createSchema(pool, schema);
+    else await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new StoreError(
+      'Unavailable',
+      `Cannot use PostgreSQL at ${redactDatabaseUrl(url)}: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: queryLog(logger) });
+  return wrap(kysely, 'postgres');
+}
+
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`create schema if not exists "${schema}"`);
+  } catch (error) {
+    // Two processes creating the same schema at once: "if not exists" does not stop the loser
+    // from hitting the catalog's unique index.
+    const code = (error as { code?: unknown }).code;
+    if (code !== '42P06' && code !== '23505') throw error;
+  }
+}
+
+/**
+ * int8 (count(*), bigint columns) arrives as a string by default; we want numbers on both
+ * dialects. Values beyond 2^53 cannot be represented, so they fail loudly instead of rounding.
+ */
+function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
+  if (oid === PG_INT8_OID && format !== 'binary') {
+    return (value: string) => {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n)) throw new RangeError(`PostgreSQL int8 value ${value} exceeds 2^53`);
+      return n;
+    };
+  }
+  return pg.types.getTypeParser(oid, format);
+}
+
+function queryLog(logger: DbLogger | undefined): ((event: LogEvent) => void) | undefined {
+  if (logger === undefined) return undefined;
+  return (event) => {
+    // Parameters are left out: they may hold ciphertexts or customer data.
+    const fields = { sql: event.query.sql, durationMs: Math.round(event.queryDurationMillis) };
+    if (event.level === 'error') logger.debug({ ...fields, err: messageOf(event.error) }, 'query failed');
+    else logger.debug(fields, 'query');
+  };
+}
+
+function wrap(kysely: Kysely<Schema>, dialect: DbDialect): Db {
+  let closing: Promise<void> | undefined;
+  return {
+    kysely,
+    dialect,
+    close: () => (closing ??= kysely.destroy()),
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
