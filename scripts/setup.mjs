@@ -54,7 +54,9 @@ function systemPackages() {
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
-    log(`missing ${missing.join(' and ')}: install Debian's packages with \`sudo apt-get install ${missing.join(' ')}\``);
+    log(
+      `missing ${missing.join(' and ')}: install Debian's packages with \`sudo apt-get install ${missing.join(' ')}\``,
+    );
     return;
   }
   log(`installing ${missing.join(' ')} from Debian's packages…`);

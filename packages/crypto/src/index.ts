@@ -6,3 +6,5 @@ export * from './bytes.js';
 export * from './app-identification.js';
 export * from './app-decrypt-key.js';
 export * from './key-file.js';
+export * from './key-derivation.js';
+export * from './segment-crypto.js';

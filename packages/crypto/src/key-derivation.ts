@@ -23,7 +23,10 @@ export type SegmentScheme = 'aes-128' | 'aes-256-gcm';
 
 export const SEGMENT_KEY_SALT = 'securevod/segment-key/v1';
 export const DATA_KEY_LENGTH = 32;
-export const SEGMENT_KEY_LENGTHS: Readonly<Record<SegmentScheme, number>> = { 'aes-128': 16, 'aes-256-gcm': 32 };
+export const SEGMENT_KEY_LENGTHS: Readonly<Record<SegmentScheme, number>> = {
+  'aes-128': 16,
+  'aes-256-gcm': 32,
+};
 /** The largest key period (and segment index) the formats can name: they are written as u32. */
 export const MAX_PERIOD = 0xffffffff;
 
@@ -48,7 +51,9 @@ export async function deriveSegmentKey(
 ): Promise<Uint8Array<ArrayBuffer>> {
   const length = SEGMENT_KEY_LENGTHS[params.scheme];
   if (length === undefined) {
-    throw new TypeError(`Unknown segment scheme ${JSON.stringify(params.scheme)}; use "aes-128" or "aes-256-gcm".`);
+    throw new TypeError(
+      `Unknown segment scheme ${JSON.stringify(params.scheme)}; use "aes-128" or "aes-256-gcm".`,
+    );
   }
   const info = segmentKeyInfo(params);
   const hkdfKey = await importDataKey(dataKey);

@@ -16,12 +16,7 @@
  * key material: this package is never given a key.
  */
 export type FfmpegErrorCode =
-  | 'NotAVideo'
-  | 'InvalidInput'
-  | 'InvalidPlan'
-  | 'NotFound'
-  | 'FfmpegFailed'
-  | 'Aborted';
+  'NotAVideo' | 'InvalidInput' | 'InvalidPlan' | 'NotFound' | 'FfmpegFailed' | 'Aborted';
 
 const PERMANENT_CODES: ReadonlySet<FfmpegErrorCode> = new Set(['NotAVideo', 'InvalidInput', 'InvalidPlan']);
 

@@ -6,7 +6,10 @@ import { runTool, summarizeStderr } from './tool-process.js';
 export interface RunFfmpegOptions {
   ffmpegPath: string;
   logger?: FfmpegLogger;
-  /** Called for every progress report (about twice a second, and once with `done: true`). */
+  /**
+   * Called for every progress report (about twice a second, and once with `done: true`); not
+   * called any more once `signal` has aborted.
+   */
   onProgress?: (progress: FfmpegProgress) => void;
   /** Aborting kills ffmpeg (SIGTERM, SIGKILL after `killGraceMs`) and rejects with `Aborted`. */
   signal?: AbortSignal;
@@ -38,6 +41,8 @@ export async function runFfmpeg(args: readonly string[], opts: RunFfmpegOptions)
     signal: opts.signal,
     killGraceMs: opts.killGraceMs,
     onStdout: (chunk) => {
+      // After an abort ffmpeg still flushes a final report; the caller has moved on.
+      if (opts.signal?.aborted) return;
       for (const progress of parser.push(chunk)) {
         try {
           onProgress?.(progress);
@@ -54,11 +59,16 @@ export async function runFfmpeg(args: readonly string[], opts: RunFfmpegOptions)
     logger?.debug('ffmpeg done');
     return;
   }
-  const how = result.exitCode !== null ? `exited with code ${result.exitCode}` : `was killed by ${result.exitSignal}`;
+  const how =
+    result.exitCode !== null ? `exited with code ${result.exitCode}` : `was killed by ${result.exitSignal}`;
   const error = new FfmpegError('FfmpegFailed', `ffmpeg ${how}: ${summarizeStderr(result.stderrTail)}`, {
     exitCode: result.exitCode,
     stderrTail: result.stderrTail.join('\n'),
   });
-  logger?.error('ffmpeg failed', { exitCode: result.exitCode, signal: result.exitSignal, reason: error.message });
+  logger?.error('ffmpeg failed', {
+    exitCode: result.exitCode,
+    signal: result.exitSignal,
+    reason: error.message,
+  });
   throw error;
 }

@@ -183,7 +183,8 @@ function validatePlan(plan: HlsLadderPlan): void {
     if (r.maxrateKbps !== undefined && !(r.maxrateKbps >= r.videoBitrateKbps)) {
       fail(`rendition "${r.name}": maxrateKbps must be ≥ videoBitrateKbps`);
     }
-    if (plan.hasAudio && !(r.audioBitrateKbps > 0)) fail(`rendition "${r.name}": audioBitrateKbps must be positive`);
+    if (plan.hasAudio && !(r.audioBitrateKbps > 0))
+      fail(`rendition "${r.name}": audioBitrateKbps must be positive`);
     if (r.fps !== undefined && !(r.fps > 0)) fail(`rendition "${r.name}": fps must be positive`);
   }
 }

@@ -47,7 +47,8 @@ export function parseMasterPlaylist(text: string): MasterVariant[] {
     const uri = nextUri(lines, i);
     if (uri === undefined) throw new HlsPlaylistError('EXT-X-STREAM-INF without a URI');
     const bandwidth = Number(attributes.BANDWIDTH);
-    if (!Number.isFinite(bandwidth)) throw new HlsPlaylistError(`EXT-X-STREAM-INF without BANDWIDTH: ${line}`);
+    if (!Number.isFinite(bandwidth))
+      throw new HlsPlaylistError(`EXT-X-STREAM-INF without BANDWIDTH: ${line}`);
     const variant: MasterVariant = { uri, bandwidth, attributes };
     if (attributes['AVERAGE-BANDWIDTH']) variant.averageBandwidth = Number(attributes['AVERAGE-BANDWIDTH']);
     const res = /^(\d+)x(\d+)$/.exec(attributes.RESOLUTION ?? '');
@@ -62,11 +63,17 @@ export function parseMasterPlaylist(text: string): MasterVariant[] {
 export function parseMediaPlaylist(text: string): MediaPlaylist {
   const lines = playlistLines(text);
   if (lines[0] !== '#EXTM3U') throw new HlsPlaylistError('playlist does not start with #EXTM3U');
-  const playlist: MediaPlaylist = { targetDurationSeconds: 0, mediaSequence: 0, endList: false, segments: [] };
+  const playlist: MediaPlaylist = {
+    targetDurationSeconds: 0,
+    mediaSequence: 0,
+    endList: false,
+    segments: [],
+  };
   let pendingDuration: number | undefined;
   for (const line of lines) {
     if (line.startsWith('#EXT-X-VERSION:')) playlist.version = Number(tagValue(line));
-    else if (line.startsWith('#EXT-X-TARGETDURATION:')) playlist.targetDurationSeconds = Number(tagValue(line));
+    else if (line.startsWith('#EXT-X-TARGETDURATION:'))
+      playlist.targetDurationSeconds = Number(tagValue(line));
     else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) playlist.mediaSequence = Number(tagValue(line));
     else if (line.startsWith('#EXT-X-PLAYLIST-TYPE:')) playlist.playlistType = tagValue(line);
     else if (line === '#EXT-X-ENDLIST') playlist.endList = true;

@@ -35,7 +35,11 @@ export interface ToolRunResult {
 export const DEFAULT_KILL_GRACE_MS = 5000;
 const DEFAULT_TAIL_LINES = 50;
 
-export function runTool(binaryPath: string, args: readonly string[], opts: ToolRunOptions): Promise<ToolRunResult> {
+export function runTool(
+  binaryPath: string,
+  args: readonly string[],
+  opts: ToolRunOptions,
+): Promise<ToolRunResult> {
   const { signal, toolName } = opts;
   if (signal?.aborted) {
     return Promise.reject(abortedError(toolName, signal, []));

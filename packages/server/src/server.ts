@@ -36,7 +36,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const kms = await openLocalKms({ dir: join(config.dataDir, 'kms') });
   const db = await openDatabase(
-    config.databaseUrl ? { url: config.databaseUrl } : { sqlitePath: join(config.dataDir, 'securevod.sqlite') },
+    config.databaseUrl
+      ? { url: config.databaseUrl }
+      : { sqlitePath: join(config.dataDir, 'securevod.sqlite') },
   );
   await migrateToLatest(db);
 

@@ -14,7 +14,9 @@ const exec = promisify(execFile);
 /** Test entry point: the environment is read here, never in the library. */
 export const PATHS = resolveFfmpegPaths(process.env);
 
-export async function makeTempDir(prefix = 'securevod-ffmpeg-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function makeTempDir(
+  prefix = 'securevod-ffmpeg-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -96,7 +98,7 @@ export async function decodedFrameCount(input: string): Promise<number> {
   return Number(first);
 }
 
-/** Command lines of processes (zombies included) whose arguments mention `marker` (Linux /proc). */
+/** Command lines of live processes whose arguments mention `marker` (Linux /proc; zombies have none). */
 export async function processesMentioning(marker: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir('/proc')) {
@@ -109,4 +111,18 @@ export async function processesMentioning(marker: string): Promise<string[]> {
     }
   }
   return found;
+}
+
+/** Presentation times of the video keyframes of `input`, relative to the first one, in seconds. */
+export async function keyframeTimes(input: string): Promise<number[]> {
+  const { stdout } = await exec(PATHS.ffprobePath, [
+    ...['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey'],
+    ...['-show_entries', 'frame=pts_time', '-of', 'csv=p=0', input],
+  ]);
+  const times = stdout
+    .split(/[\s,]+/)
+    .filter((s) => s !== '')
+    .map(Number);
+  const first = times[0] ?? 0;
+  return times.map((t) => Math.round((t - first) * 1000) / 1000);
 }

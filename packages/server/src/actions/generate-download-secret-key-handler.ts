@@ -5,7 +5,9 @@
 import type { DownloadSecretService } from '../download/download-secret-service.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 
-export function generateDownloadSecretKeyHandler(deps: { downloadSecrets: DownloadSecretService }): ActionHandler {
+export function generateDownloadSecretKeyHandler(deps: {
+  downloadSecrets: DownloadSecretService;
+}): ActionHandler {
   return async ({ params }) => {
     const appIdentification = params.required('AppIdentification');
     const appDecryptKey = params.required('AppDecryptKey');

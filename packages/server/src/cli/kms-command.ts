@@ -34,7 +34,8 @@ export function kmsCommand(): Command {
       const { version } = await local.rotate();
       await local.close();
       if (flags.json) console.log(JSON.stringify({ keyId: local.keyId, currentVersion: version }));
-      else console.log(`master key rotated: version ${version} is now current (restart the server to use it)`);
+      else
+        console.log(`master key rotated: version ${version} is now current (restart the server to use it)`);
     });
   kms
     .command('status')

@@ -12,53 +12,56 @@ export function serverCommand(): Command {
     .option('--port <port>', 'port to listen on, 0 for any (env SECUREVOD_PORT)', undefined)
     .option('--roles <roles>', 'comma-separated subset of api,keys,media,worker (env SECUREVOD_ROLES)')
     .option('--json', 'print the startup summary as one JSON line')
-    .action(async (flags: { dataDir?: string; host?: string; port?: string; roles?: string; json?: boolean }) => {
-      let config;
-      try {
-        config = loadServerConfig({ flags, env: process.env, cwd: process.cwd() });
-      } catch (error) {
-        if (error instanceof ConfigError) {
-          console.error(`securevod server: ${error.message}`);
-          process.exit(2);
+    .action(
+      async (flags: { dataDir?: string; host?: string; port?: string; roles?: string; json?: boolean }) => {
+        let config;
+        try {
+          config = loadServerConfig({ flags, env: process.env, cwd: process.cwd() });
+        } catch (error) {
+          if (error instanceof ConfigError) {
+            console.error(`securevod server: ${error.message}`);
+            process.exit(2);
+          }
+          throw error;
         }
-        throw error;
-      }
-      const server = await startServer(config);
-      const summary = {
-        url: server.url,
-        dataDir: config.dataDir,
-        rootAccessKeyId: server.rootAccessKey.accessKeyId,
-        rootCredentials: server.rootAccessKey.source === 'environment' ? 'environment' : server.rootCredentialsFile,
-      };
-      if (flags.json) {
-        console.log(JSON.stringify({ event: 'listening', ...summary }));
-      } else {
-        console.log(`securevod listening on ${server.url}`);
-        console.log(`  data dir:        ${relative(process.cwd(), config.dataDir) || '.'}`);
-        console.log(
-          `  root AccessKey:  ${summary.rootAccessKeyId} (secret ${
-            server.rootAccessKey.source === 'environment'
-              ? 'from SECUREVOD_ROOT_ACCESS_KEY_SECRET'
-              : `in ${relative(process.cwd(), server.rootCredentialsFile)}`
-          })`,
-        );
-        console.log(`  health:          ${server.url}/healthz`);
-      }
+        const server = await startServer(config);
+        const summary = {
+          url: server.url,
+          dataDir: config.dataDir,
+          rootAccessKeyId: server.rootAccessKey.accessKeyId,
+          rootCredentials:
+            server.rootAccessKey.source === 'environment' ? 'environment' : server.rootCredentialsFile,
+        };
+        if (flags.json) {
+          console.log(JSON.stringify({ event: 'listening', ...summary }));
+        } else {
+          console.log(`securevod listening on ${server.url}`);
+          console.log(`  data dir:        ${relative(process.cwd(), config.dataDir) || '.'}`);
+          console.log(
+            `  root AccessKey:  ${summary.rootAccessKeyId} (secret ${
+              server.rootAccessKey.source === 'environment'
+                ? 'from SECUREVOD_ROOT_ACCESS_KEY_SECRET'
+                : `in ${relative(process.cwd(), server.rootCredentialsFile)}`
+            })`,
+          );
+          console.log(`  health:          ${server.url}/healthz`);
+        }
 
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        server.app.log.info({ signal }, 'shutting down');
-        server.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            console.error('securevod server: error during shutdown', error);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-    });
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          server.app.log.info({ signal }, 'shutting down');
+          server.close().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              console.error('securevod server: error during shutdown', error);
+              process.exit(1);
+            },
+          );
+        };
+        process.on('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGINT', () => stop('SIGINT'));
+      },
+    );
 }

@@ -53,7 +53,8 @@ export function loadServerConfig(input: {
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
 
   const host = pick(flags.host, 'SECUREVOD_HOST') ?? '127.0.0.1';
-  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) problems.push(`--host / SECUREVOD_HOST: "${host}" is not a host name or IP address`);
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host))
+    problems.push(`--host / SECUREVOD_HOST: "${host}" is not a host name or IP address`);
 
   const portRaw = pick(flags.port, 'SECUREVOD_PORT') ?? '8080';
   const port = Number(portRaw);
@@ -89,7 +90,8 @@ export function loadServerConfig(input: {
     if (!/^[A-Za-z0-9]{8,64}$/.test(rootId)) {
       problems.push('SECUREVOD_ROOT_ACCESS_KEY_ID: must be 8-64 ASCII letters and digits');
     }
-    if (rootSecret.length < 16) problems.push('SECUREVOD_ROOT_ACCESS_KEY_SECRET: must be at least 16 characters');
+    if (rootSecret.length < 16)
+      problems.push('SECUREVOD_ROOT_ACCESS_KEY_SECRET: must be at least 16 characters');
     rootAccessKey = { accessKeyId: rootId, accessKeySecret: rootSecret };
   }
 

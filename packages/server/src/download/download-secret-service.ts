@@ -57,7 +57,11 @@ export class DownloadSecretService {
         appIdentification: rawAppIdentification,
         appDecryptKey,
       });
-      return { appEncryptKey: encodeAppEncryptKey(file), appIdentification: canonical, secretVersion: version };
+      return {
+        appEncryptKey: encodeAppEncryptKey(file),
+        appIdentification: canonical,
+        secretVersion: version,
+      };
     } finally {
       secret.fill(0);
     }
@@ -67,7 +71,10 @@ export class DownloadSecretService {
   async unwrap(appIdentification: string, version: number): Promise<Uint8Array | undefined> {
     const row = await this.store.find(appIdentification, version);
     if (!row || row.status !== 'Active') return undefined;
-    const { plaintext } = await this.kms.decrypt(row.secretCiphertext, downloadSecretContext(appIdentification));
+    const { plaintext } = await this.kms.decrypt(
+      row.secretCiphertext,
+      downloadSecretContext(appIdentification),
+    );
     return plaintext;
   }
 }

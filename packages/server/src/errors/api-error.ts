@@ -36,7 +36,8 @@ export const apiErrors = {
       400,
       `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
     ),
-  accessKeyNotFound: () => new ApiError('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.'),
+  accessKeyNotFound: () =>
+    new ApiError('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.'),
   accessKeyDisabled: () =>
     new ApiError('InvalidAccessKeyId.Inactive', 403, 'Specified access key is disabled.'),
   nonceUsed: () => new ApiError('SignatureNonceUsed', 400, 'Specified signature nonce was used already.'),
@@ -56,7 +57,8 @@ export const apiErrors = {
       404,
       `Specified api is not found,please check your url and method. Action "${action}" is not implemented.`,
     ),
-  forbidden: () => new ApiError('Forbidden', 403, 'User not authorized to operate on the specified resource.'),
+  forbidden: () =>
+    new ApiError('Forbidden', 403, 'User not authorized to operate on the specified resource.'),
   throttling: () => new ApiError('Throttling', 400, 'Request was denied due to request throttling.'),
   internal: (cause?: unknown) =>
     new ApiError('InternalError', 500, 'The request processing has failed due to some unknown error.', {

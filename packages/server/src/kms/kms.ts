@@ -21,9 +21,15 @@ export interface Kms {
   readonly keyId: string;
   generateDataKey(request: { bytes: 16 | 32; context: EncryptionContext }): Promise<DataKey>;
   /** Wraps caller-supplied plaintext (e.g. an AccessKey secret or a download secret). */
-  encrypt(plaintext: Uint8Array, context: EncryptionContext): Promise<{ keyId: string; ciphertextBlob: string }>;
+  encrypt(
+    plaintext: Uint8Array,
+    context: EncryptionContext,
+  ): Promise<{ keyId: string; ciphertextBlob: string }>;
   /** Throws `KmsError` with code `InvalidCiphertext` for a malformed, tampered or foreign blob. */
-  decrypt(ciphertextBlob: string, context: EncryptionContext): Promise<{ keyId: string; plaintext: Uint8Array }>;
+  decrypt(
+    ciphertextBlob: string,
+    context: EncryptionContext,
+  ): Promise<{ keyId: string; plaintext: Uint8Array }>;
   /** Makes a new master-key version current; blobs made under older versions still decrypt. */
   rotate(): Promise<{ version: number }>;
   close(): Promise<void>;

@@ -102,7 +102,8 @@ class LocalKms implements Kms {
     const blob = Buffer.from(ciphertextBlob, 'base64');
     if (blob.length < HEADER_BYTES + IV_BYTES + TAG_BYTES) throw invalid('The ciphertext blob is too short');
     if (!blob.subarray(0, 4).equals(MAGIC)) throw invalid('The ciphertext blob was not made by a local KMS');
-    if (blob[4] !== FORMAT_VERSION) throw invalid(`The ciphertext blob has unknown format version ${blob[4]}`);
+    if (blob[4] !== FORMAT_VERSION)
+      throw invalid(`The ciphertext blob has unknown format version ${blob[4]}`);
     const version = blob.readUInt32BE(5);
     if (version === 0) throw invalid('The ciphertext blob names master key version 0, which never exists');
     // A newer version may have been created by another process sharing the directory.
@@ -163,7 +164,8 @@ class LocalKms implements Kms {
   private masterKey(version: number): Buffer {
     this.assertOpen();
     const key = this.keys.get(version);
-    if (key === undefined) throw new KmsError('KeyVersionNotFound', `Master key version ${version} is not loaded`);
+    if (key === undefined)
+      throw new KmsError('KeyVersionNotFound', `Master key version ${version} is not loaded`);
     return key;
   }
 
@@ -223,7 +225,9 @@ async function readKeyFile(path: string): Promise<Buffer> {
       );
     }
     if (info.size !== KEY_BYTES) {
-      unavailable(`Local KMS key file ${path} is ${info.size} bytes; a master key file holds exactly ${KEY_BYTES}`);
+      unavailable(
+        `Local KMS key file ${path} is ${info.size} bytes; a master key file holds exactly ${KEY_BYTES}`,
+      );
     }
     const key = Buffer.alloc(KEY_BYTES);
     const { bytesRead } = await file.read(key, 0, KEY_BYTES, 0);

@@ -133,4 +133,3 @@ function maskSecrets(params: Readonly<Record<string, string>>): Record<string, s
 function isPlainRecord(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !Array.isArray(value);
 }
-

@@ -49,7 +49,9 @@ export function createAccessKeyStore(db: Db, options: { now?: () => Date } = {})
           .execute();
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new StoreError('AlreadyExists', `AccessKey ${record.accessKeyId} already exists`, { cause: error });
+          throw new StoreError('AlreadyExists', `AccessKey ${record.accessKeyId} already exists`, {
+            cause: error,
+          });
         }
         throw error;
       }

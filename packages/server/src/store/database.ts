@@ -6,6 +6,7 @@
  * built on the returned `Db`, and `migrateToLatest(db)` (migrator.ts) must run before they are used.
  */
 import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -62,7 +63,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
     throw new StoreError('InvalidConfiguration', 'A database schema can only be chosen for PostgreSQL.');
   }
   if (options.sqlitePath === undefined || options.sqlitePath === '') {
-    throw new StoreError('InvalidConfiguration', 'No database configured: give a PostgreSQL URL or a SQLite path.');
+    throw new StoreError(
+      'InvalidConfiguration',
+      'No database configured: give a PostgreSQL URL or a SQLite path.',
+    );
   }
   return openSqlite(options.sqlitePath, options.logger);
 }
@@ -94,10 +98,17 @@ function openSqlite(path: string, logger: DbLogger | undefined): Db {
     });
   }
   const kysely = new Kysely<Schema>({ dialect: createSqliteDialect({ database }), log: queryLog(logger) });
-  return wrap(kysely, 'sqlite');
+  // As for PostgreSQL below: Kysely closes the file only if it ever opened a connection.
+  return wrap(kysely, 'sqlite', async () => {
+    if (database.open) database.close();
+  });
 }
 
-async function openPostgres(url: string, schema: string | undefined, logger: DbLogger | undefined): Promise<Db> {
+async function openPostgres(
+  url: string,
+  schema: string | undefined,
+  logger: DbLogger | undefined,
+): Promise<Db> {
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new StoreError(
       'InvalidConfiguration',
@@ -105,9 +116,12 @@ async function openPostgres(url: string, schema: string | undefined, logger: DbL
     );
   }
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString: withDefaultUser(url),
     // Set at connection start-up, so no query can ever run with another search_path.
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    // Without it, a black-holed host hangs start-up forever; this also bounds the wait for a
+    // free pooled connection.
+    connectionTimeoutMillis: 10_000,
     types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled, that kills the
@@ -125,7 +139,27 @@ async function openPostgres(url: string, schema: string | undefined, logger: DbL
     );
   }
   const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: queryLog(logger) });
-  return wrap(kysely, 'postgres');
+  // Kysely ends the pool only if it ever used it; end it ourselves otherwise, or an idle client
+  // keeps the process alive for the pool's idle timeout.
+  return wrap(kysely, 'postgres', async () => {
+    if (!pool.ended) await pool.end();
+  });
+}
+
+/**
+ * A URL without a user name: pg falls back to PGUSER and USER, and fails if neither is set
+ * (containers, services). libpq (psql) falls back to the operating-system user, which is what
+ * people expect; we do the same, but only where pg would have had no user at all.
+ */
+function withDefaultUser(url: string): string {
+  try {
+    if (new pg.Client({ connectionString: url }).user) return url; // constructing does not connect
+    const parsed = new URL(url);
+    parsed.username = encodeURIComponent(userInfo().username);
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
@@ -164,12 +198,12 @@ function queryLog(logger: DbLogger | undefined): ((event: LogEvent) => void) | u
   };
 }
 
-function wrap(kysely: Kysely<Schema>, dialect: DbDialect): Db {
+function wrap(kysely: Kysely<Schema>, dialect: DbDialect, release?: () => Promise<void>): Db {
   let closing: Promise<void> | undefined;
   return {
     kysely,
     dialect,
-    close: () => (closing ??= kysely.destroy()),
+    close: () => (closing ??= kysely.destroy().then(release)),
   };
 }
 

@@ -43,9 +43,13 @@ export async function migrateToLatest(
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
     const what = failed !== undefined ? `Database migration "${failed}" failed` : 'Database migration failed';
-    throw new StoreError('MigrationFailed', `${what}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new StoreError(
+      'MigrationFailed',
+      `${what}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

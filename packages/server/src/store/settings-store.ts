@@ -16,13 +16,18 @@ export function createSettingsStore(db: Db): SettingsStore {
   const { kysely } = db;
   return {
     async get<T>(key: string) {
-      const row = await kysely.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+      const row = await kysely
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', key)
+        .executeTakeFirst();
       return row === undefined ? undefined : (JSON.parse(row.value) as T);
     },
 
     async set(key, value) {
       const json = JSON.stringify(value) as string | undefined;
-      if (json === undefined) throw new TypeError(`Setting "${key}" must be a JSON value, not ${typeof value}`);
+      if (json === undefined)
+        throw new TypeError(`Setting "${key}" must be a JSON value, not ${typeof value}`);
       // ON CONFLICT … DO UPDATE reads the same on SQLite (≥ 3.24) and PostgreSQL.
       await kysely
         .insertInto('settings')

@@ -128,6 +128,8 @@ interface Candidate {
   template: LadderTemplate;
   width: number;
   height: number;
+  /** Unclamped target area, to pick the smallest template. */
+  exactArea: number;
   /** Larger than the source: not encoded unless every template is. */
   dropped: boolean;
   /** The fallback when every template was dropped, encoded at the source size. */
@@ -148,8 +150,10 @@ export function planLadder(source: SourceSummary, templates: readonly LadderTemp
   const candidates = videoTemplates.map((t) => candidateFor(t, srcW, srcH));
   let kept = candidates.filter((c) => !c.dropped);
   if (kept.length === 0) {
-    const smallest = candidates.reduce((a, b) => (b.width * b.height < a.width * a.height ? b : a));
-    kept = [{ ...smallest, width: floorEven(srcW), height: floorEven(srcH), dropped: false, atSourceSize: true }];
+    const smallest = candidates.reduce((a, b) => (b.exactArea < a.exactArea ? b : a));
+    kept = [
+      { ...smallest, width: floorEven(srcW), height: floorEven(srcH), dropped: false, atSourceSize: true },
+    ];
   }
 
   const renditions = kept.map((c) => toRendition(c, source));
@@ -185,6 +189,7 @@ function candidateFor(t: LadderTemplate, srcW: number, srcH: number): Candidate 
     // Rounded to even, but never past the source (odd sizes round down).
     width: Math.min(roundEven(exactW), floorEven(srcW)),
     height: Math.min(roundEven(exactH), floorEven(srcH)),
+    exactArea: exactW * exactH,
     dropped: exactW > srcW + epsilon || exactH > srcH + epsilon,
   };
 }
@@ -197,7 +202,11 @@ function toRendition(c: Candidate, source: SourceSummary): PlannedRendition {
   // default for the size it actually gets.
   const givenBitrate = positive(t.videoBitrateKbps, t, 'Video.Bitrate');
   const videoBitrateKbps =
-    givenBitrate === undefined ? sizeDefault : c.atSourceSize ? Math.min(givenBitrate, sizeDefault) : givenBitrate;
+    givenBitrate === undefined
+      ? sizeDefault
+      : c.atSourceSize
+        ? Math.min(givenBitrate, sizeDefault)
+        : givenBitrate;
   const r: PlannedRendition = {
     name: '',
     definition: t.definition,
@@ -225,7 +234,11 @@ function cappedFps(templateFps: number | undefined, sourceFps: number): number |
 function assignNames(renditions: PlannedRendition[]): PlannedRendition[] {
   const used = new Set<string>();
   for (const r of renditions) {
-    const base = r.definition.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+/, '') || 'v';
+    const base =
+      r.definition
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/g, '-')
+        .replace(/^-+/, '') || 'v';
     let name = base;
     if (used.has(name)) name = `${base}-${r.height}p`;
     for (let n = 2; used.has(name); n++) name = `${base}-${r.height}p-${n}`;
@@ -243,7 +256,10 @@ function baseDefinition(definition: string): string {
 function positive(value: number | undefined, t: LadderTemplate, field: string): number | undefined {
   if (value === undefined) return undefined;
   if (!(Number.isFinite(value) && value > 0)) {
-    throw new LadderPlanError('InvalidTemplate', `template ${t.templateId ?? t.definition}: ${field} must be positive`);
+    throw new LadderPlanError(
+      'InvalidTemplate',
+      `template ${t.templateId ?? t.definition}: ${field} must be positive`,
+    );
   }
   return value;
 }

@@ -79,7 +79,7 @@ export function kmsContract(name: string, makeKms: () => Promise<Kms>): void {
     it('refuses a blob under any other encryption context', () =>
       withKms(async (kms) => {
         const key = await kms.generateDataKey({ bytes: 32, context: CONTEXT });
-        const others = [
+        const others: Record<string, string>[] = [
           { ...CONTEXT, videoId: 'v-2' },
           { purpose: CONTEXT.purpose },
           { ...CONTEXT, extra: '' },
@@ -87,7 +87,11 @@ export function kmsContract(name: string, makeKms: () => Promise<Kms>): void {
           { purpose: 'contract-test', videoId: 'v-1 ' },
         ];
         for (const context of others) {
-          await assertKmsError(kms.decrypt(key.ciphertextBlob, context), ['InvalidCiphertext'], JSON.stringify(context));
+          await assertKmsError(
+            kms.decrypt(key.ciphertextBlob, context),
+            ['InvalidCiphertext'],
+            JSON.stringify(context),
+          );
         }
       }));
 
@@ -110,7 +114,11 @@ export function kmsContract(name: string, makeKms: () => Promise<Kms>): void {
         }
         // Truncated or extended blobs too.
         for (const tampered of [blob.subarray(0, blob.length - 1), Buffer.concat([blob, Buffer.of(0)])]) {
-          await assertKmsError(kms.decrypt(tampered.toString('base64'), CONTEXT), ['InvalidCiphertext'], 'length');
+          await assertKmsError(
+            kms.decrypt(tampered.toString('base64'), CONTEXT),
+            ['InvalidCiphertext'],
+            'length',
+          );
         }
       }));
 
@@ -147,7 +155,11 @@ export function kmsContract(name: string, makeKms: () => Promise<Kms>): void {
       const kms = await makeKms();
       const key = await kms.generateDataKey({ bytes: 16, context: CONTEXT });
       await kms.close();
-      await assertKmsError(kms.decrypt(key.ciphertextBlob, CONTEXT), ['KmsUnavailable'], 'decrypt after close');
+      await assertKmsError(
+        kms.decrypt(key.ciphertextBlob, CONTEXT),
+        ['KmsUnavailable'],
+        'decrypt after close',
+      );
       await assertKmsError(kms.encrypt(Uint8Array.of(1), CONTEXT), ['KmsUnavailable'], 'encrypt after close');
     });
   });

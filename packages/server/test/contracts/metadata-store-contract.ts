@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { createAccessKeyStore, type AccessKeyRecord } from '../../src/store/access-key-store.js';
 import type { Db } from '../../src/store/database.js';
 import { createDownloadSecretStore } from '../../src/store/download-secret-store.js';
@@ -19,7 +19,10 @@ const OTHER_APP = 'ios:com.example.player';
 
 export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): void {
   describe(`metadata store contract: ${name}`, () => {
-    async function withDb(body: (db: Db) => Promise<void>, options: { migrate?: boolean } = {}): Promise<void> {
+    async function withDb(
+      body: (db: Db) => Promise<void>,
+      options: { migrate?: boolean } = {},
+    ): Promise<void> {
       const db = await makeDb();
       try {
         if (options.migrate !== false) await migrateToLatest(db);
@@ -48,7 +51,11 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
       it('run concurrently without applying anything twice', () =>
         withDb(
           async (db) => {
-            const results = await Promise.all([migrateToLatest(db), migrateToLatest(db), migrateToLatest(db)]);
+            const results = await Promise.all([
+              migrateToLatest(db),
+              migrateToLatest(db),
+              migrateToLatest(db),
+            ]);
             assert.deepEqual(
               results.flatMap((r) => r.applied),
               Object.keys(migrations),
@@ -62,7 +69,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
           const broken = {
             ...migrations,
             '9999-broken': {
-              async up(kysely: Parameters<NonNullable<(typeof migrations)[string]>['up']>[0]) {
+              async up(kysely: Kysely<unknown>) {
                 await kysely.schema.createTable('half_done').addColumn('id', 'integer').execute();
                 await sql`select * from no_such_table`.execute(kysely);
               },
@@ -111,7 +118,11 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
       it('inserts, finds and lists in creation order, as camelCase records', () =>
         withDb(async (db) => {
           const store = createAccessKeyStore(db);
-          const root = key('SVAKROOT', { isRoot: true, description: 'root', createdAt: '2026-01-01T00:00:00.000Z' });
+          const root = key('SVAKROOT', {
+            isRoot: true,
+            description: 'root',
+            createdAt: '2026-01-01T00:00:00.000Z',
+          });
           assert.deepEqual(await store.insert(root), root);
           const other = key('SVAKOTHER', { createdAt: '2026-02-01T00:00:00.000Z' });
           await store.insert(other);
@@ -135,11 +146,14 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
         withDb(async (db) => {
           const store = createAccessKeyStore(db);
           await store.insert(key('SVAKDUP'));
-          await assert.rejects(store.insert(key('SVAKDUP', { secretCiphertext: 'other' })), (error: unknown) => {
-            assert.ok(error instanceof StoreError);
-            assert.equal(error.code, 'AlreadyExists');
-            return true;
-          });
+          await assert.rejects(
+            store.insert(key('SVAKDUP', { secretCiphertext: 'other' })),
+            (error: unknown) => {
+              assert.ok(error instanceof StoreError);
+              assert.equal(error.code, 'AlreadyExists');
+              return true;
+            },
+          );
           assert.equal((await store.find('SVAKDUP'))?.secretCiphertext, 'blob-of-SVAKDUP');
         }));
 
@@ -173,7 +187,10 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
       it('numbers versions per app from 1 and finds each', () =>
         withDb(async (db) => {
           const store = createDownloadSecretStore(db, { now: () => new Date('2026-11-22T17:46:27.123Z') });
-          assert.deepEqual(await store.create(input(1)), { version: 1, createdAt: '2026-11-22T17:46:27.123Z' });
+          assert.deepEqual(await store.create(input(1)), {
+            version: 1,
+            createdAt: '2026-11-22T17:46:27.123Z',
+          });
           assert.equal((await store.create(input(2))).version, 2);
           assert.equal((await store.create(input(3, OTHER_APP))).version, 1);
           assert.equal((await store.create(input(4))).version, 3);
@@ -277,7 +294,12 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
       it('round-trips JSON values and replaces on set', () =>
         withDb(async (db) => {
           const store = createSettingsStore(db);
-          const download = { enabled: true, mode: 'Secure', limits: [1, 2.5, null], note: 'ünïcode "quoted"' };
+          const download = {
+            enabled: true,
+            mode: 'Secure',
+            limits: [1, 2.5, null],
+            note: 'ünïcode "quoted"',
+          };
           await store.set('download', download);
           assert.deepEqual(await store.get('download'), download);
           await store.set('download', { enabled: false, mode: 'Normal' });
@@ -305,7 +327,10 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
       it('refuses a value that is not JSON', () =>
         withDb(async (db) => {
           await assert.rejects(createSettingsStore(db).set('bad', undefined), TypeError);
-          await assert.rejects(createSettingsStore(db).set('bad', () => 1), TypeError);
+          await assert.rejects(
+            createSettingsStore(db).set('bad', () => 1),
+            TypeError,
+          );
           assert.equal(await createSettingsStore(db).get('bad'), undefined);
         }));
     });

@@ -57,7 +57,10 @@ describe('local KMS specifics', () => {
         assert.equal(await mode(join(dir, name)), 0o600, name);
         assert.equal((await readFile(join(dir, name))).length, 32, name);
       }
-      assert.notDeepEqual(await readFile(join(dir, 'master-v1.key')), await readFile(join(dir, 'master-v2.key')));
+      assert.notDeepEqual(
+        await readFile(join(dir, 'master-v1.key')),
+        await readFile(join(dir, 'master-v2.key')),
+      );
     } finally {
       await kms.close();
     }
@@ -72,7 +75,10 @@ describe('local KMS specifics', () => {
       const v2 = await kms.encrypt(Uint8Array.of(1), CONTEXT);
       assert.equal(blobVersion(v2.ciphertextBlob), 2);
       assert.deepEqual(await kms.rotate(), { version: 3 });
-      assert.equal(blobVersion((await kms.generateDataKey({ bytes: 16, context: CONTEXT })).ciphertextBlob), 3);
+      assert.equal(
+        blobVersion((await kms.generateDataKey({ bytes: 16, context: CONTEXT })).ciphertextBlob),
+        3,
+      );
     } finally {
       await kms.close();
     }
@@ -104,7 +110,11 @@ describe('local KMS specifics', () => {
     const kms = await openLocalKms({ dir: await freshKmsDir() });
     try {
       const { ciphertextBlob } = await kms.encrypt(Uint8Array.of(1, 2), CONTEXT);
-      await assertKmsError(kms.decrypt(withVersion(ciphertextBlob, 7), CONTEXT), ['KeyVersionNotFound'], 'v7');
+      await assertKmsError(
+        kms.decrypt(withVersion(ciphertextBlob, 7), CONTEXT),
+        ['KeyVersionNotFound'],
+        'v7',
+      );
       await assertKmsError(kms.decrypt(withVersion(ciphertextBlob, 0), CONTEXT), ['InvalidCiphertext'], 'v0');
     } finally {
       await kms.close();
@@ -121,10 +131,18 @@ describe('local KMS specifics', () => {
         if (i >= 5 && i < 9) continue; // the version field: covered by the test above
         const tampered = Buffer.from(blob);
         tampered[i]! ^= 0x01;
-        await assertKmsError(kms.decrypt(tampered.toString('base64'), CONTEXT), ['InvalidCiphertext'], `byte ${i}`);
+        await assertKmsError(
+          kms.decrypt(tampered.toString('base64'), CONTEXT),
+          ['InvalidCiphertext'],
+          `byte ${i}`,
+        );
       }
       // Another version's key with the same bytes fails authentication, not silently.
-      await assertKmsError(kms.decrypt(withVersion(ciphertextBlob, 1), CONTEXT), ['InvalidCiphertext'], 'v1 key');
+      await assertKmsError(
+        kms.decrypt(withVersion(ciphertextBlob, 1), CONTEXT),
+        ['InvalidCiphertext'],
+        'v1 key',
+      );
     } finally {
       await kms.close();
     }
@@ -201,7 +219,11 @@ describe('local KMS specifics', () => {
     const kms = await openLocalKms({ dir });
     await kms.rotate();
     const errors: unknown[] = [];
-    const capture = (promise: Promise<unknown>) => promise.then(() => assert.fail('expected a rejection'), (e) => errors.push(e));
+    const capture = (promise: Promise<unknown>) =>
+      promise.then(
+        () => assert.fail('expected a rejection'),
+        (e) => errors.push(e),
+      );
     const key = await kms.generateDataKey({ bytes: 32, context: CONTEXT });
     const blob = Buffer.from(key.ciphertextBlob, 'base64');
     await capture(kms.decrypt(key.ciphertextBlob, { ...CONTEXT, videoId: 'other' }));

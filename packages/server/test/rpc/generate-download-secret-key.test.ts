@@ -145,7 +145,10 @@ describe('GenerateDownloadSecretKey through @alicloud/pop-core', () => {
   test('wrong secret → SignatureDoesNotMatch 400, string to sign echoed with the secret masked', async () => {
     const client = vodClient(server.url, { ...TEST_ROOT_KEY, accessKeySecret: 'not-the-right-secret' });
     const err = await popError(
-      client.request('GenerateDownloadSecretKey', { AppIdentification: ANDROID_APP, AppDecryptKey: GOOD_KEY }),
+      client.request('GenerateDownloadSecretKey', {
+        AppIdentification: ANDROID_APP,
+        AppDecryptKey: GOOD_KEY,
+      }),
     );
     assert.equal(err.code, 'SignatureDoesNotMatch');
     assert.equal(err.entry.response.statusCode, 400);

@@ -57,7 +57,11 @@ describe('KMS actions and restart with master-key rotation', () => {
     assert.equal(plaintext.length, 16);
     plaintexts.push(plaintext);
     assert.ok(key.KeyId.length > 0);
-    const decrypted = await client.request<DataKeyResponse>('DecryptKMSDataKey', { CipherText: key.CiphertextBlob }, POST);
+    const decrypted = await client.request<DataKeyResponse>(
+      'DecryptKMSDataKey',
+      { CipherText: key.CiphertextBlob },
+      POST,
+    );
     assert.equal(decrypted.Plaintext, key.Plaintext);
     assert.equal(decrypted.KeyId, key.KeyId);
   });
@@ -82,24 +86,35 @@ describe('KMS actions and restart with master-key rotation', () => {
     const client = vodClient(server.url);
     const before = await client.request<DataKeyResponse>('GenerateKMSDataKey', {});
     plaintexts.push(Buffer.from(before.Plaintext, 'base64'));
-    const issued = await client.request<{ AppEncryptKey: string; SecretVersion: number; AppIdentification: string }>(
-      'GenerateDownloadSecretKey',
-      { AppIdentification: WEB_APP, AppDecryptKey: APP_KEY },
-    );
+    const issued = await client.request<{
+      AppEncryptKey: string;
+      SecretVersion: number;
+      AppIdentification: string;
+    }>('GenerateDownloadSecretKey', { AppIdentification: WEB_APP, AppDecryptKey: APP_KEY });
     assert.equal(issued.AppIdentification, 'web:https://learn.example.com');
 
     assert.equal(await server.stop(), 0, 'graceful shutdown exits 0');
-    const rotated = await run(process.execPath, [SECUREVOD_BIN, 'kms', 'rotate', '--data-dir', dataDir, '--json']);
+    const rotated = await run(process.execPath, [
+      SECUREVOD_BIN,
+      'kms',
+      'rotate',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
     assert.equal((JSON.parse(rotated.stdout) as { currentVersion: number }).currentVersion, 2);
     server = await startServerProcess({ dataDir });
 
     const restarted = vodClient(server.url);
-    const decrypted = await restarted.request<DataKeyResponse>('DecryptKMSDataKey', { CipherText: before.CiphertextBlob });
+    const decrypted = await restarted.request<DataKeyResponse>('DecryptKMSDataKey', {
+      CipherText: before.CiphertextBlob,
+    });
     assert.equal(decrypted.Plaintext, before.Plaintext);
     const after = await restarted.request<DataKeyResponse>('GenerateKMSDataKey', {});
     plaintexts.push(Buffer.from(after.Plaintext, 'base64'));
     assert.equal(
-      (await restarted.request<DataKeyResponse>('DecryptKMSDataKey', { CipherText: after.CiphertextBlob })).Plaintext,
+      (await restarted.request<DataKeyResponse>('DecryptKMSDataKey', { CipherText: after.CiphertextBlob }))
+        .Plaintext,
       after.Plaintext,
     );
     const next = await restarted.request<{ SecretVersion: number }>('GenerateDownloadSecretKey', {
@@ -122,7 +137,10 @@ describe('KMS actions and restart with master-key rotation', () => {
     try {
       const row = await createDownloadSecretStore(db).find(issued.AppIdentification, issued.SecretVersion);
       assert.ok(row, 'secret version is still stored');
-      const { plaintext } = await kms.decrypt(row.secretCiphertext, downloadSecretContext(issued.AppIdentification));
+      const { plaintext } = await kms.decrypt(
+        row.secretCiphertext,
+        downloadSecretContext(issued.AppIdentification),
+      );
       assert.deepEqual(new Uint8Array(plaintext), fromFile);
     } finally {
       await db.close();

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/store/database.js';
@@ -22,7 +25,9 @@ describe('SQLite specifics', () => {
     const db = await openDatabase({ sqlitePath: freshPath() });
     try {
       const pragma = async (name: string) =>
-        Object.values((await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(db.kysely)).rows[0]!)[0];
+        Object.values(
+          (await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(db.kysely)).rows[0]!,
+        )[0];
       assert.equal(db.dialect, 'sqlite');
       assert.equal(await pragma('journal_mode'), 'wal');
       assert.equal(await pragma('busy_timeout'), 5000);
@@ -36,7 +41,11 @@ describe('SQLite specifics', () => {
     const path = freshPath();
     const first = await openDatabase({ sqlitePath: path });
     await migrateToLatest(first);
-    await createDownloadSecretStore(first).create({ appIdentification: 'ios:a.b', secretCiphertext: 'x', kmsKeyId: 'k' });
+    await createDownloadSecretStore(first).create({
+      appIdentification: 'ios:a.b',
+      secretCiphertext: 'x',
+      kmsKeyId: 'k',
+    });
     await first.close();
     await first.close();
     const second = await openDatabase({ sqlitePath: path });
@@ -68,6 +77,45 @@ describe('SQLite specifics', () => {
     }
   });
 
+  it('lets several processes migrate and number versions in one file at once', async () => {
+    const path = freshPath();
+    const source = (file: string) =>
+      pathToFileURL(fileURLToPath(new URL(`../../src/store/${file}`, import.meta.url))).href;
+    const script = join(root, 'worker.mts');
+    await writeFile(
+      script,
+      `import { openDatabase } from ${JSON.stringify(source('database.ts'))};
+import { migrateToLatest } from ${JSON.stringify(source('migrator.ts'))};
+import { createDownloadSecretStore } from ${JSON.stringify(source('download-secret-store.ts'))};
+const db = await openDatabase({ sqlitePath: process.argv[2] });
+const { applied } = await migrateToLatest(db);
+const store = createDownloadSecretStore(db);
+const versions = [];
+for (let i = 0; i < 5; i++) versions.push((await store.create({ appIdentification: 'ios:a.b', secretCiphertext: 'x', kmsKeyId: 'k' })).version);
+await db.close();
+console.log(JSON.stringify({ applied, versions }));
+`,
+    );
+    const run = promisify(execFile);
+    const outputs = await Promise.all(
+      [0, 1, 2].map(() =>
+        run(process.execPath, ['--import', 'tsx', script, path], {
+          cwd: fileURLToPath(new URL('.', import.meta.url)),
+        }),
+      ),
+    );
+    const results = outputs.map((o) => JSON.parse(o.stdout) as { applied: string[]; versions: number[] });
+    assert.deepEqual(
+      results.flatMap((r) => r.applied),
+      ['0001-initial'],
+      'exactly one process applied the migration',
+    );
+    assert.deepEqual(
+      results.flatMap((r) => r.versions).sort((a, b) => a - b),
+      Array.from({ length: 15 }, (_, i) => i + 1),
+    );
+  });
+
   it('refuses missing or unsupported configuration with a clear error', async () => {
     const refused = async (options: Parameters<typeof openDatabase>[0], pattern: RegExp) =>
       assert.rejects(openDatabase(options), (error: unknown) => {
@@ -80,6 +128,9 @@ describe('SQLite specifics', () => {
     await refused({ url: 'mysql://user:hunter2@db/x' }, /Unsupported database URL scheme "mysql"/);
     await refused({ sqlitePath: freshPath(), schema: 'x' }, /only be chosen for PostgreSQL/);
     // The password must not be echoed.
-    await assert.rejects(openDatabase({ url: 'mysql://user:hunter2@db/x' }), (e: Error) => !e.message.includes('hunter2'));
+    await assert.rejects(
+      openDatabase({ url: 'mysql://user:hunter2@db/x' }),
+      (e: Error) => !e.message.includes('hunter2'),
+    );
   });
 });

@@ -34,7 +34,16 @@ export async function startServerProcess(options: {
 }): Promise<ServerProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [SECUREVOD_BIN, 'server', '--data-dir', options.dataDir, '--port', '0', '--json', ...(options.args ?? [])],
+    [
+      SECUREVOD_BIN,
+      'server',
+      '--data-dir',
+      options.dataDir,
+      '--port',
+      '0',
+      '--json',
+      ...(options.args ?? []),
+    ],
     {
       cwd: REPO_ROOT,
       env: {

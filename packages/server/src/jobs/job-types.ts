@@ -1,0 +1,25 @@
+/**
+ * The typed job registry (STYLE §6): every job type and its payload. A worker's handler table is
+ * `Record<JobType, Handler>`, so adding a type without a handler does not compile.
+ */
+export interface JobPayloads {
+  /** Transcode and package one video with a template group. */
+  transcode: {
+    videoId: string;
+    templateGroupId: string;
+    jobId: string;
+    /** Customer-managed key (SubmitTranscodeJobs EncryptConfig). */
+    encryptConfig?: { cipherText: string; decryptKeyUri: string };
+    userData?: { callbackUrl?: string; extend?: string };
+  };
+  /** Deliver one event to an HTTP callback endpoint. */
+  callback: {
+    url: string;
+    body: Record<string, unknown>;
+    /** Whether to add X-VOD-TIMESTAMP / X-VOD-SIGNATURE (the key is read at send time). */
+    signed: boolean;
+  };
+}
+
+export type JobType = keyof JobPayloads;
+export const JOB_TYPES: readonly JobType[] = ['transcode', 'callback'];

@@ -1,0 +1,145 @@
+/**
+ * The metadata store contract on PostgreSQL, each test in its own throwaway schema.
+ * URL: SECUREVOD_TEST_DATABASE_URL, else postgres://127.0.0.1:5432/test. Without a reachable
+ * server this skips locally, but fails under CI=true, where PostgreSQL is part of the setup.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase, redactDatabaseUrl, type Db } from '../../src/store/database.js';
+import { createDownloadSecretStore } from '../../src/store/download-secret-store.js';
+import { migrateToLatest } from '../../src/store/migrator.js';
+import { StoreError } from '../../src/store/store-error.js';
+import { metadataStoreContract } from '../contracts/metadata-store-contract.js';
+
+const url = process.env.SECUREVOD_TEST_DATABASE_URL || 'postgres://127.0.0.1:5432/test';
+const schemas: string[] = [];
+const newSchema = () => {
+  const schema = `securevod_test_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  return schema;
+};
+
+/** Probes through openDatabase itself, so the probe connects exactly as the tests will. */
+async function reachable(): Promise<string | undefined> {
+  try {
+    await (await openDatabase({ url })).close();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error
+      ? error.cause instanceof Error
+        ? error.cause.message
+        : error.message
+      : String(error);
+  }
+}
+
+const problem = await reachable();
+if (problem !== undefined) {
+  const message = `PostgreSQL at ${redactDatabaseUrl(url)} is not reachable (${problem}); set SECUREVOD_TEST_DATABASE_URL`;
+  if (process.env.CI === 'true') {
+    it('PostgreSQL metadata store', () => assert.fail(`${message}. CI must run the PostgreSQL tests.`));
+  } else {
+    it('PostgreSQL metadata store', { skip: message }, () => {});
+  }
+} else {
+  after(async () => {
+    const db = await openDatabase({ url });
+    try {
+      for (const schema of schemas)
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db.kysely);
+    } finally {
+      await db.close();
+    }
+  });
+
+  metadataStoreContract('PostgreSQL', () => openDatabase({ url, schema: newSchema() }));
+
+  describe('PostgreSQL specifics', () => {
+    it('creates the schema and works only inside it', async () => {
+      const schema = newSchema();
+      const db = await openDatabase({ url, schema });
+      try {
+        assert.equal(db.dialect, 'postgres');
+        await migrateToLatest(db);
+        const { rows } = await sql<{ name: string }>`
+          select table_name as name from information_schema.tables
+          where table_schema = ${schema} order by table_name`.execute(db.kysely);
+        assert.deepEqual(
+          rows.map((r) => r.name),
+          ['access_keys', 'download_secrets', 'kysely_migration', 'kysely_migration_lock', 'settings'],
+        );
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('migrates a second schema although the first already has migration tables', async () => {
+      const [a, b] = [
+        await openDatabase({ url, schema: newSchema() }),
+        await openDatabase({ url, schema: newSchema() }),
+      ];
+      try {
+        assert.equal((await migrateToLatest(a)).applied.length, 1);
+        assert.equal((await migrateToLatest(b)).applied.length, 1);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('numbers versions correctly across two pools (two servers)', async () => {
+      const schema = newSchema();
+      const dbs: Db[] = [await openDatabase({ url, schema }), await openDatabase({ url, schema })];
+      try {
+        await migrateToLatest(dbs[0]!);
+        const stores = dbs.map((db) => createDownloadSecretStore(db));
+        const created = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            stores[i % 2]!.create({ appIdentification: 'ios:a.b', secretCiphertext: `${i}`, kmsKeyId: 'k' }),
+          ),
+        );
+        assert.deepEqual(
+          created.map((c) => c.version).sort((x, y) => x - y),
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+      } finally {
+        await Promise.all(dbs.map((db) => db.close()));
+      }
+    });
+
+    it('fails a query returning an int8 beyond 2^53 instead of rounding it, and stays usable', async () => {
+      const db = await openDatabase({ url, schema: newSchema() });
+      try {
+        await assert.rejects(sql`select (2^60)::bigint as n`.execute(db.kysely), /exceeds 2\^53/);
+        assert.deepEqual((await sql`select 2::bigint as n`.execute(db.kysely)).rows, [{ n: 2 }]);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await assert.rejects(openDatabase({ url, schema: 'x"; drop table y; --' }), (error: unknown) => {
+        assert.ok(error instanceof StoreError);
+        assert.equal(error.code, 'InvalidConfiguration');
+        return true;
+      });
+    });
+
+    it('reports an unreachable server as Unavailable without the password', async () => {
+      await assert.rejects(
+        openDatabase({ url: 'postgres://someone:hunter2@127.0.0.1:1/nothing' }),
+        (error: unknown) => {
+          assert.ok(error instanceof StoreError);
+          assert.equal(error.code, 'Unavailable');
+          assert.match(
+            error.message,
+            /Cannot use PostgreSQL at postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nothing/,
+          );
+          assert.ok(!error.message.includes('hunter2'));
+          return true;
+        },
+      );
+    });
+  });
+}
