@@ -8,3 +8,4 @@ export * from './app-decrypt-key.js';
 export * from './key-file.js';
 export * from './key-derivation.js';
 export * from './segment-crypto.js';
+export * from './key-exchange.js';

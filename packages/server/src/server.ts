@@ -1,24 +1,46 @@
 /**
- * Composition root of `securevod server`: opens the data dir, KMS and metadata store, wires the
- * services and the HTTP roles onto one Fastify instance, and listens. The only module that
- * knows every concrete implementation.
+ * Composition root of `securevod server`: opens the data dir, KMS, metadata store and object
+ * storage, wires the services, and mounts the roles on one Fastify instance (`--roles` picks a
+ * subset). The only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
 import { decryptKmsDataKeyHandler, generateKmsDataKeyHandler } from './actions/kms-data-key-handlers.js';
+import { messageCallbackActions } from './actions/message-callback-actions.js';
+import { submitTranscodeJobsHandler } from './actions/submit-transcode-jobs-handler.js';
+import { templateGroupActions } from './actions/template-group-actions.js';
+import { videoActions } from './actions/video-actions.js';
 import { AccessKeyService } from './auth/access-key-service.js';
+import { callbackConfigStore } from './callbacks/callback-config.js';
+import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
+import { TemplateGroupService } from './catalogue/template-group-service.js';
+import { TranscodeScheduler } from './catalogue/transcode-scheduler.js';
+import { UploadService } from './catalogue/upload-service.js';
 import type { ServerConfig } from './config/server-config.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
+import { createDbJobQueue } from './jobs/db-job-queue.js';
+import type { JobQueue } from './jobs/job-queue.js';
+import { Worker } from './jobs/worker.js';
 import type { Kms } from './kms/kms.js';
 import { openLocalKms } from './kms/local-kms.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
 import { rpcPlugin, type ActionHandler } from './rpc/rpc-plugin.js';
+import { createLocalDirectoryStore } from './storage/local-directory-store.js';
+import type { ObjectStore } from './storage/object-store.js';
 import { createAccessKeyStore } from './store/access-key-store.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createDownloadSecretStore } from './store/download-secret-store.js';
 import { migrateToLatest } from './store/migrator.js';
+import { createSettingsStore } from './store/settings-store.js';
+import { createStreamStore } from './store/stream-store.js';
+import { createTemplateGroupStore } from './store/template-group-store.js';
+import { createUploadCredentialStore } from './store/upload-credential-store.js';
+import { createVideoStore } from './store/video-store.js';
+import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
+import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -27,6 +49,8 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly kms: Kms;
   readonly db: Db;
+  readonly objects: ObjectStore;
+  readonly queue: JobQueue;
   close(): Promise<void>;
 }
 
@@ -41,14 +65,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       : { sqlitePath: join(config.dataDir, 'securevod.sqlite') },
   );
   await migrateToLatest(db);
-
-  const accessKeys = new AccessKeyService(createAccessKeyStore(db), kms);
-  const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
-  const rootAccessKey = await accessKeys.ensureRoot(config.rootAccessKey, rootCredentialsFile);
-  const downloadSecrets = new DownloadSecretService(createDownloadSecretStore(db), kms);
-  const replayCache = new InMemoryReplayCache();
+  const objects = await createLocalDirectoryStore({ root: join(config.dataDir, 'storage') });
 
   let publicUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`;
+  const getPublicUrl = () => publicUrl;
+
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -58,30 +79,106 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       },
     },
     querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)),
+    // Uploads of large sources may take long: no request timeout (Node's default is 5 minutes).
+    requestTimeout: 0,
     trustProxy: false,
   });
 
-  const actions: Record<string, ActionHandler> = {
-    GenerateDownloadSecretKey: generateDownloadSecretKeyHandler({ downloadSecrets }),
-    GenerateKMSDataKey: generateKmsDataKeyHandler({ kms }),
-    DecryptKMSDataKey: decryptKmsDataKeyHandler({ kms }),
-  };
+  // Stores and services.
+  const settings = createSettingsStore(db);
+  const videos = createVideoStore(db);
+  const streams = createStreamStore(db);
+  const credentials = createUploadCredentialStore(db);
+  const accessKeys = new AccessKeyService(createAccessKeyStore(db), kms);
+  const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
+  const rootAccessKey = await accessKeys.ensureRoot(config.rootAccessKey, rootCredentialsFile);
+  const downloadSecrets = new DownloadSecretService(createDownloadSecretStore(db), kms);
+  const groups = new TemplateGroupService(createTemplateGroupStore(db));
+  await groups.ensureBuiltins();
+  const queue = createDbJobQueue(db);
+  const callbackConfig = callbackConfigStore(settings);
+  let worker: Worker | undefined;
+  const wake = () => worker?.wake();
+  const callbacks = new CallbackDispatcher({ config: callbackConfig, queue, onEnqueued: wake });
+  const uploads = new UploadService({ videos, credentials, kms, publicUrl: getPublicUrl });
+  const scheduler = new TranscodeScheduler({
+    videos,
+    groups,
+    queue,
+    callbacks,
+    wake,
+    publicUrl: getPublicUrl,
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.register(rpcPlugin, {
-    actions,
-    findAccessKey: (id) => accessKeys.find(id),
-    replayCache,
-    get hostId() {
-      return new URL(publicUrl).host;
-    },
-    get recommendBase() {
-      return `${publicUrl}/docs/api.md#error-codes`;
-    },
-  });
+
+  if (config.roles.includes('api')) {
+    const actions: Record<string, ActionHandler> = {
+      GenerateDownloadSecretKey: generateDownloadSecretKeyHandler({ downloadSecrets }),
+      GenerateKMSDataKey: generateKmsDataKeyHandler({ kms }),
+      DecryptKMSDataKey: decryptKmsDataKeyHandler({ kms }),
+      SubmitTranscodeJobs: submitTranscodeJobsHandler({ videos, groups, scheduler, kms, settings }),
+      ...videoActions({ videos, streams, credentials, uploads, groups, objects, publicUrl: getPublicUrl }),
+      ...templateGroupActions({ groups }),
+      ...messageCallbackActions({ config: callbackConfig }),
+    };
+    const replayCache = new InMemoryReplayCache();
+    app.addHook('onClose', () => replayCache.close());
+    await app.register(rpcPlugin, {
+      actions,
+      findAccessKey: (id) => accessKeys.find(id),
+      replayCache,
+      get hostId() {
+        return new URL(publicUrl).host;
+      },
+      get recommendBase() {
+        return `${publicUrl}/docs/api.md#error-codes`;
+      },
+    });
+    await app.register(ossUploadPlugin, {
+      store: objects,
+      findCredential: (id) => uploads.findCredential(id),
+      onObjectComplete: (info) => scheduler.completeUpload(info),
+    });
+  }
+
+  if (config.roles.includes('worker')) {
+    const scratchDir = join(config.dataDir, 'scratch');
+    await cleanScratch(scratchDir);
+    const transcode = createTranscodeJobHandler({
+      videos,
+      streams,
+      groups,
+      objects,
+      kms,
+      callbacks,
+      scratchDir,
+      ffmpegPath: config.ffmpegPath,
+      ffprobePath: config.ffprobePath,
+      x264Preset: config.x264Preset,
+      log: app.log,
+    });
+    worker = new Worker({
+      queue,
+      handlers: {
+        transcode,
+        callback: (job, ctx) => callbacks.deliver(job.payload, ctx.signal),
+      },
+      workerId: `${hostname()}:${process.pid}`,
+      concurrency: 2,
+      pollIntervalMs: 1000,
+      leaseMs: 60_000,
+      retryPolicies: {
+        transcode: { maxAttempts: 3, baseDelayMs: 10_000, maxDelayMs: 120_000 },
+        callback: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },
+      },
+      logger: app.log,
+    });
+  }
 
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicUrl) publicUrl = `http://${displayHost(config.host)}:${new URL(address).port}`;
+  worker?.start();
 
   let closed = false;
   return {
@@ -93,11 +190,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     app,
     kms,
     db,
+    objects,
+    queue,
     async close() {
       if (closed) return;
       closed = true;
+      await worker?.stop({ graceMs: 5000 });
       await app.close();
-      await replayCache.close();
+      await queue.close();
       await db.close();
       await kms.close();
     },

@@ -2,6 +2,7 @@
  * Server configuration, read once at the entry point from flags and the environment (flags
  * win), validated with messages that name the bad setting. Library code receives the result.
  */
+import { resolveFfmpegPaths } from '@securevod/ffmpeg';
 import { isAbsolute, resolve } from 'node:path';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
 
@@ -19,6 +20,10 @@ export interface ServerConfig {
   rootAccessKey: AccessKeyPair | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   roles: Role[];
+  ffmpegPath: string;
+  ffprobePath: string;
+  /** x264 preset for transcoding (`veryfast` by default; tests use `ultrafast`). */
+  x264Preset: string;
 }
 
 export interface ServerFlags {
@@ -108,6 +113,23 @@ export function loadServerConfig(input: {
     }
   }
 
+  const x264Preset = pick(undefined, 'SECUREVOD_X264_PRESET') ?? 'veryfast';
+  const presets = [
+    'ultrafast',
+    'superfast',
+    'veryfast',
+    'faster',
+    'fast',
+    'medium',
+    'slow',
+    'slower',
+    'veryslow',
+  ];
+  if (!presets.includes(x264Preset)) {
+    problems.push(`SECUREVOD_X264_PRESET: "${x264Preset}" must be one of ${presets.join(', ')}`);
+  }
+  const ffmpeg = resolveFfmpegPaths(env);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
@@ -118,5 +140,8 @@ export function loadServerConfig(input: {
     rootAccessKey,
     logLevel: logLevel as ServerConfig['logLevel'],
     roles,
+    ffmpegPath: ffmpeg.ffmpegPath,
+    ffprobePath: ffmpeg.ffprobePath,
+    x264Preset,
   };
 }

@@ -67,7 +67,11 @@ class LocalDirectoryStore implements ObjectStore {
     private readonly tmpDir: string,
   ) {}
 
-  async put(key: string, body: ObjectBody, opts?: { contentType?: string }): Promise<{ size: number; etag: string }> {
+  async put(
+    key: string,
+    body: ObjectBody,
+    opts?: { contentType?: string },
+  ): Promise<{ size: number; etag: string }> {
     assertValidKey(key);
     const contentType = opts?.contentType ?? DEFAULT_CONTENT_TYPE;
     assertValidContentType(contentType);
@@ -201,7 +205,13 @@ class LocalDirectoryStore implements ObjectStore {
     if (!fh) return undefined;
     try {
       const { header, mtime } = await readHeader(fh, key);
-      return { key, size: header.size, etag: header.etag, contentType: header.contentType, lastModified: mtime };
+      return {
+        key,
+        size: header.size,
+        etag: header.etag,
+        contentType: header.contentType,
+        lastModified: mtime,
+      };
     } finally {
       await fh.close().catch(() => undefined);
     }
@@ -308,7 +318,9 @@ async function removeStaleTempFiles(tmpDir: string): Promise<void> {
   for (const name of names) {
     const pid = TEMP_NAME.exec(name)?.[1];
     if (pid !== undefined && isProcessAlive(Number(pid))) continue;
-    await fsStep('Removing a stale temp file', () => rm(join(tmpDir, name), { recursive: true, force: true }));
+    await fsStep('Removing a stale temp file', () =>
+      rm(join(tmpDir, name), { recursive: true, force: true }),
+    );
   }
 }
 

@@ -54,7 +54,11 @@ export interface ObjectStore {
    * Writes the whole object atomically: readers see the old object or the new one, never part of
    * it. A body that fails mid-way (e.g. a client disconnect) leaves the old object in place.
    */
-  put(key: string, body: ObjectBody, opts?: { contentType?: string }): Promise<{ size: number; etag: string }>;
+  put(
+    key: string,
+    body: ObjectBody,
+    opts?: { contentType?: string },
+  ): Promise<{ size: number; etag: string }>;
   /** Throws `NotFound`; `InvalidRange` when `start` is at or past the end, or `start > end`. */
   get(key: string, opts?: { range?: ByteRange }): Promise<GetObjectResult>;
   head(key: string): Promise<ObjectInfo | undefined>;
@@ -104,8 +108,9 @@ const SEGMENT_CHARS = /^[A-Za-z0-9!\-_.*'()=+,@~]+$/;
 function segmentProblem(segment: string): string | undefined {
   if (segment === '') return 'has an empty segment';
   if (segment === '.' || segment === '..') return 'has a "." or ".." segment';
-  if (segment.length > MAX_SEGMENT_LENGTH) return `has a segment longer than ${MAX_SEGMENT_LENGTH} characters`;
-  if (!SEGMENT_CHARS.test(segment)) return 'has a character outside A-Z a-z 0-9 ! - _ . * \' ( ) = + , @ ~';
+  if (segment.length > MAX_SEGMENT_LENGTH)
+    return `has a segment longer than ${MAX_SEGMENT_LENGTH} characters`;
+  if (!SEGMENT_CHARS.test(segment)) return "has a character outside A-Z a-z 0-9 ! - _ . * ' ( ) = + , @ ~";
   return undefined;
 }
 
@@ -144,7 +149,10 @@ export function assertValidPrefix(prefix: string): void {
 /** Throws `InvalidArgument` unless `contentType` is 1–255 printable ASCII characters. */
 export function assertValidContentType(contentType: string): void {
   if (typeof contentType !== 'string' || !/^[\x20-\x7e]{1,255}$/.test(contentType)) {
-    throw new ObjectStoreError('InvalidArgument', 'Content type must be 1 to 255 printable ASCII characters.');
+    throw new ObjectStoreError(
+      'InvalidArgument',
+      'Content type must be 1 to 255 printable ASCII characters.',
+    );
   }
 }
 
@@ -159,7 +167,10 @@ export function resolveRange(range: ByteRange | undefined, size: number): { star
     throw new ObjectStoreError('InvalidRange', 'Range bounds must be non-negative integers.');
   }
   if (start >= size) {
-    throw new ObjectStoreError('InvalidRange', `Range starts at ${start}, past the end of a ${size}-byte object.`);
+    throw new ObjectStoreError(
+      'InvalidRange',
+      `Range starts at ${start}, past the end of a ${size}-byte object.`,
+    );
   }
   if (end !== undefined && end < start) {
     throw new ObjectStoreError('InvalidRange', `Range end ${end} is before its start ${start}.`);

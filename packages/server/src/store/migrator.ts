@@ -10,10 +10,14 @@
 import { Migrator, sql, type Migration } from 'kysely';
 import type { Db } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-catalogue.js';
+import * as m0003 from './migrations/0003-jobs.js';
 import { StoreError } from './store-error.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
+  '0002-catalogue': m0002,
+  '0003-jobs': m0003,
 };
 
 export interface MigrationOutcome {

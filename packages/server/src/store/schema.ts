@@ -8,6 +8,8 @@
  * - booleans are integers 0/1;
  * - JSON is text (the stores parse and serialise it).
  */
+import type { CatalogueTables } from './catalogue-schema.js';
+import type { JobsTable } from '../jobs/jobs-table.js';
 /** ISO-8601 UTC text, e.g. `2026-11-22T17:46:27.123Z`. */
 export type IsoTimestamp = string;
 
@@ -44,8 +46,9 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Schema {
+export interface Schema extends CatalogueTables {
   access_keys: AccessKeysTable;
   download_secrets: DownloadSecretsTable;
   settings: SettingsTable;
+  jobs: JobsTable;
 }

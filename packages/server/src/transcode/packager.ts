@@ -50,6 +50,12 @@ export interface PackageRenditionOptions {
   readonly store: ObjectStore;
   /** The video's 32-byte data key (plaintext, from the KMS). Required unless `scheme` is none. */
   readonly dataKey?: Uint8Array;
+  /**
+   * A customer-managed 16-byte AES-128 key used as is for every segment (SubmitTranscodeJobs
+   * `EncryptConfig`: the customer's key service serves it at their DecryptKeyUri). Replaces
+   * `dataKey` derivation; aes-128 only.
+   */
+  readonly fixedKey?: Uint8Array;
   readonly videoId: string;
   readonly rendition: ClearRendition;
   readonly scheme: PackagingScheme;
@@ -101,7 +107,11 @@ export async function packageRendition(opts: PackageRenditionOptions): Promise<P
   const segmentCount = rendition.segments.length;
   const periods = scheme === 'none' ? 0 : keyPeriodForSegment(segmentCount - 1, opts.keyRotationSegments) + 1;
   const keys =
-    scheme === 'none' ? undefined : new PeriodKeys(opts.dataKey!, opts.videoId, rendition.name, scheme);
+    scheme === 'none'
+      ? undefined
+      : opts.fixedKey
+        ? new FixedKey(opts.fixedKey)
+        : new PeriodKeys(opts.dataKey!, opts.videoId, rendition.name, scheme);
 
   let bytes = 0;
   const initKey = outputPrefix + INIT_SEGMENT_NAME;
@@ -199,6 +209,15 @@ export async function packageMaster(
  * Derives each period's key once, on first use, and keeps it only as a non-extractable CryptoKey.
  * Segments are packaged concurrently, so the in-flight promise is shared.
  */
+class FixedKey {
+  private key: Promise<CryptoKey> | undefined;
+  constructor(private readonly raw: Uint8Array) {}
+  get(): Promise<CryptoKey> {
+    this.key ??= importAes128SegmentKey(this.raw);
+    return this.key;
+  }
+}
+
 class PeriodKeys {
   private readonly keys = new Map<number, Promise<CryptoKey>>();
   constructor(
@@ -233,7 +252,10 @@ function checkOptions(opts: PackageRenditionOptions): void {
   if (scheme !== 'none' && scheme !== 'aes-128' && scheme !== 'aes-256-gcm') {
     throw new PackagerError(`Unknown packaging scheme ${JSON.stringify(scheme)}.`);
   }
-  if (scheme !== 'none' && (!opts.dataKey || !opts.keyUri)) {
+  if (opts.fixedKey && (scheme !== 'aes-128' || opts.fixedKey.length !== 16)) {
+    throw new PackagerError('A fixed (customer-managed) key must be 16 bytes and used with aes-128.');
+  }
+  if (scheme !== 'none' && (!(opts.dataKey || opts.fixedKey) || !opts.keyUri)) {
     throw new PackagerError(`Packaging with ${scheme} needs a data key and a key URI function.`);
   }
   if (!Number.isInteger(opts.keyRotationSegments) || opts.keyRotationSegments < 0) {

@@ -93,7 +93,11 @@ export class MultipartUploadStore {
     return manifest;
   }
 
-  async putPart(manifest: MultipartManifest, partNumber: number, body: ObjectBody): Promise<{ size: number; etag: string }> {
+  async putPart(
+    manifest: MultipartManifest,
+    partNumber: number,
+    body: ObjectBody,
+  ): Promise<{ size: number; etag: string }> {
     const key = partKey(manifest.uploadId, partNumber);
     const written = await this.store.put(key, body);
     // An abort that ran while this part streamed in has already deleted the upload; do not leave
@@ -111,7 +115,12 @@ export class MultipartUploadStore {
     for await (const info of this.store.list(`${MULTIPART_PREFIX}${manifest.uploadId}/`)) {
       const number = PART_KEY.exec(info.key)?.[1];
       if (number === undefined) continue;
-      parts.push({ partNumber: Number(number), etag: info.etag, size: info.size, lastModified: info.lastModified });
+      parts.push({
+        partNumber: Number(number),
+        etag: info.etag,
+        size: info.size,
+        lastModified: info.lastModified,
+      });
     }
     return parts;
   }
@@ -205,7 +214,12 @@ export class MultipartUploadStore {
     } catch {
       parsed = undefined;
     }
-    if (!parsed || parsed.version !== 1 || parsed.uploadId !== uploadId || typeof parsed.objectKey !== 'string') {
+    if (
+      !parsed ||
+      parsed.version !== 1 ||
+      parsed.uploadId !== uploadId ||
+      typeof parsed.objectKey !== 'string'
+    ) {
       throw new ObjectStoreError('Unavailable', `Multipart manifest of ${uploadId} is not readable.`);
     }
     return parsed as MultipartManifest;

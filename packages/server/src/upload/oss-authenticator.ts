@@ -17,7 +17,12 @@
 import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ossErrors } from './oss-error.js';
-import { buildStringToSign, computeSignature, parseAuthorization, constantTimeEqual } from './oss-signature.js';
+import {
+  buildStringToSign,
+  computeSignature,
+  parseAuthorization,
+  constantTimeEqual,
+} from './oss-signature.js';
 
 export interface UploadCredential {
   readonly accessKeySecret: string;
@@ -78,7 +83,11 @@ export async function authenticateOssRequest(
   const key = decodePath(request.path);
   const candidates = readingsOf(request.headers.host, key, credential.bucket);
   const signed = candidates.find((target) => {
-    const stringToSign = buildStringToSign({ ...request, bucket: target.bucket, objectKey: target.objectKey });
+    const stringToSign = buildStringToSign({
+      ...request,
+      bucket: target.bucket,
+      objectKey: target.objectKey,
+    });
     return constantTimeEqual(computeSignature(credential.accessKeySecret, stringToSign), signature);
   });
   if (!signed) {

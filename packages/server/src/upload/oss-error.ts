@@ -46,9 +46,14 @@ export class OssError extends Error {
 export const ossErrors = {
   accessDenied: (message: string) => new OssError('AccessDenied', 403, message),
   invalidAccessKeyId: (accessKeyId: string) =>
-    new OssError('InvalidAccessKeyId', 403, 'The OSS Access Key Id you provided does not exist in our records.', {
-      OSSAccessKeyId: accessKeyId,
-    }),
+    new OssError(
+      'InvalidAccessKeyId',
+      403,
+      'The OSS Access Key Id you provided does not exist in our records.',
+      {
+        OSSAccessKeyId: accessKeyId,
+      },
+    ),
   /** A temporary AccessKeyId sent without `x-oss-security-token` (OSS EC 0002-00000003). */
   securityTokenMissing: (accessKeyId: string) =>
     new OssError(
@@ -57,7 +62,8 @@ export const ossErrors = {
       'The OSS Access Key Id you provided does not exist in our records. The Security Token may be lost to specify that it is a STS Access Id.',
       { OSSAccessKeyId: accessKeyId },
     ),
-  invalidSecurityToken: () => new OssError('InvalidSecurityToken', 403, 'The security token you provided is invalid.'),
+  invalidSecurityToken: () =>
+    new OssError('InvalidSecurityToken', 403, 'The security token you provided is invalid.'),
   securityTokenExpired: () =>
     new OssError('SecurityTokenExpired', 403, 'The security token you provided has expired.'),
   signatureDoesNotMatch: (accessKeyId: string, signatureProvided: string, stringToSign: string) =>
@@ -87,7 +93,8 @@ export const ossErrors = {
       400,
       'You did not provide the number of bytes specified by the Content-Length HTTP header.',
     ),
-  entityTooLarge: () => new OssError('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed size.'),
+  entityTooLarge: () =>
+    new OssError('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed size.'),
   entityTooSmall: (partNumber: number) =>
     new OssError('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed size.', {
       PartNumber: String(partNumber),
@@ -124,7 +131,13 @@ export const ossErrors = {
   internal: (cause?: unknown) =>
     new OssError('InternalError', 500, 'We encountered an internal error. Please try again.', {}, { cause }),
   unavailable: (cause?: unknown) =>
-    new OssError('ServiceUnavailable', 503, 'The service is temporarily unavailable. Please try again.', {}, { cause }),
+    new OssError(
+      'ServiceUnavailable',
+      503,
+      'The service is temporarily unavailable. Please try again.',
+      {},
+      { cause },
+    ),
 } as const;
 
 /** The XML error body OSS sends: Code, Message, RequestId, HostId, then the error's details. */

@@ -132,8 +132,7 @@ export function constantTimeEqual(expected: string, provided: string): boolean {
 }
 
 export type ParsedAuthorization =
-  | { readonly version: 1; readonly accessKeyId: string; readonly signature: string }
-  | { readonly version: 4 };
+  { readonly version: 1; readonly accessKeyId: string; readonly signature: string } | { readonly version: 4 };
 
 /** Parses `OSS <id>:<signature>`; recognises V4 so it can be refused by name; else undefined. */
 export function parseAuthorization(value: string | undefined): ParsedAuthorization | undefined {

@@ -14,11 +14,14 @@
  * name, either wildcard DNS for `<bucket>.<host>`, or `cname: true` (the bucket then travels only
  * in the signature), or `sldEnable: true` (path style) — see `oss-authenticator.ts`.
  *
+ * Hooks registered on the root instance also run for these routes; a root hook meant for the RPC
+ * API should skip requests whose `request.routeOptions.config.securevodOssUpload` is true.
+ *
  * Body parsing is replaced inside this plugin's encapsulation context only: every content type is
  * handed over as the raw stream, so nothing is buffered and the RPC route's form parsing is
  * untouched. Register it without `fastify-plugin`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -29,6 +32,7 @@ import type { MultipartManifest } from './multipart-upload-store.js';
 import { authenticateOssRequest } from './oss-authenticator.js';
 import type { AuthenticatedUpload, FindCredential } from './oss-authenticator.js';
 import { OssError, ossErrors, renderOssErrorXml } from './oss-error.js';
+import { checkedBody, readSmallBody } from './oss-request-body.js';
 import { SIGNED_SUB_RESOURCES } from './oss-signature.js';
 import { parseCompleteMultipartUpload, renderXmlDocument } from './oss-xml.js';
 import type { XmlNode } from './oss-xml.js';
@@ -66,8 +70,6 @@ export interface OssUploadDeps {
   readonly maxClockSkewMs?: number;
 }
 
-/** OSS limit for PutObject and for one part. */
-export const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
 /** 10,000 parts at ~70 bytes each fit comfortably. */
 const MAX_COMPLETE_BODY = 2 * 1024 * 1024;
 const LIST_PARTS_MAX = 1000;
@@ -115,13 +117,20 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
   app.setErrorHandler((error, request, reply) => {
     const ossError = toOssError(error);
     const requestId = String(reply.getHeader('x-oss-request-id'));
-    const fields = { requestId, code: ossError.code, method: request.method, path: request.url.split('?')[0] };
-    if (ossError.httpStatus >= 500) logOf(request).error({ ...fields, err: error }, 'OSS upload request failed');
+    const fields = {
+      requestId,
+      code: ossError.code,
+      method: request.method,
+      path: request.url.split('?')[0],
+    };
+    if (ossError.httpStatus >= 500)
+      logOf(request).error({ ...fields, err: error }, 'OSS upload request failed');
     else logOf(request).info(fields, 'OSS upload request refused');
     const xml = renderOssErrorXml(ossError, { requestId, hostId: request.headers.host ?? '' });
     reply.code(ossError.httpStatus).header('content-type', 'application/xml');
     // HEAD answers carry no body; OSS puts the error document, base64, in `x-oss-err`.
-    if (request.method === 'HEAD') return reply.header('x-oss-err', Buffer.from(xml).toString('base64')).send();
+    if (request.method === 'HEAD')
+      return reply.header('x-oss-err', Buffer.from(xml).toString('base64')).send();
     return reply.send(xml);
   });
 
@@ -130,6 +139,8 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
     url: '/*',
     constraints: { [CONSTRAINT]: 'oss' },
     exposeHeadRoute: false,
+    // Lets hooks registered at the root (which these routes inherit) recognise and skip them.
+    config: { securevodOssUpload: true },
     handler: async (request, reply) => {
       const url = request.raw.url ?? '/';
       const q = url.indexOf('?');
@@ -173,14 +184,24 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
     },
   });
 
-  async function putObject(request: FastifyRequest, reply: FastifyReply, upload: AuthenticatedUpload, body: Readable) {
+  async function putObject(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    upload: AuthenticatedUpload,
+    body: Readable,
+  ) {
     assertUploadableKey(upload.objectKey);
     const { size, etag } = await deps.store.put(upload.objectKey, checkedBody(body, request.headers), {
       contentType: request.headers['content-type'] || DEFAULT_CONTENT_TYPE,
     });
     await deps.onObjectComplete({ bucket: upload.bucket, objectKey: upload.objectKey, size, etag });
     logOf(request).info(
-      { requestId: reply.getHeader('x-oss-request-id'), bucket: upload.bucket, objectKey: upload.objectKey, size },
+      {
+        requestId: reply.getHeader('x-oss-request-id'),
+        bucket: upload.bucket,
+        objectKey: upload.objectKey,
+        size,
+      },
       'Object uploaded',
     );
     return reply.code(200).header('ETag', ossEtag(etag)).header('Content-MD5', hexToBase64(etag)).send();
@@ -188,7 +209,10 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
 
   async function initiate(request: FastifyRequest, reply: FastifyReply, upload: AuthenticatedUpload) {
     const contentType = request.headers['content-type'] || DEFAULT_CONTENT_TYPE;
-    const manifest = await multipart.initiate({ bucket: upload.bucket, objectKey: upload.objectKey, contentType }, now());
+    const manifest = await multipart.initiate(
+      { bucket: upload.bucket, objectKey: upload.objectKey, contentType },
+      now(),
+    );
     return sendXml(reply, [
       'InitiateMultipartUploadResult',
       [
@@ -209,7 +233,10 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
   ) {
     const partNumber = Number(partNumberText);
     if (!/^\d{1,5}$/.test(partNumberText) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-      throw ossErrors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive.', 'partNumber');
+      throw ossErrors.invalidArgument(
+        'Part number must be an integer between 1 and 10000, inclusive.',
+        'partNumber',
+      );
     }
     const manifest = await multipart.find(uploadId, upload);
     const { etag } = await multipart.putPart(manifest, partNumber, checkedBody(body, request.headers));
@@ -246,7 +273,13 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
 
   async function listParts(reply: FastifyReply, manifest: MultipartManifest, query: URLSearchParams) {
     const maxParts = boundedInteger(query.get('max-parts'), LIST_PARTS_MAX, 1, LIST_PARTS_MAX, 'max-parts');
-    const marker = boundedInteger(query.get('part-number-marker'), 0, 0, MAX_PART_NUMBER, 'part-number-marker');
+    const marker = boundedInteger(
+      query.get('part-number-marker'),
+      0,
+      0,
+      MAX_PART_NUMBER,
+      'part-number-marker',
+    );
     const after = (await multipart.listParts(manifest)).filter((p) => p.partNumber > marker);
     const page = after.slice(0, maxParts);
     const truncated = after.length > page.length;
@@ -260,24 +293,26 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
         ['NextPartNumberMarker', page.at(-1)?.partNumber ?? marker],
         ['MaxParts', maxParts],
         ['IsTruncated', truncated],
-        ...page.map(
-          (p): XmlNode => [
-            'Part',
-            [
-              ['PartNumber', p.partNumber],
-              ['LastModified', p.lastModified.toISOString()],
-              ['ETag', ossEtag(p.etag)],
-              ['Size', p.size],
-            ],
+        ...page.map((p): XmlNode => [
+          'Part',
+          [
+            ['PartNumber', p.partNumber],
+            ['LastModified', p.lastModified.toISOString()],
+            ['ETag', ossEtag(p.etag)],
+            ['Size', p.size],
           ],
-        ),
+        ]),
       ],
     ]);
   }
 };
 
 /** Which operation a request is, from its method and sub-resources; undefined for anything else. */
-function operationOf(method: string, query: URLSearchParams, headers: IncomingHttpHeaders): Operation | undefined {
+function operationOf(
+  method: string,
+  query: URLSearchParams,
+  headers: IncomingHttpHeaders,
+): Operation | undefined {
   const own = new Set(['uploads', 'uploadId', 'partNumber']);
   const otherSubResource = [...query.keys()].some((k) => SIGNED_SUB_RESOURCES.has(k) && !own.has(k));
   if (otherSubResource || headers['x-oss-copy-source'] !== undefined) return undefined;
@@ -298,57 +333,13 @@ function operationOf(method: string, query: URLSearchParams, headers: IncomingHt
   }
 }
 
-/**
- * Passes the request body through, failing it (so the store keeps nothing) if it is shorter than
- * its Content-Length — a client that went away — or does not match its Content-MD5.
- */
-async function* checkedBody(source: AsyncIterable<unknown>, headers: IncomingHttpHeaders): AsyncGenerator<Uint8Array> {
-  const expectedLength = contentLength(headers);
-  const expectedMd5 = contentMd5(headers);
-  const hash = expectedMd5 ? createHash('md5') : undefined;
-  let received = 0;
-  for await (const chunk of source) {
-    const bytes = chunk as Uint8Array;
-    received += bytes.byteLength;
-    if (received > MAX_OBJECT_SIZE) throw ossErrors.entityTooLarge();
-    hash?.update(bytes);
-    yield bytes;
-  }
-  if (expectedLength !== undefined && received !== expectedLength) throw ossErrors.incompleteBody();
-  if (hash && !hash.digest().equals(expectedMd5!)) throw ossErrors.invalidDigest();
-}
-
-async function readSmallBody(source: AsyncIterable<unknown>, headers: IncomingHttpHeaders, limit: number) {
-  if ((contentLength(headers) ?? 0) > limit) throw ossErrors.malformedXml();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of checkedBody(source, headers)) {
-    size += chunk.byteLength;
-    if (size > limit) throw ossErrors.malformedXml();
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function contentLength(headers: IncomingHttpHeaders): number | undefined {
-  const value = headers['content-length'];
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw ossErrors.invalidArgument('Content-Length is not a number.', 'Content-Length');
-  const length = Number(value);
-  if (length > MAX_OBJECT_SIZE) throw ossErrors.entityTooLarge();
-  return length;
-}
-
-function contentMd5(headers: IncomingHttpHeaders): Buffer | undefined {
-  const header = headers['content-md5'];
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined) return undefined;
-  const digest = Buffer.from(value, 'base64');
-  if (digest.length !== 16 || digest.toString('base64') !== value.trim()) throw ossErrors.invalidDigest();
-  return digest;
-}
-
-function boundedInteger(text: string | null, fallback: number, min: number, max: number, name: string): number {
+function boundedInteger(
+  text: string | null,
+  fallback: number,
+  min: number,
+  max: number,
+  name: string,
+): number {
   if (text === null || text === '') return fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min) throw ossErrors.invalidArgument(`${name} is not valid.`, name);

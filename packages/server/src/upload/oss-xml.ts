@@ -19,7 +19,8 @@ export function renderXmlDocument(root: XmlNode): string {
 }
 
 function renderNode([name, content]: XmlNode): string {
-  if (Array.isArray(content)) return `<${name}>${(content as readonly XmlNode[]).map(renderNode).join('')}</${name}>`;
+  if (Array.isArray(content))
+    return `<${name}>${(content as readonly XmlNode[]).map(renderNode).join('')}</${name}>`;
   return `<${name}>${escapeXml(String(content))}</${name}>`;
 }
 

@@ -33,7 +33,9 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       assert.equal(info.etag, md5(body));
       assert.equal(info.contentType, 'video/mp4');
       assert.ok(info.lastModified instanceof Date);
-      assert.ok(info.lastModified.getTime() >= before - 2000 && info.lastModified.getTime() <= Date.now() + 2000);
+      assert.ok(
+        info.lastModified.getTime() >= before - 2000 && info.lastModified.getTime() <= Date.now() + 2000,
+      );
       assert.equal(typeof store.capabilities.presign, 'boolean');
     });
 
@@ -53,7 +55,10 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       const expected = md5OfGenerated(size);
 
       assert.deepEqual(await store.put('big/iterable', generate(size)), { size, etag: expected });
-      assert.deepEqual(await store.put('big/readable', Readable.from(generate(size))), { size, etag: expected });
+      assert.deepEqual(await store.put('big/readable', Readable.from(generate(size))), {
+        size,
+        etag: expected,
+      });
       const oldStyle = Readable.from(generate(size)) as NodeJS.ReadableStream;
       assert.deepEqual(await store.put('big/old-style', oldStyle), { size, etag: expected });
 
@@ -171,7 +176,10 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       for (const key of [...keys].reverse()) await store.put(key, Buffer.from(key));
       const sorted = [...keys].sort();
       assert.deepEqual(await keysOf(store, ''), sorted);
-      assert.deepEqual(await keysOf(store, 'a'), sorted.filter((k) => k.startsWith('a')));
+      assert.deepEqual(
+        await keysOf(store, 'a'),
+        sorted.filter((k) => k.startsWith('a')),
+      );
       assert.deepEqual(await keysOf(store, 'a/'), ['a/b', 'a/b-d', 'a/b/c']);
       assert.deepEqual(await keysOf(store, 'a/b'), ['a/b', 'a/b-d', 'a/b/c']);
       assert.deepEqual(await keysOf(store, 'a/b/'), ['a/b/c']);
@@ -243,8 +251,14 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
 
     it('refuses an unusable content type with InvalidArgument', async () => {
       const store = await makeStore();
-      await rejectsWith(store.put('k', Buffer.from('x'), { contentType: 'text/plain\r\nx: y' }), 'InvalidArgument');
-      await rejectsWith(store.put('k', Buffer.from('x'), { contentType: 'x'.repeat(256) }), 'InvalidArgument');
+      await rejectsWith(
+        store.put('k', Buffer.from('x'), { contentType: 'text/plain\r\nx: y' }),
+        'InvalidArgument',
+      );
+      await rejectsWith(
+        store.put('k', Buffer.from('x'), { contentType: 'x'.repeat(256) }),
+        'InvalidArgument',
+      );
       assert.equal(await store.head('k'), undefined);
     });
   });

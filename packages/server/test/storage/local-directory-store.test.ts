@@ -90,8 +90,14 @@ describe('local directory store', () => {
     const store = await createLocalDirectoryStore({ root });
     await store.put('k', Buffer.from('good'));
     await writeFile(join(root, 'objects', 'k#'), 'not an object file');
-    await assert.rejects(store.get('k'), (err) => err instanceof ObjectStoreError && err.code === 'Unavailable');
-    await assert.rejects(store.head('k'), (err) => err instanceof ObjectStoreError && err.code === 'Unavailable');
+    await assert.rejects(
+      store.get('k'),
+      (err) => err instanceof ObjectStoreError && err.code === 'Unavailable',
+    );
+    await assert.rejects(
+      store.head('k'),
+      (err) => err instanceof ObjectStoreError && err.code === 'Unavailable',
+    );
   });
 
   it('survives reopening: objects written by one instance are read by the next', async () => {

@@ -49,7 +49,10 @@ export interface OssClient {
       progress?: (percentage: number, checkpoint: OssCheckpoint | undefined) => void | Promise<void>;
     },
   ): Promise<{ bucket: string; name: string; etag: string; res: OssResponse }>;
-  initMultipartUpload(name: string, options?: { mime?: string }): Promise<{ uploadId: string; res: OssResponse }>;
+  initMultipartUpload(
+    name: string,
+    options?: { mime?: string },
+  ): Promise<{ uploadId: string; res: OssResponse }>;
   uploadPart(
     name: string,
     uploadId: string,
@@ -69,11 +72,13 @@ export interface OssClient {
     uploadId: string,
     query?: Record<string, string | number>,
   ): Promise<{
-    parts: { PartNumber: string; ETag: string; Size: string; LastModified: string }[] | Record<string, string>;
+    parts:
+      { PartNumber: string; ETag: string; Size: string; LastModified: string }[] | Record<string, string>;
     isTruncated: string;
     nextPartNumberMarker: string;
     res: OssResponse;
   }>;
+  head(name: string): Promise<{ status: number; res: OssResponse }>;
   cancel(): void;
 }
 
@@ -109,5 +114,9 @@ export function createOssClient(options: OssClientOptions): OssClient {
   };
   // A refresher that hands back the same credential keeps ali-oss from warning on every client;
   // with a one-hour interval it is never called during a test.
-  return new OSS({ ...options, refreshSTSToken: async () => credentials, refreshSTSTokenInterval: 3_600_000 });
+  return new OSS({
+    ...options,
+    refreshSTSToken: async () => credentials,
+    refreshSTSTokenInterval: 3_600_000,
+  });
 }

@@ -37,7 +37,12 @@ describe('OSS signature V1', () => {
     );
     assert.equal(computeSignature(secret, ours), '26NBxoKdsyly4EDv6inkoDft/yA=');
     // ali-oss takes the date from the Date argument slot only via x-oss-date; pass it the same way.
-    const aliString = ossSignUtils.buildCanonicalString('PUT', '/oss-example/nelson', { headers }, headers.Date);
+    const aliString = ossSignUtils.buildCanonicalString(
+      'PUT',
+      '/oss-example/nelson',
+      { headers },
+      headers.Date,
+    );
     assert.equal(ossSignUtils.computeSignature(secret, aliString), '26NBxoKdsyly4EDv6inkoDft/yA=');
   });
 
@@ -48,8 +53,15 @@ describe('OSS signature V1', () => {
       'x-oss-security-token': 'token-value',
       'User-Agent': 'aliyun-sdk-nodejs/6.23.0',
     };
-    const cases: { method: string; headers: Record<string, string>; subres?: Record<string, string | number> }[] = [
-      { method: 'PUT', headers: { ...base, 'Content-Type': 'video/mp4', 'Content-MD5': 'XUFAKrxLKna5cZ2REBfFkg==' } },
+    const cases: {
+      method: string;
+      headers: Record<string, string>;
+      subres?: Record<string, string | number>;
+    }[] = [
+      {
+        method: 'PUT',
+        headers: { ...base, 'Content-Type': 'video/mp4', 'Content-MD5': 'XUFAKrxLKna5cZ2REBfFkg==' },
+      },
       { method: 'PUT', headers: { ...base, 'Content-Type': 'video/mp4', 'x-oss-meta-title': ' padded ' } },
       { method: 'POST', headers: { ...base, 'Content-Type': 'video/mp4' }, subres: { uploads: '' } },
       {
@@ -65,8 +77,17 @@ describe('OSS signature V1', () => {
       const query = new URLSearchParams();
       for (const [k, v] of Object.entries(subres ?? {})) query.set(k, String(v));
       query.set('max-parts', '10'); // a plain query parameter: never signed
-      const ours = buildStringToSign({ method, headers: lower(headers), bucket: 'b', objectKey: 'dir/v.mp4', query });
-      const theirs = ossSignUtils.buildCanonicalString(method, '/b/dir/v.mp4', { headers, parameters: subres });
+      const ours = buildStringToSign({
+        method,
+        headers: lower(headers),
+        bucket: 'b',
+        objectKey: 'dir/v.mp4',
+        query,
+      });
+      const theirs = ossSignUtils.buildCanonicalString(method, '/b/dir/v.mp4', {
+        headers,
+        parameters: subres,
+      });
       assert.equal(ours, theirs, `${method} ${JSON.stringify(subres)}`);
       assert.equal(computeSignature(secret, ours), ossSignUtils.computeSignature(secret, theirs));
     }
@@ -89,7 +110,10 @@ describe('OSS signature V1', () => {
   });
 
   it('signs the key unescaped and sub-resources sorted, without "=" when empty', () => {
-    assert.equal(canonicalizedResource('b', 'a b+c.mp4', new URLSearchParams('uploads=')), '/b/a b+c.mp4?uploads');
+    assert.equal(
+      canonicalizedResource('b', 'a b+c.mp4', new URLSearchParams('uploads=')),
+      '/b/a b+c.mp4?uploads',
+    );
     assert.equal(
       canonicalizedResource('b', 'k', new URLSearchParams('uploadId=U&partNumber=2&max-parts=3')),
       '/b/k?partNumber=2&uploadId=U',

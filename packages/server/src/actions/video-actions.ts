@@ -1,0 +1,261 @@
+/**
+ * Media catalogue actions (reference §2.4–§2.8, §2.14): CreateUploadVideo, RefreshUploadVideo,
+ * GetVideoInfo, GetVideoInfos, GetVideoList, UpdateVideoInfo, DeleteVideo, GetMezzanineInfo.
+ */
+import { extname } from 'node:path';
+import { parseUserData } from '../callbacks/callback-config.js';
+import { catalogueErrors } from '../catalogue/catalogue-errors.js';
+import { DEFAULT_APP_ID, type TemplateGroupService } from '../catalogue/template-group-service.js';
+import {
+  newVideoId,
+  sourceObjectKey,
+  UPLOAD_BUCKET,
+  VIDEO_EXTENSIONS,
+  type UploadService,
+} from '../catalogue/upload-service.js';
+import { mezzanineToWire, videoToWire } from '../catalogue/video-wire.js';
+import { apiErrors } from '../errors/api-error.js';
+import type { RpcParams } from '../rpc/rpc-params.js';
+import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { VideoStatus } from '../store/catalogue-schema.js';
+import type { StreamStore } from '../store/stream-store.js';
+import type { UploadCredentialStore } from '../store/upload-credential-store.js';
+import type { VideoPatch, VideoStore } from '../store/video-store.js';
+
+const STATUSES: readonly VideoStatus[] = [
+  'Uploading',
+  'UploadFail',
+  'UploadSucc',
+  'Transcoding',
+  'TranscodeFail',
+  'Checking',
+  'Blocked',
+  'Normal',
+  'ProduceFail',
+];
+
+export interface VideoActionDeps {
+  videos: VideoStore;
+  streams: StreamStore;
+  credentials: UploadCredentialStore;
+  uploads: UploadService;
+  groups: TemplateGroupService;
+  objects: ObjectStore;
+  publicUrl: () => string;
+}
+
+function limited(params: RpcParams, name: string, max: number): string | undefined {
+  const value = params.optional(name);
+  if (value !== undefined && Buffer.byteLength(value) > max) throw catalogueErrors.lengthExceeded(name, max);
+  return value;
+}
+
+function tags(params: RpcParams): string | undefined {
+  const raw = params.optional('Tags');
+  if (raw === undefined) return undefined;
+  const list = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (list.length > 16) throw catalogueErrors.tagsExceeded();
+  if (list.some((t) => Buffer.byteLength(t) > 32)) throw catalogueErrors.lengthExceeded('Tag', 32);
+  return list.join(',');
+}
+
+function cateId(params: RpcParams): number | undefined {
+  return params.integer('CateId', { min: -1, max: Number.MAX_SAFE_INTEGER });
+}
+
+function videoIds(params: RpcParams, name: string): string[] {
+  const ids = params
+    .required(name)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ids.length === 0) throw apiErrors.missingParameter(name);
+  if (ids.length > 20) throw catalogueErrors.videoIdsExceeded();
+  return [...new Set(ids)];
+}
+
+export function videoActions(deps: VideoActionDeps): Record<string, ActionHandler> {
+  const { videos } = deps;
+
+  const mustFind = async (videoId: string) => {
+    const video = await videos.find(videoId);
+    if (!video) throw catalogueErrors.videoNotFound();
+    return video;
+  };
+
+  return {
+    CreateUploadVideo: async ({ params }) => {
+      const title = params.required('Title');
+      if (Buffer.byteLength(title) > 128) throw catalogueErrors.lengthExceeded('Title', 128);
+      const fileName = params.required('FileName');
+      const ext = extname(fileName.replaceAll('\\', '/')).toLowerCase();
+      if (!(VIDEO_EXTENSIONS as readonly string[]).includes(ext)) throw catalogueErrors.fileNameExtension();
+      const fileSize = params.integer('FileSize', { min: 0, max: Number.MAX_SAFE_INTEGER });
+      const appId = params.optional('AppId') ?? DEFAULT_APP_ID;
+      const group = await deps.groups.resolveForUpload(
+        params.optional('WorkflowId') ?? params.optional('TemplateGroupId'),
+        appId,
+      );
+      const userData = params.optional('UserData');
+      parseUserData(userData);
+      const videoId = newVideoId();
+      const video = await videos.insert({
+        videoId,
+        title,
+        description: limited(params, 'Description', 1024) ?? null,
+        fileName,
+        fileSize: fileSize ?? null,
+        coverUrl: limited(params, 'CoverURL', 1024) ?? null,
+        cateId: cateId(params) ?? null,
+        tags: tags(params) ?? null,
+        templateGroupId: group.templateGroupId,
+        storageLocation: params.optional('StorageLocation') ?? UPLOAD_BUCKET,
+        appId,
+        userData: userData ?? null,
+        status: 'Uploading',
+        statusReason: null,
+        sourceKey: sourceObjectKey(videoId, fileName),
+        sourceSize: null,
+        sourceEtag: null,
+        duration: null,
+        width: null,
+        height: null,
+        fps: null,
+        bitrate: null,
+        mezzanine: null,
+        transcodeProgress: null,
+        downloadSwitch: 'on',
+        dataKeyCiphertext: null,
+      });
+      const credentials = await deps.uploads.issueCredentials(video);
+      return {
+        VideoId: videoId,
+        UploadAddress: credentials.uploadAddress,
+        UploadAuth: credentials.uploadAuth,
+      };
+    },
+
+    RefreshUploadVideo: async ({ params }) => {
+      const video = await mustFind(params.required('VideoId'));
+      const credentials = await deps.uploads.issueCredentials(video);
+      return {
+        VideoId: video.videoId,
+        UploadAddress: credentials.uploadAddress,
+        UploadAuth: credentials.uploadAuth,
+      };
+    },
+
+    GetVideoInfo: async ({ params }) => ({ Video: videoToWire(await mustFind(params.required('VideoId'))) }),
+
+    GetVideoInfos: async ({ params }) => {
+      const ids = videoIds(params, 'VideoIds');
+      const found = await videos.findMany(ids);
+      const byId = new Map(found.map((v) => [v.videoId, v]));
+      return {
+        VideoList: ids.filter((id) => byId.has(id)).map((id) => videoToWire(byId.get(id)!)),
+        NonExistVideoIds: ids.filter((id) => !byId.has(id)),
+      };
+    },
+
+    GetVideoList: async ({ params }) => {
+      const statusRaw = params.optional('Status');
+      const statuses = statusRaw
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean) as VideoStatus[] | undefined;
+      for (const status of statuses ?? []) {
+        if (!STATUSES.includes(status)) {
+          throw apiErrors.invalidParameter(
+            'Status',
+            `"${status}" is not a video status (${STATUSES.join(', ')}).`,
+          );
+        }
+      }
+      const pageNo = params.integer('PageNo', { min: 1, max: 100000, fallback: 1 })!;
+      const pageSize = params.integer('PageSize', { min: 1, max: 100, fallback: 10 })!;
+      if (pageNo * pageSize > 5000) throw catalogueErrors.videoListExceeded();
+      const sortBy = params.oneOf(
+        'SortBy',
+        ['CreationTime:Desc', 'CreationTime:Asc'] as const,
+        'CreationTime:Desc',
+      );
+      const time = (name: string) => {
+        const raw = params.optional(name);
+        if (raw === undefined) return undefined;
+        const ms = Date.parse(raw);
+        if (Number.isNaN(ms))
+          throw apiErrors.invalidParameter(name, 'It must be a UTC time like 2026-01-01T00:00:00Z.');
+        return new Date(ms).toISOString();
+      };
+      const startTime = time('StartTime');
+      const endTime = time('EndTime');
+      if (startTime && endTime && endTime <= startTime) {
+        throw apiErrors.invalidParameter('EndTime', 'It must be later than StartTime.');
+      }
+      const { total, videos: list } = await videos.list({
+        statuses,
+        cateId: cateId(params),
+        startTime,
+        endTime,
+        storageLocation: params.optional('StorageLocation'),
+        ascending: sortBy === 'CreationTime:Asc',
+        offset: (pageNo - 1) * pageSize,
+        limit: pageSize,
+      });
+      return { Total: total, VideoList: { Video: list.map(videoToWire) } };
+    },
+
+    UpdateVideoInfo: async ({ params }) => {
+      const video = await mustFind(params.required('VideoId'));
+      const patch: VideoPatch = {};
+      const title = limited(params, 'Title', 128);
+      if (title !== undefined) patch.title = title;
+      const description = limited(params, 'Description', 1024);
+      if (description !== undefined) patch.description = description;
+      const cover = limited(params, 'CoverURL', 1024);
+      if (cover !== undefined) patch.coverUrl = cover;
+      const cate = cateId(params);
+      if (cate !== undefined) patch.cateId = cate;
+      const tagList = tags(params);
+      if (tagList !== undefined) patch.tags = tagList;
+      const download = params.oneOf('DownloadSwitch', ['on', 'off'] as const);
+      if (download !== undefined) patch.downloadSwitch = download;
+      await videos.update(video.videoId, patch);
+      return {};
+    },
+
+    DeleteVideo: async ({ params }) => {
+      const ids = videoIds(params, 'VideoIds');
+      const nonExist: string[] = [];
+      for (const id of ids) {
+        const video = await videos.find(id);
+        if (!video) {
+          nonExist.push(id);
+          continue;
+        }
+        // Crypto-shredding: the row holding the wrapped data key goes with the ciphertext.
+        await videos.delete(id);
+        await deps.streams.deleteForVideo(id);
+        await deps.credentials.deleteForVideo(id);
+        await deps.objects.deletePrefix(`sources/${id}/`);
+        await deps.objects.deletePrefix(`videos/${id}/`);
+      }
+      if (nonExist.length === ids.length) throw catalogueErrors.videoNotFound();
+      return { NonExistVideoIds: nonExist, ForbiddenVideoIds: [] };
+    },
+
+    GetMezzanineInfo: async ({ params }) => {
+      const video = await mustFind(params.required('VideoId'));
+      if (video.status === 'Uploading' && video.sourceSize === null) throw catalogueErrors.fileNotFound();
+      params.integer('AuthTimeout', { min: 1, max: 2592000 });
+      params.oneOf('OutputType', ['oss', 'cdn'] as const);
+      const additions = (params.optional('AdditionType') ?? '').split(',').map((s) => s.trim());
+      const fileUrl = `${deps.publicUrl()}/${UPLOAD_BUCKET}/${video.sourceKey}`;
+      return { Mezzanine: mezzanineToWire(video, fileUrl, additions) };
+    },
+  };
+}

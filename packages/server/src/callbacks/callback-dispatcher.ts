@@ -1,0 +1,90 @@
+/**
+ * Sends events to the callback endpoint (reference §3): `emit` only enqueues a `callback` job,
+ * so a slow or dead endpoint never stalls uploads or transcoding; `deliver` is that job's
+ * handler — one POST with a 5-second timeout; a failure throws and the worker retries it.
+ */
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobPayloads } from '../jobs/job-types.js';
+import { callbackAuthHeaders } from './callback-auth.js';
+import type { CallbackConfigStore, CallbackEventType, ParsedUserData } from './callback-config.js';
+
+export const CALLBACK_TIMEOUT_MS = 5000;
+
+export class CallbackDeliveryError extends Error {
+  override readonly name = 'CallbackDeliveryError';
+}
+
+export function eventTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class CallbackDispatcher {
+  constructor(
+    private readonly deps: {
+      config: CallbackConfigStore;
+      queue: Pick<JobQueue, 'enqueue'>;
+      onEnqueued?: () => void;
+      now?: () => Date;
+      fetch?: typeof fetch;
+    },
+  ) {}
+
+  /** Queues `body` for the configured (or UserData-overridden) URL, if that event is enabled. */
+  async emit(
+    eventType: CallbackEventType,
+    body: Record<string, unknown>,
+    userData: ParsedUserData = {},
+  ): Promise<void> {
+    const config = await this.deps.config.get();
+    const enabled = config?.eventTypes.includes(eventType) ?? false;
+    const url = userData.callbackUrl ?? (enabled ? config?.callbackUrl : undefined);
+    if (!url) return;
+    const event = {
+      EventTime: eventTime(this.deps.now?.() ?? new Date()),
+      EventType: eventType,
+      ...body,
+      ...(userData.extend !== undefined ? { Extend: userData.extend } : {}),
+    };
+    await this.deps.queue.enqueue(
+      'callback',
+      { url, body: event, signed: config?.authSwitch === 'on' },
+      { maxAttempts: 3 },
+    );
+    this.deps.onEnqueued?.();
+  }
+
+  /** The `callback` job handler. */
+  async deliver(payload: JobPayloads['callback'], signal: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (payload.signed) {
+      const config = await this.deps.config.get();
+      if (config?.authKey) {
+        Object.assign(
+          headers,
+          callbackAuthHeaders(payload.url, config.authKey, (this.deps.now?.() ?? new Date()).getTime()),
+        );
+      }
+    }
+    const timeout = AbortSignal.timeout(CALLBACK_TIMEOUT_MS);
+    let response: Response;
+    try {
+      response = await (this.deps.fetch ?? fetch)(payload.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(payload.body),
+        signal: AbortSignal.any([signal, timeout]),
+        redirect: 'manual',
+      });
+    } catch (error) {
+      throw new CallbackDeliveryError(`callback to ${payload.url} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    await response.body?.cancel();
+    if (response.status !== 200) {
+      throw new CallbackDeliveryError(
+        `callback to ${payload.url} answered HTTP ${response.status} (200 expected)`,
+      );
+    }
+  }
+}

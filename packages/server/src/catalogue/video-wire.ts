@@ -1,0 +1,75 @@
+/** Wire forms of videos (reference §2.6, §2.7, §2.14): field names, types and list wrapping. */
+import type { VideoRecord } from '../store/video-store.js';
+import { wireTime } from './template-group-service.js';
+
+export function videoToWire(v: VideoRecord): Record<string, unknown> {
+  return {
+    VideoId: v.videoId,
+    Title: v.title,
+    Description: v.description ?? '',
+    Duration: v.duration ?? 0,
+    CoverURL: v.coverUrl ?? '',
+    Status: v.status,
+    CreationTime: wireTime(v.creationTime),
+    ModificationTime: wireTime(v.modificationTime),
+    Size: v.sourceSize ?? v.fileSize ?? 0,
+    Snapshots: { Snapshot: [] },
+    CateId: v.cateId ?? undefined,
+    CateName: v.cateId !== null ? '' : undefined,
+    Tags: v.tags ?? '',
+    TemplateGroupId: v.templateGroupId,
+    StorageLocation: v.storageLocation,
+    RegionId: 'local',
+    AppId: v.appId,
+    AuditStatus: 'Normal',
+    DownloadSwitch: v.downloadSwitch,
+    StorageClass: 'Standard',
+    UserData: v.userData ?? undefined,
+    // Our extension: why a video is in TranscodeFail, in words a person can act on.
+    StatusReason: v.statusReason ?? undefined,
+    // Our extension: percent done while Transcoding.
+    TranscodeProgress: v.status === 'Transcoding' ? (v.transcodeProgress ?? 0) : undefined,
+  };
+}
+
+interface MezzanineSummary {
+  formatName?: string;
+  video?: Record<string, unknown>;
+  audio?: Record<string, unknown>;
+}
+
+export function mezzanineToWire(
+  v: VideoRecord,
+  fileUrl: string,
+  additionTypes: readonly string[],
+): Record<string, unknown> {
+  const summary = v.mezzanine ? (JSON.parse(v.mezzanine) as MezzanineSummary) : {};
+  const str = (value: unknown) => (value === undefined || value === null ? '' : String(value));
+  const mezzanine: Record<string, unknown> = {
+    VideoId: v.videoId,
+    FileName: v.fileName,
+    FileURL: fileUrl,
+    Size: v.sourceSize ?? 0,
+    Status: v.status === 'Uploading' ? 'Uploading' : 'Normal',
+    CreationTime: wireTime(v.creationTime),
+    Duration: str(v.duration),
+    Bitrate: str(v.bitrate),
+    Fps: str(v.fps),
+    Width: v.width ?? 0,
+    Height: v.height ?? 0,
+    OutputType: 'oss',
+    PreprocessStatus: 'UnPreprocess',
+    StorageClass: 'Standard',
+  };
+  if (additionTypes.includes('video') && summary.video) {
+    mezzanine.VideoStreamList = [
+      Object.fromEntries(Object.entries(summary.video).map(([k, val]) => [k, str(val)])),
+    ];
+  }
+  if (additionTypes.includes('audio') && summary.audio) {
+    mezzanine.AudioStreamList = [
+      Object.fromEntries(Object.entries(summary.audio).map(([k, val]) => [k, str(val)])),
+    ];
+  }
+  return mezzanine;
+}

@@ -1,0 +1,112 @@
+/** Kysely table types of the media catalogue (migration 0002). Same portability rules as schema.ts. */
+import type { IsoTimestamp } from './schema.js';
+
+export type VideoStatus =
+  | 'Uploading'
+  | 'UploadFail'
+  | 'UploadSucc'
+  | 'Transcoding'
+  | 'TranscodeFail'
+  | 'Checking'
+  | 'Blocked'
+  | 'Normal'
+  | 'ProduceFail';
+
+export interface VideosTable {
+  video_id: string;
+  title: string;
+  description: string | null;
+  file_name: string;
+  file_size: number | null;
+  cover_url: string | null;
+  cate_id: number | null;
+  tags: string | null;
+  template_group_id: string;
+  storage_location: string;
+  app_id: string;
+  /** JSON text of UserData as the caller sent it. */
+  user_data: string | null;
+  status: VideoStatus;
+  /** Why TranscodeFail / UploadFail, in words a person can act on. */
+  status_reason: string | null;
+  /** Object key of the source (mezzanine) file. */
+  source_key: string;
+  source_size: number | null;
+  source_etag: string | null;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  bitrate: number | null;
+  /** JSON text: the probe summary (streams) for GetMezzanineInfo. */
+  mezzanine: string | null;
+  /** 0–100 while Transcoding (updated about once a second), null otherwise. */
+  transcode_progress: number | null;
+  download_switch: 'on' | 'off';
+  /** KMS blob of the video's 32-byte data key (context: purpose video-data-key + videoId). */
+  data_key_ciphertext: string | null;
+  creation_time: IsoTimestamp;
+  modification_time: IsoTimestamp;
+}
+
+export interface UploadCredentialsTable {
+  access_key_id: string;
+  video_id: string;
+  /** KMS blob of the temporary AccessKeySecret. */
+  secret_ciphertext: string;
+  security_token_sha256: string;
+  bucket: string;
+  object_key: string;
+  expires_at: IsoTimestamp;
+  created_at: IsoTimestamp;
+}
+
+export type EncryptScheme = 'none' | 'aes-128' | 'aes-256-gcm';
+
+export interface StreamsTable {
+  stream_id: string;
+  video_id: string;
+  job_id: string;
+  definition: string;
+  format: string;
+  width: number;
+  height: number;
+  bitrate_kbps: number;
+  fps: number;
+  duration: number;
+  size: number;
+  encrypt_scheme: EncryptScheme;
+  /** `AliyunVoDEncryption` (private) or `HLSEncryption` (standard), null when clear. */
+  encrypt_type: string | null;
+  key_rotation_segments: number;
+  /** Customer-managed key (SubmitTranscodeJobs EncryptConfig): their KMS blob and key URI. */
+  customer_key_ciphertext: string | null;
+  customer_key_uri: string | null;
+  /** Object-key prefix of this stream's files, e.g. `videos/<id>/hls/<job>/hd/`. */
+  storage_prefix: string;
+  playlist_key: string;
+  segment_count: number;
+  status: 'Normal' | 'Invisible';
+  creation_time: IsoTimestamp;
+}
+
+export interface TemplateGroupsTable {
+  template_group_id: string;
+  name: string;
+  is_default: 0 | 1;
+  locked: 0 | 1;
+  /** `no-transcode` for the special group that only stores the source; null otherwise. */
+  special: string | null;
+  app_id: string;
+  /** JSON text: TranscodeTemplate[] (templates/transcode-template.ts). */
+  templates: string;
+  creation_time: IsoTimestamp;
+  modify_time: IsoTimestamp;
+}
+
+export interface CatalogueTables {
+  videos: VideosTable;
+  upload_credentials: UploadCredentialsTable;
+  streams: StreamsTable;
+  template_groups: TemplateGroupsTable;
+}

@@ -1,0 +1,146 @@
+/**
+ * Transcoded streams (one per rendition and job). A job's streams are published together in
+ * `publish`, in one transaction with the video's move to Normal: a reader never sees half a job.
+ */
+import type { EncryptScheme, StreamsTable, VideoStatus } from './catalogue-schema.js';
+import type { Db } from './database.js';
+
+export interface StreamRecord {
+  streamId: string;
+  videoId: string;
+  jobId: string;
+  definition: string;
+  format: string;
+  width: number;
+  height: number;
+  bitrateKbps: number;
+  fps: number;
+  duration: number;
+  size: number;
+  encryptScheme: EncryptScheme;
+  encryptType: string | null;
+  keyRotationSegments: number;
+  customerKeyCiphertext: string | null;
+  customerKeyUri: string | null;
+  storagePrefix: string;
+  playlistKey: string;
+  segmentCount: number;
+  status: 'Normal' | 'Invisible';
+  creationTime: string;
+}
+
+function toRow(s: StreamRecord): StreamsTable {
+  return {
+    stream_id: s.streamId,
+    video_id: s.videoId,
+    job_id: s.jobId,
+    definition: s.definition,
+    format: s.format,
+    width: s.width,
+    height: s.height,
+    bitrate_kbps: s.bitrateKbps,
+    fps: s.fps,
+    duration: s.duration,
+    size: s.size,
+    encrypt_scheme: s.encryptScheme,
+    encrypt_type: s.encryptType,
+    key_rotation_segments: s.keyRotationSegments,
+    customer_key_ciphertext: s.customerKeyCiphertext,
+    customer_key_uri: s.customerKeyUri,
+    storage_prefix: s.storagePrefix,
+    playlist_key: s.playlistKey,
+    segment_count: s.segmentCount,
+    status: s.status,
+    creation_time: s.creationTime,
+  };
+}
+
+function fromRow(r: StreamsTable): StreamRecord {
+  return {
+    streamId: r.stream_id,
+    videoId: r.video_id,
+    jobId: r.job_id,
+    definition: r.definition,
+    format: r.format,
+    width: r.width,
+    height: r.height,
+    bitrateKbps: r.bitrate_kbps,
+    fps: r.fps,
+    duration: r.duration,
+    size: r.size,
+    encryptScheme: r.encrypt_scheme,
+    encryptType: r.encrypt_type,
+    keyRotationSegments: r.key_rotation_segments,
+    customerKeyCiphertext: r.customer_key_ciphertext,
+    customerKeyUri: r.customer_key_uri,
+    storagePrefix: r.storage_prefix,
+    playlistKey: r.playlist_key,
+    segmentCount: r.segment_count,
+    status: r.status,
+    creationTime: r.creation_time,
+  };
+}
+
+export function createStreamStore(db: Db, options: { now?: () => Date } = {}) {
+  const { kysely } = db;
+  const now = () => (options.now?.() ?? new Date()).toISOString();
+  return {
+    /**
+     * Publishes a job's streams and moves the video to `status` in one transaction. Earlier
+     * streams of the same definitions become Invisible (ResultType=Single shows the latest).
+     * Returns false (and changes nothing) if the video is no longer in `fromStatus`.
+     */
+    async publish(
+      videoId: string,
+      streams: StreamRecord[],
+      move: { from: VideoStatus; to: VideoStatus; patch?: { duration?: number } },
+    ): Promise<boolean> {
+      return kysely.transaction().execute(async (trx) => {
+        const moved = await trx
+          .updateTable('videos')
+          .set({ status: move.to, status_reason: null, modification_time: now(), ...move.patch })
+          .where('video_id', '=', videoId)
+          .where('status', '=', move.from)
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) === 0) return false;
+        const definitions = streams.map((s) => s.definition);
+        if (definitions.length > 0) {
+          await trx
+            .updateTable('streams')
+            .set({ status: 'Invisible' })
+            .where('video_id', '=', videoId)
+            .where('definition', 'in', definitions)
+            .execute();
+          await trx.insertInto('streams').values(streams.map(toRow)).execute();
+        }
+        return true;
+      });
+    },
+
+    async listForVideo(videoId: string): Promise<StreamRecord[]> {
+      const rows = await kysely
+        .selectFrom('streams')
+        .selectAll()
+        .where('video_id', '=', videoId)
+        .orderBy('height', 'desc')
+        .orderBy('creation_time', 'desc')
+        .execute();
+      return rows.map(fromRow);
+    },
+
+    async find(streamId: string): Promise<StreamRecord | undefined> {
+      const row = await kysely
+        .selectFrom('streams')
+        .selectAll()
+        .where('stream_id', '=', streamId)
+        .executeTakeFirst();
+      return row ? fromRow(row) : undefined;
+    },
+
+    async deleteForVideo(videoId: string): Promise<void> {
+      await kysely.deleteFrom('streams').where('video_id', '=', videoId).execute();
+    },
+  };
+}
+
+export type StreamStore = ReturnType<typeof createStreamStore>;

@@ -1,0 +1,210 @@
+/**
+ * Videos of the catalogue. Rows are returned as `VideoRecord` (camelCase); status changes go
+ * through `transition`, which only moves a video from an expected status, so two workers or a
+ * delete racing a transcode cannot both win.
+ */
+import type { Db } from './database.js';
+import type { VideosTable, VideoStatus } from './catalogue-schema.js';
+
+export interface VideoRecord {
+  videoId: string;
+  title: string;
+  description: string | null;
+  fileName: string;
+  fileSize: number | null;
+  coverUrl: string | null;
+  cateId: number | null;
+  tags: string | null;
+  templateGroupId: string;
+  storageLocation: string;
+  appId: string;
+  userData: string | null;
+  status: VideoStatus;
+  statusReason: string | null;
+  sourceKey: string;
+  sourceSize: number | null;
+  sourceEtag: string | null;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  bitrate: number | null;
+  mezzanine: string | null;
+  transcodeProgress: number | null;
+  downloadSwitch: 'on' | 'off';
+  dataKeyCiphertext: string | null;
+  creationTime: string;
+  modificationTime: string;
+}
+
+export type VideoPatch = Partial<Omit<VideoRecord, 'videoId' | 'creationTime' | 'modificationTime'>>;
+
+export interface VideoListQuery {
+  statuses?: readonly VideoStatus[];
+  cateId?: number;
+  startTime?: string;
+  endTime?: string;
+  storageLocation?: string;
+  ascending: boolean;
+  offset: number;
+  limit: number;
+}
+
+const toColumn: Record<keyof VideoPatch, keyof VideosTable> = {
+  title: 'title',
+  description: 'description',
+  fileName: 'file_name',
+  fileSize: 'file_size',
+  coverUrl: 'cover_url',
+  cateId: 'cate_id',
+  tags: 'tags',
+  templateGroupId: 'template_group_id',
+  storageLocation: 'storage_location',
+  appId: 'app_id',
+  userData: 'user_data',
+  status: 'status',
+  statusReason: 'status_reason',
+  sourceKey: 'source_key',
+  sourceSize: 'source_size',
+  sourceEtag: 'source_etag',
+  duration: 'duration',
+  width: 'width',
+  height: 'height',
+  fps: 'fps',
+  bitrate: 'bitrate',
+  mezzanine: 'mezzanine',
+  transcodeProgress: 'transcode_progress',
+  downloadSwitch: 'download_switch',
+  dataKeyCiphertext: 'data_key_ciphertext',
+};
+
+function toRow(patch: VideoPatch): Partial<VideosTable> {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    const column = toColumn[key as keyof VideoPatch] as keyof VideosTable | undefined;
+    if (value !== undefined && column !== undefined) row[column] = value;
+  }
+  return row as Partial<VideosTable>;
+}
+
+function fromRow(row: VideosTable): VideoRecord {
+  return {
+    videoId: row.video_id,
+    title: row.title,
+    description: row.description,
+    fileName: row.file_name,
+    fileSize: row.file_size,
+    coverUrl: row.cover_url,
+    cateId: row.cate_id,
+    tags: row.tags,
+    templateGroupId: row.template_group_id,
+    storageLocation: row.storage_location,
+    appId: row.app_id,
+    userData: row.user_data,
+    status: row.status,
+    statusReason: row.status_reason,
+    sourceKey: row.source_key,
+    sourceSize: row.source_size,
+    sourceEtag: row.source_etag,
+    duration: row.duration,
+    width: row.width,
+    height: row.height,
+    fps: row.fps,
+    bitrate: row.bitrate,
+    mezzanine: row.mezzanine,
+    transcodeProgress: row.transcode_progress,
+    downloadSwitch: row.download_switch,
+    dataKeyCiphertext: row.data_key_ciphertext,
+    creationTime: row.creation_time,
+    modificationTime: row.modification_time,
+  };
+}
+
+export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
+  const { kysely } = db;
+  const now = () => (options.now?.() ?? new Date()).toISOString();
+  return {
+    async insert(video: Omit<VideoRecord, 'creationTime' | 'modificationTime'>): Promise<VideoRecord> {
+      const time = now();
+      const row = {
+        ...(toRow(video) as VideosTable),
+        video_id: video.videoId,
+        creation_time: time,
+        modification_time: time,
+      };
+      await kysely.insertInto('videos').values(row).execute();
+      return fromRow(row);
+    },
+
+    async find(videoId: string): Promise<VideoRecord | undefined> {
+      const row = await kysely
+        .selectFrom('videos')
+        .selectAll()
+        .where('video_id', '=', videoId)
+        .executeTakeFirst();
+      return row ? fromRow(row) : undefined;
+    },
+
+    async findMany(videoIds: readonly string[]): Promise<VideoRecord[]> {
+      if (videoIds.length === 0) return [];
+      const rows = await kysely.selectFrom('videos').selectAll().where('video_id', 'in', videoIds).execute();
+      return rows.map(fromRow);
+    },
+
+    async update(videoId: string, patch: VideoPatch): Promise<boolean> {
+      const result = await kysely
+        .updateTable('videos')
+        .set({ ...toRow(patch), modification_time: now() })
+        .where('video_id', '=', videoId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    /** Moves the status only from one of `from`; false if the video was elsewhere (or gone). */
+    async transition(
+      videoId: string,
+      from: readonly VideoStatus[],
+      patch: VideoPatch & { status: VideoStatus },
+    ) {
+      const result = await kysely
+        .updateTable('videos')
+        .set({ ...toRow(patch), modification_time: now() })
+        .where('video_id', '=', videoId)
+        .where('status', 'in', from)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async list(query: VideoListQuery): Promise<{ total: number; videos: VideoRecord[] }> {
+      let base = kysely.selectFrom('videos');
+      if (query.statuses && query.statuses.length > 0) base = base.where('status', 'in', query.statuses);
+      if (query.cateId !== undefined) base = base.where('cate_id', '=', query.cateId);
+      if (query.startTime) base = base.where('creation_time', '>=', query.startTime);
+      if (query.endTime) base = base.where('creation_time', '<=', query.endTime);
+      if (query.storageLocation) base = base.where('storage_location', '=', query.storageLocation);
+      const counted = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+      const direction = query.ascending ? 'asc' : 'desc';
+      const rows = await base
+        .selectAll()
+        .orderBy('creation_time', direction)
+        .orderBy('video_id', direction)
+        .offset(query.offset)
+        .limit(query.limit)
+        .execute();
+      return { total: Number(counted?.n ?? 0), videos: rows.map(fromRow) };
+    },
+
+    async delete(videoId: string): Promise<boolean> {
+      const result = await kysely.deleteFrom('videos').where('video_id', '=', videoId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    /** Videos left in a working status (e.g. by a crash), for recovery at start. */
+    async listByStatus(status: VideoStatus): Promise<VideoRecord[]> {
+      const rows = await kysely.selectFrom('videos').selectAll().where('status', '=', status).execute();
+      return rows.map(fromRow);
+    },
+  };
+}
+
+export type VideoStore = ReturnType<typeof createVideoStore>;

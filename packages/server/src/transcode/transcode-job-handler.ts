@@ -1,0 +1,389 @@
+/**
+ * The `transcode` job (DESIGN §3): source → probe → ladder plan → one ffmpeg run → packager
+ * (encrypts every segment) → publish streams and Normal in one transaction → callbacks.
+ *
+ * Guarantees: only ciphertext (and clear playlists/init segments) reaches object storage; the
+ * plaintext data key lives in memory only while packaging; a failed or crashed job leaves no
+ * half-published video (outputs live under a job-specific prefix that is only referenced once
+ * the publish transaction commits, and is deleted on failure); scratch files are removed in
+ * every case (and by `cleanScratch` at start after a crash).
+ */
+import {
+  buildHlsLadderArgs,
+  isFfmpegError,
+  probe,
+  readHlsOutput,
+  runFfmpeg,
+  type ProbeResult,
+} from '@securevod/ffmpeg';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { CUSTOMER_DATA_KEY_CONTEXT } from '../actions/kms-data-key-handlers.js';
+import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
+import type { TemplateGroupService } from '../catalogue/template-group-service.js';
+import type { Job } from '../jobs/job-queue.js';
+import type { JobPayloads } from '../jobs/job-types.js';
+import type { Kms } from '../kms/kms.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { EncryptScheme } from '../store/catalogue-schema.js';
+import type { StreamRecord, StreamStore } from '../store/stream-store.js';
+import type { VideoRecord, VideoStore } from '../store/video-store.js';
+import type { TranscodeTemplate } from '../templates/transcode-template.js';
+import { planLadder, type PlannedRendition } from './ladder-planner.js';
+import { packageMaster, packageRendition } from './packager.js';
+
+export const videoDataKeyContext = (videoId: string) => ({ purpose: 'video-data-key', videoId });
+
+export function hlsKeyPath(videoId: string, streamId: string, period: number): string {
+  return `/keys/hls/${videoId}/${streamId}/${period}`;
+}
+export function privateKeyPath(videoId: string, streamId: string, period: number): string {
+  return `/keys/private/${videoId}/${streamId}/${period}`;
+}
+
+export interface TranscodeJobDeps {
+  videos: VideoStore;
+  streams: StreamStore;
+  groups: TemplateGroupService;
+  objects: ObjectStore;
+  kms: Kms;
+  callbacks: CallbackDispatcher;
+  scratchDir: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+  x264Preset?: string;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+/** A failure that retrying cannot fix (bad source, deleted group): the worker must not retry. */
+export class PermanentTranscodeError extends Error {
+  override readonly name = 'PermanentTranscodeError';
+  readonly permanent = true;
+}
+
+interface Placement {
+  planned: PlannedRendition;
+  template: TranscodeTemplate | undefined;
+  scheme: EncryptScheme;
+}
+
+export async function cleanScratch(scratchDir: string): Promise<void> {
+  await rm(scratchDir, { recursive: true, force: true });
+  await mkdir(scratchDir, { recursive: true, mode: 0o700 });
+}
+
+export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
+  return async (job: Job<'transcode'>, ctx: { signal: AbortSignal }): Promise<void> => {
+    const { videoId, jobId } = job.payload;
+    const video = await deps.videos.find(videoId);
+    if (!video) return; // deleted meanwhile: nothing to do
+    const moved = await deps.videos.transition(
+      videoId,
+      ['UploadSucc', 'Normal', 'Checking', 'TranscodeFail', 'Transcoding'],
+      { status: 'Transcoding', statusReason: null, transcodeProgress: 0 },
+    );
+    if (!moved)
+      throw new PermanentTranscodeError(`video ${videoId} is ${video.status}; it cannot be transcoded`);
+
+    const jobPrefix = `videos/${videoId}/hls/${jobId}/`;
+    await mkdir(deps.scratchDir, { recursive: true, mode: 0o700 });
+    const scratch = await mkdtemp(join(deps.scratchDir, `job-${jobId}-`));
+    try {
+      const streams = await transcode(deps, job.payload, video, scratch, jobPrefix, ctx.signal);
+      const published = await deps.streams.publish(videoId, streams, {
+        from: 'Transcoding',
+        to: 'Normal',
+        patch: { duration: streams[0]?.duration },
+      });
+      if (!published) {
+        await deps.objects.deletePrefix(jobPrefix);
+        deps.log.warn({ videoId, jobId }, 'video deleted or changed during transcoding; output discarded');
+        return;
+      }
+      await announce(deps, job.payload, streams);
+    } catch (error) {
+      await deps.objects.deletePrefix(jobPrefix).catch(() => undefined);
+      const permanent = (error as { permanent?: unknown }).permanent === true;
+      const lastAttempt = permanent || job.attempts >= job.maxAttempts;
+      const reason = describeFailure(error);
+      if (lastAttempt) {
+        const hasStreams = (await deps.streams.listForVideo(videoId)).length > 0;
+        await deps.videos.transition(videoId, ['Transcoding'], {
+          status: hasStreams ? 'Normal' : 'TranscodeFail',
+          statusReason: reason,
+          transcodeProgress: null,
+        });
+        await deps.callbacks.emit(
+          'TranscodeComplete',
+          {
+            VideoId: videoId,
+            Status: 'fail',
+            ErrorCode: errorCode(error),
+            ErrorMessage: reason,
+            StreamInfos: [],
+          },
+          job.payload.userData,
+        );
+      } else {
+        await deps.videos.update(videoId, { statusReason: `retrying after: ${reason}` });
+      }
+      throw error;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  };
+}
+
+async function transcode(
+  deps: TranscodeJobDeps,
+  payload: JobPayloads['transcode'],
+  video: VideoRecord,
+  scratch: string,
+  jobPrefix: string,
+  signal: AbortSignal,
+): Promise<StreamRecord[]> {
+  const group = await deps.groups.store.find(payload.templateGroupId);
+  if (!group) throw new PermanentTranscodeError(`template group ${payload.templateGroupId} no longer exists`);
+  if (group.templates.length === 0) throw new PermanentTranscodeError('the template group has no templates');
+
+  const sourcePath = join(scratch, `source${extname(video.sourceKey) || '.bin'}`);
+  const source = await deps.objects.get(video.sourceKey);
+  await pipeline(source.body, createWriteStream(sourcePath, { mode: 0o600 }), { signal });
+
+  const probed = await probe(sourcePath, { ffprobePath: deps.ffprobePath, signal });
+  await deps.videos.update(video.videoId, mezzaninePatch(probed));
+
+  const placements = plan(probed, group.templates, payload);
+  const segmentSeconds = Math.min(...group.templates.map((t) => t.segmentSeconds));
+  const outputDir = join(scratch, 'out');
+  let lastProgressWrite = 0;
+  await runFfmpeg(
+    buildHlsLadderArgs({
+      input: sourcePath,
+      outputDir,
+      renditions: placements.map((p) => p.planned),
+      hasAudio: probed.audio !== undefined,
+      segmentSeconds,
+      x264Preset: deps.x264Preset,
+    }),
+    {
+      ffmpegPath: deps.ffmpegPath,
+      signal,
+      durationSeconds: probed.durationSeconds,
+      onProgress: (progress) => {
+        const now = Date.now();
+        if (progress.percent === undefined || now - lastProgressWrite < 1000) return;
+        lastProgressWrite = now;
+        // Encoding is most of the work: report it as 0–90 %, packaging as the rest.
+        void deps.videos
+          .update(video.videoId, { transcodeProgress: Math.round(progress.percent * 0.9) })
+          .catch(() => undefined);
+      },
+    },
+  );
+  const output = await readHlsOutput(outputDir);
+
+  const dataKey = placements.some((p) => p.scheme !== 'none' && !payload.encryptConfig)
+    ? await videoDataKey(deps, video)
+    : undefined;
+  const customerKey = payload.encryptConfig
+    ? (await deps.kms.decrypt(payload.encryptConfig.cipherText, CUSTOMER_DATA_KEY_CONTEXT)).plaintext
+    : undefined;
+  try {
+    const streams: StreamRecord[] = [];
+    const creationTime = new Date().toISOString();
+    for (const placement of placements) {
+      const rendition = output.renditions.find((r) => r.name === placement.planned.name);
+      if (!rendition) throw new Error(`ffmpeg produced no rendition "${placement.planned.name}"`);
+      const streamId = `${payload.jobId}-${rendition.name}`;
+      const prefix = `${jobPrefix}${rendition.name}/`;
+      const customer = placement.scheme === 'aes-128' && customerKey !== undefined;
+      const keyRotationSegments = placement.template?.encrypt?.keyRotationSegments ?? 0;
+      const packaged = await packageRendition({
+        store: deps.objects,
+        dataKey,
+        fixedKey: customer ? customerKey : undefined,
+        videoId: video.videoId,
+        rendition: { ...rendition, name: streamId },
+        scheme: placement.scheme,
+        keyRotationSegments: customer ? 0 : keyRotationSegments,
+        keyUri: (period) =>
+          customer
+            ? payload.encryptConfig!.decryptKeyUri
+            : placement.scheme === 'aes-128'
+              ? hlsKeyPath(video.videoId, streamId, period)
+              : privateKeyPath(video.videoId, streamId, period),
+        outputPrefix: prefix,
+        signal,
+      });
+      const bitrateKbps =
+        packaged.durationSeconds > 0 ? (packaged.bytes * 8) / 1000 / packaged.durationSeconds : 0;
+      streams.push({
+        streamId,
+        videoId: video.videoId,
+        jobId: payload.jobId,
+        definition: placement.planned.streamDefinition,
+        format: 'm3u8',
+        width: placement.planned.width,
+        height: placement.planned.height,
+        bitrateKbps: Math.round(bitrateKbps * 100) / 100,
+        fps: placement.planned.fps ?? probed.video.fps,
+        duration: Math.round(packaged.durationSeconds * 1000) / 1000,
+        size: packaged.bytes,
+        encryptScheme: placement.scheme,
+        encryptType:
+          placement.scheme === 'none'
+            ? null
+            : placement.scheme === 'aes-128'
+              ? 'HLSEncryption'
+              : 'AliyunVoDEncryption',
+        keyRotationSegments: customer ? 0 : keyRotationSegments,
+        customerKeyCiphertext: customer ? payload.encryptConfig!.cipherText : null,
+        customerKeyUri: customer ? payload.encryptConfig!.decryptKeyUri : null,
+        storagePrefix: prefix,
+        playlistKey: packaged.playlistKey,
+        segmentCount: packaged.segmentCount,
+        status: 'Normal',
+        creationTime,
+      });
+    }
+    await packageMaster({
+      store: deps.objects,
+      masterPath: output.masterPath,
+      outputKey: `${jobPrefix}master.m3u8`,
+      variants: output.renditions.map((r) => ({ sourceUri: r.uri, uri: `${r.name}/index.m3u8` })),
+    });
+    return streams;
+  } finally {
+    dataKey?.fill(0);
+    customerKey?.fill(0);
+  }
+}
+
+function plan(
+  probed: ProbeResult,
+  templates: TranscodeTemplate[],
+  payload: JobPayloads['transcode'],
+): Placement[] {
+  const planned = planLadder(
+    {
+      width: probed.video.displayWidth,
+      height: probed.video.displayHeight,
+      fps: probed.video.fps,
+      hasAudio: probed.audio !== undefined,
+      durationSeconds: probed.durationSeconds,
+    },
+    templates.map((t) => ({
+      templateId: t.transcodeTemplateId,
+      definition: t.definition,
+      width: t.video.width,
+      height: t.video.height,
+      videoBitrateKbps: t.video.bitrateKbps,
+      audioBitrateKbps: t.audio.bitrateKbps,
+      fps: t.video.fps,
+    })),
+  );
+  return planned.map((p) => {
+    const template = templates.find((t) => t.transcodeTemplateId === p.templateId);
+    const encryptType = template?.encrypt?.encryptType;
+    // An EncryptConfig turns any encrypted template into standard HLS with the customer's key,
+    // as in the cloud API; HLSEncryption is standard HLS with our keys; the vendor's
+    // proprietary names are our private AES-256-GCM.
+    const scheme: EncryptScheme =
+      encryptType === undefined
+        ? 'none'
+        : payload.encryptConfig || encryptType === 'HLSEncryption'
+          ? 'aes-128'
+          : 'aes-256-gcm';
+    return { planned: p, template, scheme };
+  });
+}
+
+async function videoDataKey(deps: TranscodeJobDeps, video: VideoRecord): Promise<Uint8Array> {
+  const current = await deps.videos.find(video.videoId);
+  if (current?.dataKeyCiphertext) {
+    return (await deps.kms.decrypt(current.dataKeyCiphertext, videoDataKeyContext(video.videoId))).plaintext;
+  }
+  const key = await deps.kms.generateDataKey({ bytes: 32, context: videoDataKeyContext(video.videoId) });
+  await deps.videos.update(video.videoId, { dataKeyCiphertext: key.ciphertextBlob });
+  return key.plaintext;
+}
+
+function mezzaninePatch(p: ProbeResult) {
+  return {
+    duration: Math.round(p.durationSeconds * 1000) / 1000,
+    width: p.video.displayWidth,
+    height: p.video.displayHeight,
+    fps: p.video.fps,
+    bitrate: p.bitRate ? Math.round(p.bitRate / 10) / 100 : null,
+    mezzanine: JSON.stringify({
+      formatName: p.formatName,
+      video: {
+        Index: 0,
+        CodecName: p.video.codec,
+        Width: p.video.width,
+        Height: p.video.height,
+        Fps: p.video.fps,
+        PixFmt: p.video.pixFmt,
+        Rotate: p.video.rotation,
+        NumFrames: p.video.frames,
+        Duration: p.durationSeconds,
+      },
+      audio: p.audio
+        ? {
+            CodecName: p.audio.codec,
+            SampleRate: p.audio.sampleRate,
+            Channels: p.audio.channels,
+            Bitrate: p.audio.bitRate,
+          }
+        : undefined,
+    }),
+  };
+}
+
+async function announce(deps: TranscodeJobDeps, payload: JobPayloads['transcode'], streams: StreamRecord[]) {
+  const infos = streams.map((s) => ({
+    Status: 'success',
+    Bitrate: String(Math.round(s.bitrateKbps)),
+    Definition: s.definition,
+    Duration: s.duration,
+    Encrypt: s.encryptScheme !== 'none',
+    FileUrl: s.playlistKey,
+    Format: s.format,
+    Fps: String(s.fps),
+    Height: s.height,
+    Width: s.width,
+    Size: s.size,
+    JobId: s.streamId,
+  }));
+  for (const info of infos) {
+    await deps.callbacks.emit(
+      'StreamTranscodeComplete',
+      { VideoId: payload.videoId, ...info },
+      payload.userData,
+    );
+  }
+  await deps.callbacks.emit(
+    'TranscodeComplete',
+    { VideoId: payload.videoId, Status: 'success', StreamInfos: infos },
+    payload.userData,
+  );
+}
+
+function describeFailure(error: unknown): string {
+  if (isFfmpegError(error, 'NotAVideo')) return 'The uploaded file has no video stream; upload a video file.';
+  if (isFfmpegError(error, 'InvalidInput')) {
+    return 'The uploaded file could not be read as media; it may be damaged or not a video. Upload it again.';
+  }
+  if (error instanceof Error) return error.message.split('\n')[0]!.slice(0, 300);
+  return String(error);
+}
+
+function errorCode(error: unknown): string {
+  if (isFfmpegError(error, 'NotAVideo') || isFfmpegError(error, 'InvalidInput')) {
+    return 'InvalidParameter.ResourceContentBad';
+  }
+  return (error as { code?: string }).code ?? 'TranscodeFailed';
+}
