@@ -41,6 +41,14 @@ import { createUploadCredentialStore } from './store/upload-credential-store.js'
 import { createVideoStore } from './store/video-store.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
+import { playbackActions } from './actions/playback-actions.js';
+import { DataKeyCache } from './keys/data-key-cache.js';
+import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
+import { loadPlaybackSecrets } from './playback/playback-secrets.js';
+import { PlaybackService } from './playback/playback-service.js';
+import { playerRoutes } from './playback/player-routes.js';
+import { staticRoutes } from './static-routes.js';
+import { fileURLToPath } from 'node:url';
 
 export interface RunningServer {
   readonly url: string;
@@ -110,7 +118,28 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     publicUrl: getPublicUrl,
   });
 
+  const playback = new PlaybackService({
+    videos,
+    streams,
+    secrets: await loadPlaybackSecrets(kms, settings),
+    publicUrl: getPublicUrl,
+  });
+  const keyLog = createKeyDeliveryLog(db);
+  const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
+  app.addHook('onClose', async () => dataKeys.clear());
+
   app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.register(playerRoutes, {
+    playback,
+    videos,
+    streams,
+    objects,
+    dataKeys,
+    keyLog,
+    roles: { media: config.roles.includes('media'), keys: config.roles.includes('keys') },
+  });
+  const playerDir = fileURLToPath(new URL('../../player/', import.meta.url));
+  await app.register(staticRoutes, { sdkDir: join(playerDir, 'dist'), demoDir: join(playerDir, 'demo') });
 
   if (config.roles.includes('api')) {
     const actions: Record<string, ActionHandler> = {
@@ -121,6 +150,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       ...videoActions({ videos, streams, credentials, uploads, groups, objects, publicUrl: getPublicUrl }),
       ...templateGroupActions({ groups }),
       ...messageCallbackActions({ config: callbackConfig }),
+      ...playbackActions({ playback, keyLog }),
     };
     const replayCache = new InMemoryReplayCache();
     app.addHook('onClose', () => replayCache.close());
@@ -167,7 +197,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       workerId: `${hostname()}:${process.pid}`,
       concurrency: 2,
       pollIntervalMs: 1000,
-      leaseMs: 60_000,
+      leaseMs: config.jobLeaseMs,
       retryPolicies: {
         transcode: { maxAttempts: 3, baseDelayMs: 10_000, maxDelayMs: 120_000 },
         callback: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },

@@ -1,5 +1,6 @@
 /** Wire forms of videos (reference §2.6, §2.7, §2.14): field names, types and list wrapping. */
 import type { VideoRecord } from '../store/video-store.js';
+import type { MezzanineSummary } from './mezzanine-summary.js';
 import { wireTime } from './template-group-service.js';
 
 export function videoToWire(v: VideoRecord): Record<string, unknown> {
@@ -30,12 +31,6 @@ export function videoToWire(v: VideoRecord): Record<string, unknown> {
     // Our extension: percent done while Transcoding.
     TranscodeProgress: v.status === 'Transcoding' ? (v.transcodeProgress ?? 0) : undefined,
   };
-}
-
-interface MezzanineSummary {
-  formatName?: string;
-  video?: Record<string, unknown>;
-  audio?: Record<string, unknown>;
 }
 
 export function mezzanineToWire(

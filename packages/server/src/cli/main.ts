@@ -4,13 +4,17 @@
 import { Command } from 'commander';
 import { kmsCommand } from './kms-command.js';
 import { serverCommand } from './server-command.js';
+import { uploadCommand } from './upload-command.js';
+import { workerCommand } from './worker-command.js';
 
 const program = new Command('securevod')
   .description('securevod: self-hosted encrypted video on demand')
   .showHelpAfterError();
 
 program.addCommand(serverCommand());
+program.addCommand(workerCommand());
 program.addCommand(kmsCommand());
+program.addCommand(uploadCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`securevod: ${error instanceof Error ? error.message : String(error)}`);

@@ -24,6 +24,12 @@ export interface ServerConfig {
   ffprobePath: string;
   /** x264 preset for transcoding (`veryfast` by default; tests use `ultrafast`). */
   x264Preset: string;
+  /**
+   * How long a worker's claim on a job lasts without a heartbeat (renewed every third of it).
+   * After a crash, the job is retried once this runs out: shorter recovers sooner, but a worker
+   * stalled longer than this (e.g. a stopped VM) loses its job to another one.
+   */
+  jobLeaseMs: number;
 }
 
 export interface ServerFlags {
@@ -128,6 +134,11 @@ export function loadServerConfig(input: {
   if (!presets.includes(x264Preset)) {
     problems.push(`SECUREVOD_X264_PRESET: "${x264Preset}" must be one of ${presets.join(', ')}`);
   }
+  const leaseRaw = pick(undefined, 'SECUREVOD_JOB_LEASE_MS') ?? '60000';
+  const jobLeaseMs = Number(leaseRaw);
+  if (!/^\d+$/.test(leaseRaw) || jobLeaseMs < 1000 || jobLeaseMs > 3_600_000) {
+    problems.push(`SECUREVOD_JOB_LEASE_MS: "${leaseRaw}" must be milliseconds from 1000 to 3600000`);
+  }
   const ffmpeg = resolveFfmpegPaths(env);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -143,5 +154,6 @@ export function loadServerConfig(input: {
     ffmpegPath: ffmpeg.ffmpegPath,
     ffprobePath: ffmpeg.ffprobePath,
     x264Preset,
+    jobLeaseMs,
   };
 }

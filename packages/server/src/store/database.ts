@@ -92,6 +92,9 @@ function openSqlite(path: string, logger: DbLogger | undefined): Db {
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
+    // Deleted rows are zeroed, not left in free space: deleting a video must destroy its wrapped
+    // data key (crypto-shredding; video-store.ts also truncates the WAL after such a delete).
+    database.pragma('secure_delete = ON');
   } catch (error) {
     throw new StoreError('Unavailable', `Cannot open SQLite database ${path}: ${messageOf(error)}`, {
       cause: error,

@@ -12,12 +12,14 @@ import type { Db } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-catalogue.js';
 import * as m0003 from './migrations/0003-jobs.js';
+import * as m0004 from './migrations/0004-key-deliveries.js';
 import { StoreError } from './store-error.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
   '0002-catalogue': m0002,
   '0003-jobs': m0003,
+  '0004-key-deliveries': m0004,
 };
 
 export interface MigrationOutcome {

@@ -10,6 +10,7 @@
  */
 import type { CatalogueTables } from './catalogue-schema.js';
 import type { JobsTable } from '../jobs/jobs-table.js';
+import type { KeyDeliveriesTable } from '../keys/key-delivery-log.js';
 /** ISO-8601 UTC text, e.g. `2026-11-22T17:46:27.123Z`. */
 export type IsoTimestamp = string;
 
@@ -51,4 +52,5 @@ export interface Schema extends CatalogueTables {
   download_secrets: DownloadSecretsTable;
   settings: SettingsTable;
   jobs: JobsTable;
+  key_deliveries: KeyDeliveriesTable;
 }

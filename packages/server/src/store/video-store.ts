@@ -3,6 +3,7 @@
  * through `transition`, which only moves a video from an expected status, so two workers or a
  * delete racing a transcode cannot both win.
  */
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { VideosTable, VideoStatus } from './catalogue-schema.js';
 
@@ -194,9 +195,18 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       return { total: Number(counted?.n ?? 0), videos: rows.map(fromRow) };
     },
 
+    /**
+     * Deletes the video's row and with it the only copy of its wrapped data key, which is what
+     * makes the stored ciphertext unreadable (crypto-shredding, DESIGN §4). On SQLite the row's
+     * bytes would survive in the write-ahead log until it is reused, so the WAL is checkpointed
+     * and truncated here; the database opens with `secure_delete`, so the checkpointed page holds
+     * zeros where the row was.
+     */
     async delete(videoId: string): Promise<boolean> {
       const result = await kysely.deleteFrom('videos').where('video_id', '=', videoId).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      const deleted = Number(result.numDeletedRows) > 0;
+      if (deleted && db.dialect === 'sqlite') await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(kysely);
+      return deleted;
     },
 
     /** Videos left in a working status (e.g. by a crash), for recovery at start. */

@@ -22,6 +22,7 @@ import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CUSTOMER_DATA_KEY_CONTEXT } from '../actions/kms-data-key-handlers.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
+import { mezzanineSummary } from '../catalogue/mezzanine-summary.js';
 import type { TemplateGroupService } from '../catalogue/template-group-service.js';
 import type { Job } from '../jobs/job-queue.js';
 import type { JobPayloads } from '../jobs/job-types.js';
@@ -88,6 +89,9 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
       throw new PermanentTranscodeError(`video ${videoId} is ${video.status}; it cannot be transcoded`);
 
     const jobPrefix = `videos/${videoId}/hls/${jobId}/`;
+    // A crashed earlier attempt may have stored part of its output here: start clean, so the
+    // published job holds only objects this attempt wrote.
+    if (job.attempts > 1) await deps.objects.deletePrefix(jobPrefix);
     await mkdir(deps.scratchDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(join(deps.scratchDir, `job-${jobId}-`));
     try {
@@ -152,7 +156,8 @@ async function transcode(
   const source = await deps.objects.get(video.sourceKey);
   await pipeline(source.body, createWriteStream(sourcePath, { mode: 0o600 }), { signal });
 
-  const probed = await probe(sourcePath, { ffprobePath: deps.ffprobePath, signal });
+  // countFrames: GetMezzanineInfo reports NumFrames, which most containers do not record.
+  const probed = await probe(sourcePath, { ffprobePath: deps.ffprobePath, signal, countFrames: true });
   await deps.videos.update(video.videoId, mezzaninePatch(probed));
 
   const placements = plan(probed, group.templates, payload);
@@ -318,28 +323,7 @@ function mezzaninePatch(p: ProbeResult) {
     height: p.video.displayHeight,
     fps: p.video.fps,
     bitrate: p.bitRate ? Math.round(p.bitRate / 10) / 100 : null,
-    mezzanine: JSON.stringify({
-      formatName: p.formatName,
-      video: {
-        Index: 0,
-        CodecName: p.video.codec,
-        Width: p.video.width,
-        Height: p.video.height,
-        Fps: p.video.fps,
-        PixFmt: p.video.pixFmt,
-        Rotate: p.video.rotation,
-        NumFrames: p.video.frames,
-        Duration: p.durationSeconds,
-      },
-      audio: p.audio
-        ? {
-            CodecName: p.audio.codec,
-            SampleRate: p.audio.sampleRate,
-            Channels: p.audio.channels,
-            Bitrate: p.audio.bitRate,
-          }
-        : undefined,
-    }),
+    mezzanine: JSON.stringify(mezzanineSummary(p)),
   };
 }
 

@@ -11,7 +11,13 @@ import {
 } from '../../src/playback/compact-token.js';
 import { OLD_SECRET, SECRET, STRANGER_SECRET, VIDEO_ID } from './playback-fixtures.js';
 
-const VECTOR_PAYLOAD = { v: 1, vid: VIDEO_ID, exp: 1700000100, iat: 1700000000, jti: 'AAAAAAAAAAAAAAAAAAAAAA' };
+const VECTOR_PAYLOAD = {
+  v: 1,
+  vid: VIDEO_ID,
+  exp: 1700000100,
+  iat: 1700000000,
+  jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+};
 const VECTOR_TOKEN =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' +
   'eyJ2IjoxLCJ2aWQiOiI5ZjJjNGUxYTdiM2Q0YzhlOWEwYjFjMmQzZTRmNWE2YiIsImV4cCI6MTcwMDAwMDEwMCwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiJBQUFBQUFBQUFBQUFBQUFBQUFBQUFBIn0.' +

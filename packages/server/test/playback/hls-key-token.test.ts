@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { signCompactToken } from '../../src/playback/compact-token.js';
-import { HLS_KEY_TOKEN_PARAM, issueHlsKeyToken, verifyHlsKeyToken } from '../../src/playback/hls-key-token.js';
+import {
+  HLS_KEY_TOKEN_PARAM,
+  issueHlsKeyToken,
+  verifyHlsKeyToken,
+} from '../../src/playback/hls-key-token.js';
 import { issueMediaToken } from '../../src/playback/media-token.js';
 import {
   NOW,
@@ -34,8 +38,14 @@ void describe('MtsHlsUriToken', () => {
       exp: EXP,
     });
     assert.equal(verifyHlsKeyToken(SECRET, token, ASK).period, 2);
-    assert.throws(() => verifyHlsKeyToken(SECRET, token, { ...ASK, period: 3 }), playbackError('HlsKeyTokenWrongPeriod'));
-    assert.throws(() => verifyHlsKeyToken(SECRET, token, { ...ASK, period: 0 }), playbackError('HlsKeyTokenWrongPeriod'));
+    assert.throws(
+      () => verifyHlsKeyToken(SECRET, token, { ...ASK, period: 3 }),
+      playbackError('HlsKeyTokenWrongPeriod'),
+    );
+    assert.throws(
+      () => verifyHlsKeyToken(SECRET, token, { ...ASK, period: 0 }),
+      playbackError('HlsKeyTokenWrongPeriod'),
+    );
   });
 
   void it('without a period opens every period of the rendition, and no other rendition', () => {
@@ -79,9 +89,22 @@ void describe('MtsHlsUriToken', () => {
       issueHlsKeyToken(STRANGER_SECRET, { videoId: VIDEO_ID, rendition: 'hd', expiresAt: EXP }),
       issueMediaToken(SECRET, { videoId: VIDEO_ID, expiresAt: EXP }),
       signCompactToken(SECRET, 'hls-key', { v: 1, scope: 'media', vid: VIDEO_ID, rendition: 'hd', exp: EXP }),
-      signCompactToken(SECRET, 'hls-key', { v: 1, scope: 'hls-key', vid: VIDEO_ID, rendition: 'hd', period: -1, exp: EXP }),
+      signCompactToken(SECRET, 'hls-key', {
+        v: 1,
+        scope: 'hls-key',
+        vid: VIDEO_ID,
+        rendition: 'hd',
+        period: -1,
+        exp: EXP,
+      }),
       signCompactToken(SECRET, 'hls-key', { v: 1, scope: 'hls-key', vid: VIDEO_ID, rendition: '', exp: EXP }),
-      signCompactToken(SECRET, 'hls-key', { v: 1, scope: 'hls-key', vid: VIDEO_ID, rendition: 'hd', exp: 'x' }),
+      signCompactToken(SECRET, 'hls-key', {
+        v: 1,
+        scope: 'hls-key',
+        vid: VIDEO_ID,
+        rendition: 'hd',
+        exp: 'x',
+      }),
       'garbage',
     ];
     for (const t of bad) {
@@ -103,7 +126,10 @@ void describe('MtsHlsUriToken', () => {
       () => issueHlsKeyToken(SECRET, { videoId: VIDEO_ID, rendition: 'hd', period: 1.5, expiresAt: EXP }),
       RangeError,
     );
-    assert.throws(() => issueHlsKeyToken(SECRET, { videoId: VIDEO_ID, rendition: 'a b', expiresAt: EXP }), RangeError);
+    assert.throws(
+      () => issueHlsKeyToken(SECRET, { videoId: VIDEO_ID, rendition: 'a b', expiresAt: EXP }),
+      RangeError,
+    );
     const token = issueHlsKeyToken(SECRET, { videoId: VIDEO_ID, rendition: 'hd', expiresAt: EXP });
     assert.throws(() => verifyHlsKeyToken(SECRET, token, { ...ASK, period: Number.NaN }), RangeError);
   });

@@ -50,7 +50,11 @@ void describe('media token', () => {
   });
 
   void it('refuses another client address when bound', () => {
-    const token = issueMediaToken(SECRET, { videoId: VIDEO_ID, expiresAt: EXP, clientIp: '::ffff:198.51.100.4' });
+    const token = issueMediaToken(SECRET, {
+      videoId: VIDEO_ID,
+      expiresAt: EXP,
+      clientIp: '::ffff:198.51.100.4',
+    });
     assert.equal(decodePayload(token).ip, '198.51.100.4');
     verifyMediaToken(SECRET, token, { now: NOW, videoId: VIDEO_ID, clientIp: '198.51.100.4' });
     assert.throws(
@@ -103,6 +107,9 @@ void describe('media token', () => {
   void it('refuses caller bugs', () => {
     assert.throws(() => issueMediaToken(SECRET, { videoId: VIDEO_ID, expiresAt: Date.now() }), RangeError);
     assert.throws(() => issueMediaToken(SECRET, { videoId: '', expiresAt: EXP }), RangeError);
-    assert.throws(() => issueMediaToken(SECRET, { videoId: VIDEO_ID, expiresAt: EXP, clientIp: 'x' }), RangeError);
+    assert.throws(
+      () => issueMediaToken(SECRET, { videoId: VIDEO_ID, expiresAt: EXP, clientIp: 'x' }),
+      RangeError,
+    );
   });
 });

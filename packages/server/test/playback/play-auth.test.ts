@@ -43,7 +43,8 @@ void describe('PlayAuth', () => {
 
   void it('accepts a validity of 100 to 3000 s only', () => {
     const exp = (ttlSeconds: number) =>
-      verifyPlayAuth(SECRET, issuePlayAuth(SECRET, { videoId: VIDEO_ID, ttlSeconds, now: NOW }), { now: NOW }).exp;
+      verifyPlayAuth(SECRET, issuePlayAuth(SECRET, { videoId: VIDEO_ID, ttlSeconds, now: NOW }), { now: NOW })
+        .exp;
     assert.equal(exp(100), NOW + 100);
     assert.equal(exp(3000), NOW + 3000);
     for (const ttlSeconds of [0, 99, 3001, 100.5, Number.NaN]) {
@@ -55,7 +56,10 @@ void describe('PlayAuth', () => {
     const token = issuePlayAuth(SECRET, { videoId: VIDEO_ID, now: NOW });
     verifyPlayAuth(SECRET, token, { now: NOW + 99 });
     assert.throws(() => verifyPlayAuth(SECRET, token, { now: NOW + 100 }), playbackError('PlayAuthExpired'));
-    assert.throws(() => verifyPlayAuth(SECRET, token, { now: NOW + 10_000 }), playbackError('PlayAuthExpired'));
+    assert.throws(
+      () => verifyPlayAuth(SECRET, token, { now: NOW + 10_000 }),
+      playbackError('PlayAuthExpired'),
+    );
   });
 
   void it('opens nothing of another video', () => {
@@ -81,8 +85,14 @@ void describe('PlayAuth', () => {
     const v6 = issuePlayAuth(SECRET, { videoId: VIDEO_ID, clientIp: '2001:0DB8:0:0::1', now: NOW });
     verifyPlayAuth(SECRET, v6, { now: NOW, clientIp: '2001:db8::1' });
     // An unbound token fits any client.
-    verifyPlayAuth(SECRET, issuePlayAuth(SECRET, { videoId: VIDEO_ID, now: NOW }), { now: NOW, clientIp: '198.51.100.1' });
-    assert.throws(() => issuePlayAuth(SECRET, { videoId: VIDEO_ID, clientIp: 'localhost', now: NOW }), RangeError);
+    verifyPlayAuth(SECRET, issuePlayAuth(SECRET, { videoId: VIDEO_ID, now: NOW }), {
+      now: NOW,
+      clientIp: '198.51.100.1',
+    });
+    assert.throws(
+      () => issuePlayAuth(SECRET, { videoId: VIDEO_ID, clientIp: 'localhost', now: NOW }),
+      RangeError,
+    );
   });
 
   void it('refuses forged and altered tokens as invalid, before looking at expiry', () => {
@@ -122,7 +132,11 @@ void describe('PlayAuth', () => {
       { ...base, ip: 7 },
     ]) {
       const t = signCompactToken(SECRET, 'play-auth', claims);
-      assert.throws(() => verifyPlayAuth(SECRET, t, { now: NOW }), playbackError('PlayAuthInvalid'), JSON.stringify(claims));
+      assert.throws(
+        () => verifyPlayAuth(SECRET, t, { now: NOW }),
+        playbackError('PlayAuthInvalid'),
+        JSON.stringify(claims),
+      );
     }
   });
 

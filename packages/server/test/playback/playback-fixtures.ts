@@ -17,7 +17,8 @@ export function playbackError(code: PlaybackErrorCode, ...secrets: string[]) {
     assert.ok(error instanceof PlaybackError, `expected PlaybackError ${code}, got ${String(error)}`);
     assert.equal(error.code, code);
     assert.ok(error.httpStatus >= 400 && error.httpStatus < 500);
-    for (const s of secrets) if (s) assert.ok(!error.message.includes(s), 'the message repeats the credential');
+    for (const s of secrets)
+      if (s) assert.ok(!error.message.includes(s), 'the message repeats the credential');
     return true;
   };
 }
@@ -31,5 +32,8 @@ export function withPayload(token: string, edit: (claims: Record<string, unknown
 }
 
 export function decodePayload(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }

@@ -92,7 +92,8 @@ void describe('rewritePlaylist: media playlists', () => {
         `#EXT-X-KEY:METHOD=AES-128,URI="/keys/hls/${VID}/hd/1?sig=key",IV=0xf4bcd81c7d5e604de4755f75e9a5c5cf`,
       ),
     );
-    for (let i = 0; i < 4; i++) assert.ok(lines.includes(`${BASE}/hd/seg_0000${i}.m4s?sig=segment`), String(i));
+    for (let i = 0; i < 4; i++)
+      assert.ok(lines.includes(`${BASE}/hd/seg_0000${i}.m4s?sig=segment`), String(i));
     // Everything else is untouched.
     assert.equal(out.replace(/\?sig=\w+/g, '').replaceAll(`${BASE}/hd/`, ''), AES_MEDIA);
     assert.deepEqual(
@@ -118,10 +119,13 @@ void describe('rewritePlaylist: media playlists', () => {
     // The context tag has no URI and stays as it is.
     assert.ok(lines.includes(`#EXT-X-SECUREVOD-PRIVATE:VERSION=1,VIDEO-ID="${VID}",RENDITION="hd"`));
     const keys = lines.filter((l) => l.startsWith('#EXT-X-KEY:'));
-    assert.deepEqual(keys, [0, 1, 2].map(
-      (p) =>
-        `#EXT-X-KEY:METHOD=${PRIVATE_HLS_KEY_METHOD},URI="/keys/private/${VID}/hd/${p}?sig=key",KEYFORMAT="com.securevod.svs1",KEYFORMATVERSIONS="1"`,
-    ));
+    assert.deepEqual(
+      keys,
+      [0, 1, 2].map(
+        (p) =>
+          `#EXT-X-KEY:METHOD=${PRIVATE_HLS_KEY_METHOD},URI="/keys/private/${VID}/hd/${p}?sig=key",KEYFORMAT="com.securevod.svs1",KEYFORMATVERSIONS="1"`,
+      ),
+    );
     const uriLines = lines.filter((l) => l !== '' && !l.startsWith('#'));
     assert.equal(uriLines.length, 5);
     for (const l of uriLines) assert.match(l, new RegExp(`^${BASE}/hd/seg_0000\\d\\.svs\\?sig=segment$`));
@@ -155,10 +159,18 @@ void describe('rewritePlaylist: media playlists', () => {
 });
 
 void describe('rewritePlaylist: URI forms', () => {
-  const rewriteOne = (uri: string, extra: Partial<Parameters<typeof rewritePlaylist>[1]> = {}, key = false) => {
+  const rewriteOne = (
+    uri: string,
+    extra: Partial<Parameters<typeof rewritePlaylist>[1]> = {},
+    key = false,
+  ) => {
     const { sign, calls } = recorder();
     const line = key ? `#EXT-X-KEY:METHOD=AES-128,URI="${uri}"` : uri;
-    const out = rewritePlaylist(`#EXTM3U\n${line}\n`, { playlistPath: `${BASE}/hd/index.m3u8`, sign, ...extra });
+    const out = rewritePlaylist(`#EXTM3U\n${line}\n`, {
+      playlistPath: `${BASE}/hd/index.m3u8`,
+      sign,
+      ...extra,
+    });
     return { out: out.split('\n')[1]!, calls };
   };
 
@@ -177,7 +189,10 @@ void describe('rewritePlaylist: URI forms', () => {
   });
 
   void it('appends nothing when sign returns an empty query', () => {
-    const out = rewritePlaylist('#EXTM3U\nseg.m4s\n', { playlistPath: `${BASE}/hd/index.m3u8`, sign: () => '' });
+    const out = rewritePlaylist('#EXTM3U\nseg.m4s\n', {
+      playlistPath: `${BASE}/hd/index.m3u8`,
+      sign: () => '',
+    });
     assert.equal(out, `#EXTM3U\n${BASE}/hd/seg.m4s\n`);
   });
 
@@ -198,16 +213,27 @@ void describe('rewritePlaylist: URI forms', () => {
 
   void it("passes the application's MtsHlsUriToken through to foreign key URIs only", () => {
     const foreignKeyToken = { value: 'tok/with+chars=' };
-    const key = rewriteOne('https://keys.customer.example/decrypt?Ciphertext=ZjJm', { foreignKeyToken }, true);
+    const key = rewriteOne(
+      'https://keys.customer.example/decrypt?Ciphertext=ZjJm',
+      { foreignKeyToken },
+      true,
+    );
     assert.equal(
       key.out,
       '#EXT-X-KEY:METHOD=AES-128,URI="https://keys.customer.example/decrypt?Ciphertext=ZjJm&MtsHlsUriToken=tok%2Fwith%2Bchars%3D"',
     );
     assert.equal(key.calls.length, 0);
-    const bare = rewriteOne('https://keys.customer.example/k', { foreignKeyToken: { name: 'Token', value: 'v' } }, true);
+    const bare = rewriteOne(
+      'https://keys.customer.example/k',
+      { foreignKeyToken: { name: 'Token', value: 'v' } },
+      true,
+    );
     assert.equal(bare.out, '#EXT-X-KEY:METHOD=AES-128,URI="https://keys.customer.example/k?Token=v"');
     // Not on segments on another host.
-    assert.equal(rewriteOne('https://cdn.example.com/seg.m4s', { foreignKeyToken }).out, 'https://cdn.example.com/seg.m4s');
+    assert.equal(
+      rewriteOne('https://cdn.example.com/seg.m4s', { foreignKeyToken }).out,
+      'https://cdn.example.com/seg.m4s',
+    );
   });
 
   void it('treats absolute URLs on our own origins as our paths', () => {
@@ -231,31 +257,60 @@ void describe('rewritePlaylist: URI forms', () => {
 
 void describe('rewritePlaylist: refusals', () => {
   const malformed = (error: unknown) => error instanceof PlaylistRewriteError && error.code === 'Malformed';
-  const invalid = (error: unknown) => error instanceof PlaylistRewriteError && error.code === 'InvalidArgument';
+  const invalid = (error: unknown) =>
+    error instanceof PlaylistRewriteError && error.code === 'InvalidArgument';
   const path = `${BASE}/hd/index.m3u8`;
 
   void it('refuses text that is not a playlist, and broken attribute lists', () => {
     const sign = () => '';
     assert.throws(() => rewritePlaylist('seg.m4s\n', { playlistPath: path, sign }), malformed);
     assert.throws(() => rewritePlaylist('', { playlistPath: path, sign }), malformed);
-    assert.throws(() => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:URI="init.mp4\n', { playlistPath: path, sign }), malformed);
-    assert.throws(() => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:uri=1,URI="a"\n', { playlistPath: path, sign }), malformed);
-    assert.throws(() => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:URI="a"x,B=1\n', { playlistPath: path, sign }), malformed);
-    assert.throws(() => rewritePlaylist('#EXTM3U\nhttp://[bad/seg\n', { playlistPath: path, sign }), malformed);
+    assert.throws(
+      () => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:URI="init.mp4\n', { playlistPath: path, sign }),
+      malformed,
+    );
+    assert.throws(
+      () => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:uri=1,URI="a"\n', { playlistPath: path, sign }),
+      malformed,
+    );
+    assert.throws(
+      () => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:URI="a"x,B=1\n', { playlistPath: path, sign }),
+      malformed,
+    );
+    assert.throws(
+      () => rewritePlaylist('#EXTM3U\nhttp://[bad/seg\n', { playlistPath: path, sign }),
+      malformed,
+    );
   });
 
   void it('refuses a bad playlist path and a sign() that returns something unsafe', () => {
-    assert.throws(() => rewritePlaylist('#EXTM3U\n', { playlistPath: 'hd/index.m3u8', sign: () => '' }), invalid);
-    assert.throws(() => rewritePlaylist('#EXTM3U\n', { playlistPath: `${path}?x=1`, sign: () => '' }), invalid);
+    assert.throws(
+      () => rewritePlaylist('#EXTM3U\n', { playlistPath: 'hd/index.m3u8', sign: () => '' }),
+      invalid,
+    );
+    assert.throws(
+      () => rewritePlaylist('#EXTM3U\n', { playlistPath: `${path}?x=1`, sign: () => '' }),
+      invalid,
+    );
     for (const bad of ['?a=1', 'a="1"', 'a=1 b', 'a=1#x']) {
-      assert.throws(() => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:URI="i.mp4"\n', { playlistPath: path, sign: () => bad }), invalid, bad);
+      assert.throws(
+        () => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:URI="i.mp4"\n', { playlistPath: path, sign: () => bad }),
+        invalid,
+        bad,
+      );
     }
   });
 
   void it('passes on what sign() throws (how a caller refuses a URI)', () => {
     const boom = new Error('outside scope');
     assert.throws(
-      () => rewritePlaylist('#EXTM3U\nseg.m4s\n', { playlistPath: path, sign: () => { throw boom; } }),
+      () =>
+        rewritePlaylist('#EXTM3U\nseg.m4s\n', {
+          playlistPath: path,
+          sign: () => {
+            throw boom;
+          },
+        }),
       (e) => e === boom,
     );
   });

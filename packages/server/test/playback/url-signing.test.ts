@@ -17,10 +17,7 @@ const PATH = `/media/${VIDEO_ID}/hd/seg_00003.m4s`;
 void describe('type-A auth_key', () => {
   void it("reproduces the reference's verified example", () => {
     assert.equal(authKeyHash(REF_PATH, REF_TS, '0', '0', REF_KEY), REF_HASH);
-    assert.equal(
-      createHash('md5').update(`${REF_PATH}-${REF_TS}-0-0-${REF_KEY}`).digest('hex'),
-      REF_HASH,
-    );
+    assert.equal(createHash('md5').update(`${REF_PATH}-${REF_TS}-0-0-${REF_KEY}`).digest('hex'), REF_HASH);
     // Our default convention: the timestamp is the expiry.
     assert.equal(signPath(REF_PATH, { privateKey: REF_KEY, expiresAt: REF_TS }), `${REF_TS}-0-0-${REF_HASH}`);
     // A CDN that adds a 30-minute validity: the timestamp written is 30 minutes before expiry.
@@ -28,7 +25,10 @@ void describe('type-A auth_key', () => {
       signPath(REF_PATH, { privateKey: REF_KEY, expiresAt: REF_TS + 1800, validitySeconds: 1800 }),
       `${REF_TS}-0-0-${REF_HASH}`,
     );
-    const check = verifyAuthKey(REF_PATH, `${REF_TS}-0-0-${REF_HASH}`, { privateKeys: [REF_KEY], now: REF_TS });
+    const check = verifyAuthKey(REF_PATH, `${REF_TS}-0-0-${REF_HASH}`, {
+      privateKeys: [REF_KEY],
+      now: REF_TS,
+    });
     assert.deepEqual(check, { ok: true, timestamp: REF_TS, rand: '0', uid: '0', expiresAt: REF_TS });
   });
 
@@ -46,7 +46,10 @@ void describe('type-A auth_key', () => {
     assert.equal(authKey.split('-')[0], String(NOW));
     const opts = { privateKeys: [KEY], defaultValiditySeconds: 1800 };
     assert.equal(verifyAuthKey(PATH, authKey, { ...opts, now: NOW + 1800 }).ok, true);
-    assert.deepEqual(verifyAuthKey(PATH, authKey, { ...opts, now: NOW + 1801 }), { ok: false, reason: 'Expired' });
+    assert.deepEqual(verifyAuthKey(PATH, authKey, { ...opts, now: NOW + 1801 }), {
+      ok: false,
+      reason: 'Expired',
+    });
     // Read with validity 0, the same key expired at its timestamp.
     assert.deepEqual(verifyAuthKey(PATH, authKey, { privateKeys: [KEY], now: NOW + 1 }), {
       ok: false,
@@ -73,10 +76,14 @@ void describe('type-A auth_key', () => {
       'not-a-path',
       `${PATH}?x=1`,
     ]) {
-      assert.deepEqual(verifyAuthKey(other, authKey, { privateKeys: [KEY], now: NOW }), {
-        ok: false,
-        reason: 'Invalid',
-      }, other);
+      assert.deepEqual(
+        verifyAuthKey(other, authKey, { privateKeys: [KEY], now: NOW }),
+        {
+          ok: false,
+          reason: 'Invalid',
+        },
+        other,
+      );
     }
   });
 
@@ -92,7 +99,10 @@ void describe('type-A auth_key', () => {
       `${ts}-${rand}-${uid}-${flippedHash}`,
     ]) {
       for (const now of [NOW, NOW + 100_000]) {
-        assert.deepEqual(verifyAuthKey(PATH, altered, { privateKeys: [KEY], now }), { ok: false, reason: 'Invalid' });
+        assert.deepEqual(verifyAuthKey(PATH, altered, { privateKeys: [KEY], now }), {
+          ok: false,
+          reason: 'Invalid',
+        });
       }
     }
   });
@@ -108,15 +118,26 @@ void describe('type-A auth_key', () => {
       `x${good}`,
       ' ',
     ]) {
-      assert.deepEqual(verifyAuthKey(PATH, bad, { privateKeys: [KEY], now: NOW }), { ok: false, reason: 'Invalid' }, bad);
+      assert.deepEqual(
+        verifyAuthKey(PATH, bad, { privateKeys: [KEY], now: NOW }),
+        { ok: false, reason: 'Invalid' },
+        bad,
+      );
     }
     for (const absent of [undefined, null, '']) {
-      assert.deepEqual(verifyAuthKey(PATH, absent, { privateKeys: [KEY], now: NOW }), { ok: false, reason: 'Missing' });
+      assert.deepEqual(verifyAuthKey(PATH, absent, { privateKeys: [KEY], now: NOW }), {
+        ok: false,
+        reason: 'Missing',
+      });
     }
   });
 
   void it('makes distinct URLs with a random rand', () => {
-    const a = signPath(PATH, { privateKey: KEY, expiresAt: NOW + 60, rand: 'f81d4fae7dec11d0a76500a0c91e6bf6' });
+    const a = signPath(PATH, {
+      privateKey: KEY,
+      expiresAt: NOW + 60,
+      rand: 'f81d4fae7dec11d0a76500a0c91e6bf6',
+    });
     const b = signPath(PATH, { privateKey: KEY, expiresAt: NOW + 60, rand: '0' });
     assert.notEqual(a, b);
     assert.equal(verifyAuthKey(PATH, a, { privateKeys: [KEY], now: NOW }).ok, true);

@@ -1,0 +1,142 @@
+/**
+ * Playback actions (reference §2.2, §2.3): GetVideoPlayAuth and GetPlayInfo, plus our
+ * operator extension ListKeyDeliveries (the key-delivery audit log).
+ */
+import { apiErrors } from '../errors/api-error.js';
+import type { KeyDeliveryLog } from '../keys/key-delivery-log.js';
+import {
+  PLAY_AUTH_DEFAULT_TTL_SECONDS,
+  PLAY_AUTH_MAX_TTL_SECONDS,
+  PLAY_AUTH_MIN_TTL_SECONDS,
+} from '../playback/play-auth.js';
+import type { PlaybackService } from '../playback/playback-service.js';
+import type { ActionHandler } from '../rpc/rpc-plugin.js';
+
+const DEFINITIONS = ['FD', 'LD', 'SD', 'HD', 'FHD', 'OD', '2K', '4K', 'SQ', 'HQ', 'AUTO'];
+const ENCRYPT_TYPES = ['Unencrypted', 'AliyunVoDEncryption', 'HLSEncryption'] as const;
+/** URL validity when AuthTimeout is absent (our choice: the console's 30-minute default). */
+export const DEFAULT_AUTH_TIMEOUT_SECONDS = 1800;
+
+interface PlayConfig {
+  MtsHlsUriToken?: string;
+  EncryptType?: string;
+}
+
+export function playbackActions(deps: {
+  playback: PlaybackService;
+  keyLog: KeyDeliveryLog;
+}): Record<string, ActionHandler> {
+  const { playback } = deps;
+  return {
+    GetVideoPlayAuth: async ({ params }) => {
+      const ttl = params.integer('AuthInfoTimeout', {
+        min: PLAY_AUTH_MIN_TTL_SECONDS,
+        max: PLAY_AUTH_MAX_TTL_SECONDS,
+        fallback: PLAY_AUTH_DEFAULT_TTL_SECONDS,
+      })!;
+      const video = await playback.playableVideo(params.required('VideoId'));
+      return {
+        PlayAuth: playback.issuePlayAuth(video.videoId, ttl),
+        VideoMeta: {
+          VideoId: video.videoId,
+          Title: video.title,
+          Duration: video.duration ?? 0,
+          CoverURL: video.coverUrl ?? '',
+          Status: video.status,
+        },
+      };
+    },
+
+    GetPlayInfo: async ({ params }) => {
+      const video = await playback.playableVideo(params.required('VideoId'));
+      const formats = (params.optional('Formats') ?? 'm3u8').split(',').map((f) => f.trim());
+      const authTimeout = params.integer('AuthTimeout', {
+        min: 1,
+        max: 2592000,
+        fallback: DEFAULT_AUTH_TIMEOUT_SECONDS,
+      })!;
+      params.oneOf('OutputType', ['oss', 'cdn'] as const);
+      const resultType = params.oneOf('ResultType', ['Single', 'Multiple'] as const, 'Single')!;
+      const streamTypes = (params.optional('StreamType') ?? 'video').split(',').map((s) => s.trim());
+      const definitionsRaw = params.optional('Definition');
+      const definitions = definitionsRaw
+        ?.split(',')
+        .map((d) => d.trim())
+        .filter(Boolean);
+      for (const d of definitions ?? []) {
+        if (!DEFINITIONS.includes(d))
+          throw apiErrors.invalidParameter(
+            'Definition',
+            `"${d}" is not a definition (${DEFINITIONS.join(', ')}).`,
+          );
+      }
+      const playConfig = params.json<PlayConfig>('PlayConfig') ?? {};
+      if (typeof playConfig !== 'object' || playConfig === null) {
+        throw apiErrors.invalidParameter('PlayConfig', 'It must be a JSON object.');
+      }
+      const encryptType = playConfig.EncryptType;
+      if (encryptType !== undefined && !(ENCRYPT_TYPES as readonly string[]).includes(encryptType)) {
+        throw apiErrors.invalidParameter(
+          'PlayConfig',
+          `PlayConfig.EncryptType must be one of ${ENCRYPT_TYPES.join(', ')}.`,
+        );
+      }
+      const opts = {
+        expiresAt: playback.nowSeconds() + authTimeout,
+        hlsKeyToken: typeof playConfig.MtsHlsUriToken === 'string' ? playConfig.MtsHlsUriToken : undefined,
+        definitions: definitions?.filter((d) => d !== 'AUTO'),
+        includePrivate: resultType === 'Multiple' || encryptType === 'AliyunVoDEncryption',
+        encryptType: encryptType as (typeof ENCRYPT_TYPES)[number] | undefined,
+        resultType,
+      };
+      if (!formats.includes('m3u8') || !streamTypes.includes('video')) {
+        throw apiErrors.invalidParameter(
+          formats.includes('m3u8') ? 'StreamType' : 'Formats',
+          'This service produces HLS (m3u8) video streams only.',
+        );
+      }
+      const streams = await playback.selectStreams(video, opts);
+      return {
+        VideoBase: playback.videoBase(video),
+        PlayInfoList: { PlayInfo: playback.playInfoList(video, streams, opts) },
+      };
+    },
+
+    ListKeyDeliveries: async ({ params }) => {
+      const pageNo = params.integer('PageNo', { min: 1, max: 100000, fallback: 1 })!;
+      const pageSize = params.integer('PageSize', { min: 1, max: 100, fallback: 20 })!;
+      const time = (name: string) => {
+        const raw = params.optional(name);
+        if (raw === undefined) return undefined;
+        const ms = Date.parse(raw);
+        if (Number.isNaN(ms))
+          throw apiErrors.invalidParameter(name, 'It must be a UTC time like 2026-01-01T00:00:00Z.');
+        return new Date(ms).toISOString();
+      };
+      const { total, deliveries } = await deps.keyLog.query({
+        videoId: params.optional('VideoId'),
+        clientIp: params.optional('ClientIp'),
+        startTime: time('StartTime'),
+        endTime: time('EndTime'),
+        offset: (pageNo - 1) * pageSize,
+        limit: pageSize,
+      });
+      return {
+        Total: total,
+        KeyDeliveryList: {
+          KeyDelivery: deliveries.map((d) => ({
+            DeliveredAt: d.deliveredAt,
+            VideoId: d.videoId,
+            StreamId: d.streamId,
+            Period: d.period,
+            EncryptType: d.scheme === 'aes-128' ? 'HLSEncryption' : 'AliyunVoDEncryption',
+            ClientIp: d.clientIp,
+            Credential: d.credential,
+            ViewerId: d.viewerId ?? undefined,
+            UserAgent: d.userAgent ?? undefined,
+          })),
+        },
+      };
+    },
+  };
+}

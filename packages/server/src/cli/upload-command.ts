@@ -1,0 +1,181 @@
+/**
+ * `securevod upload FILE`: the upload flow of reference §2.4 from the command line —
+ * CreateUploadVideo, the file through ali-oss to the returned UploadAddress, and with `--wait`
+ * GetVideoInfo until transcoding ends. Progress goes to stderr, the result to stdout (one JSON
+ * object with `--json`). Configuration is read once, here (see `client-config.ts`).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
+import { loadClientConfig, type ClientFlags } from './client-config.js';
+import { decodeUploadTicket, type UploadTicket } from './oss-upload-client.js';
+import { createProgressReporter, formatBytes, progressMode } from './progress-reporter.js';
+import { SourceUploadError, uploadSource } from './source-uploader.js';
+import { FAILED_STATUSES, getVideoInfo, waitForTranscode, type VideoInfo } from './transcode-waiter.js';
+import { VodApiClient } from './vod-api-client.js';
+
+interface UploadFlags extends ClientFlags {
+  title?: string;
+  templateGroupId?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** The API's Title limit (reference §2.4). */
+const TITLE_MAX_BYTES = 128;
+
+export function uploadCommand(): Command {
+  return new Command('upload')
+    .description('upload a video file and (with --wait) follow its transcoding')
+    .argument('<file>', 'the video file to upload')
+    .option('--title <title>', 'video title (default: the file name)')
+    .option('--template-group-id <id>', 'transcode template group (default: the default group)', nonEmpty)
+    .option('--wait', 'wait until transcoding ends; exit 1 if it fails')
+    .option('--json', 'print one JSON object on stdout at the end, no progress output')
+    .option('--endpoint <url>', 'server URL (env SECUREVOD_ENDPOINT, default http://127.0.0.1:8080)')
+    .option('--credentials <file>', 'JSON file with {"accessKeyId", "accessKeySecret"}')
+    .addHelpText(
+      'after',
+      `
+AccessKey: --credentials FILE, else SECUREVOD_ACCESS_KEY_ID and SECUREVOD_ACCESS_KEY_SECRET, else
+data/root-credentials.json (under SECUREVOD_DATA_DIR if set) — so on the server machine, in the
+directory the server runs from, no setup is needed.
+
+Exit codes: 0 done, 1 failed (server refused, upload or transcoding failed, …), 2 usage error.
+
+Examples:
+  securevod upload lesson.mp4 --wait
+  securevod upload lesson.mp4 --title "Lesson 1" --wait --json`,
+    )
+    .exitOverride((error) => {
+      // Commander's own exits: help/version are success, anything else is a usage error.
+      process.exit(error.exitCode === 0 ? 0 : 2);
+    })
+    .action(async (file: string, flags: UploadFlags) => {
+      try {
+        await runUpload(file, flags);
+      } catch (error) {
+        await exitWithError('upload', error);
+      }
+    });
+}
+
+async function runUpload(file: string, flags: UploadFlags): Promise<void> {
+  const size = await readableFileSize(file);
+  const config = await loadClientConfig({ flags, env: process.env, cwd: process.cwd() });
+  const api = new VodApiClient(config);
+  const mode = progressMode({ json: flags.json === true, stream: process.stderr });
+  const fileName = basename(file);
+
+  const ticket = decodeUploadTicket(
+    await api.request('CreateUploadVideo', {
+      Title: flags.title ?? truncateUtf8(fileName, TITLE_MAX_BYTES),
+      FileName: fileName,
+      FileSize: String(size),
+      TemplateGroupId: flags.templateGroupId,
+    }),
+  );
+
+  const uploadBar = createProgressReporter(mode, 'upload', 'bytes', process.stderr);
+  uploadBar.start(size);
+  try {
+    await uploadSource({
+      file,
+      size,
+      ticket,
+      refresh: async () =>
+        decodeUploadTicket(await api.request('RefreshUploadVideo', { VideoId: ticket.videoId })),
+      onProgress: (bytes) => uploadBar.update(bytes),
+    });
+  } catch (error) {
+    throw uploadFailure(error, ticket);
+  } finally {
+    uploadBar.stop();
+  }
+
+  let video = await getVideoInfo(api, ticket.videoId);
+  if (flags.wait) {
+    const transcodeBar = createProgressReporter(mode, 'transcode', 'percent', process.stderr);
+    let started = false;
+    try {
+      video = await waitForTranscode(api, video, {
+        onUpdate: (current) => {
+          if (FAILED_STATUSES.has(current.Status)) return;
+          if (!started) transcodeBar.start(100);
+          started = true;
+          const percent = current.Status === 'Transcoding' ? (current.TranscodeProgress ?? 0) : 0;
+          transcodeBar.update(current.Status === 'Normal' ? 100 : percent);
+        },
+      });
+    } finally {
+      transcodeBar.stop();
+    }
+  }
+
+  report(video, { fileName, json: flags.json === true });
+  if (FAILED_STATUSES.has(video.Status)) {
+    const reason = video.StatusReason ? `: ${video.StatusReason}` : '';
+    throw new CliError(`video ${video.VideoId} ended ${video.Status}${reason}`);
+  }
+  await exitAfterFlush(0);
+}
+
+function report(video: VideoInfo, options: { fileName: string; json: boolean }): void {
+  if (options.json) {
+    const result = {
+      videoId: video.VideoId,
+      status: video.Status,
+      ...(video.StatusReason ? { statusReason: video.StatusReason } : {}),
+      title: video.Title,
+      fileName: options.fileName,
+      size: video.Size,
+      duration: video.Duration,
+      templateGroupId: video.TemplateGroupId,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else if (!FAILED_STATUSES.has(video.Status)) {
+    const duration = video.Duration > 0 ? `, ${video.Duration.toFixed(1)} s` : '';
+    process.stdout.write(
+      `${options.fileName} (${formatBytes(video.Size)}${duration}) → video ${video.VideoId}: ${video.Status}\n`,
+    );
+  }
+}
+
+/** Checks FILE before any API call, so a typo costs no video record. */
+async function readableFileSize(file: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(file);
+    await access(file, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(error));
+    throw new CliError(`cannot read ${file}: ${reason}`);
+  }
+  if (!info.isFile()) throw new CliError(`${file} is not a regular file`);
+  if (info.size === 0) throw new CliError(`${file} is empty`);
+  return info.size;
+}
+
+function uploadFailure(error: unknown, ticket: UploadTicket): unknown {
+  if (!(error instanceof SourceUploadError)) return error;
+  const network = error.httpStatus === undefined;
+  const where = network ? `cannot reach the upload endpoint ${ticket.address.Endpoint}: ` : '';
+  return new CliError(`upload of video ${ticket.videoId} failed: ${where}${error.message}`, 1, {
+    cause: error,
+  });
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  let result = text;
+  while (Buffer.byteLength(result) > maxBytes) result = result.slice(0, -1);
+  return result;
+}
+
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
+  return value;
+}

@@ -1,0 +1,99 @@
+/**
+ * The audit log of key deliveries (issue: key service): every key handed out — standard or
+ * private — with who (credential kind, viewer id when known), which video, stream and period,
+ * when, and from which address. Queryable by the operator (ListKeyDeliveries, CLI, console).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store/database.js';
+
+export interface KeyDelivery {
+  id: string;
+  deliveredAt: string;
+  videoId: string;
+  streamId: string;
+  period: number;
+  scheme: 'aes-128' | 'aes-256-gcm';
+  clientIp: string;
+  /** Which credential authorised it: `MtsHlsUriToken` or `media-token`. */
+  credential: string;
+  viewerId: string | null;
+  userAgent: string | null;
+}
+
+export interface KeyDeliveryQuery {
+  videoId?: string;
+  clientIp?: string;
+  startTime?: string;
+  endTime?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface KeyDeliveriesTable {
+  id: string;
+  delivered_at: string;
+  video_id: string;
+  stream_id: string;
+  period: number;
+  scheme: string;
+  client_ip: string;
+  credential: string;
+  viewer_id: string | null;
+  user_agent: string | null;
+}
+
+export function createKeyDeliveryLog(db: Db) {
+  const { kysely } = db;
+  return {
+    async record(entry: Omit<KeyDelivery, 'id' | 'deliveredAt'>): Promise<void> {
+      await kysely
+        .insertInto('key_deliveries')
+        .values({
+          id: randomUUID(),
+          delivered_at: new Date().toISOString(),
+          video_id: entry.videoId,
+          stream_id: entry.streamId,
+          period: entry.period,
+          scheme: entry.scheme,
+          client_ip: entry.clientIp,
+          credential: entry.credential,
+          viewer_id: entry.viewerId,
+          user_agent: entry.userAgent?.slice(0, 300) ?? null,
+        })
+        .execute();
+    },
+
+    async query(q: KeyDeliveryQuery): Promise<{ total: number; deliveries: KeyDelivery[] }> {
+      let base = kysely.selectFrom('key_deliveries');
+      if (q.videoId) base = base.where('video_id', '=', q.videoId);
+      if (q.clientIp) base = base.where('client_ip', '=', q.clientIp);
+      if (q.startTime) base = base.where('delivered_at', '>=', q.startTime);
+      if (q.endTime) base = base.where('delivered_at', '<=', q.endTime);
+      const counted = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+      const rows = await base
+        .selectAll()
+        .orderBy('delivered_at', 'desc')
+        .orderBy('id')
+        .offset(q.offset)
+        .limit(q.limit)
+        .execute();
+      return {
+        total: Number(counted?.n ?? 0),
+        deliveries: rows.map((r) => ({
+          id: r.id,
+          deliveredAt: r.delivered_at,
+          videoId: r.video_id,
+          streamId: r.stream_id,
+          period: r.period,
+          scheme: r.scheme as KeyDelivery['scheme'],
+          clientIp: r.client_ip,
+          credential: r.credential,
+          viewerId: r.viewer_id,
+          userAgent: r.user_agent,
+        })),
+      };
+    },
+  };
+}
+
+export type KeyDeliveryLog = ReturnType<typeof createKeyDeliveryLog>;

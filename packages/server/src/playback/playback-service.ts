@@ -1,0 +1,187 @@
+/**
+ * Playback as the API and the player see it: issuing PlayAuths, and building PlayInfo lists
+ * whose URLs carry a media token (and `auth_key` when URL signing is on) — shared by the RPC
+ * action GetPlayInfo and the player-facing `/play/info`.
+ */
+import { catalogueErrors } from '../catalogue/catalogue-errors.js';
+import { wireTime } from '../catalogue/template-group-service.js';
+import { ApiError } from '../errors/api-error.js';
+import type { StreamRecord, StreamStore } from '../store/stream-store.js';
+import type { VideoRecord, VideoStore } from '../store/video-store.js';
+import { HLS_KEY_TOKEN_PARAM } from './hls-key-token.js';
+import { MEDIA_TOKEN_PARAM } from './media-access.js';
+import { issueMediaToken } from './media-token.js';
+import { issuePlayAuth } from './play-auth.js';
+import { AUTH_KEY_PARAM, signPath } from './url-signing.js';
+
+export interface UrlSigning {
+  privateKeys: string[];
+  validitySeconds: number;
+}
+
+export interface PlayInfoOptions {
+  /** Unix seconds. */
+  expiresAt: number;
+  clientIp?: string;
+  /** The application's own MtsHlsUriToken (PlayConfig), passed through to foreign key URIs. */
+  hlsKeyToken?: string;
+  definitions?: string[];
+  /** Include private (AliyunVoDEncryption) streams. */
+  includePrivate: boolean;
+  /** Only streams of this encryption type (PlayConfig.EncryptType). */
+  encryptType?: 'Unencrypted' | 'AliyunVoDEncryption' | 'HLSEncryption';
+  /** Multiple: every stream; Single: the latest per definition. */
+  resultType: 'Single' | 'Multiple';
+}
+
+export class PlaybackService {
+  constructor(
+    private readonly deps: {
+      videos: VideoStore;
+      streams: StreamStore;
+      secrets: readonly Uint8Array[];
+      publicUrl: () => string;
+      urlSigning?: UrlSigning;
+      now?: () => number;
+    },
+  ) {}
+
+  nowSeconds(): number {
+    return Math.floor((this.deps.now?.() ?? Date.now()) / 1000);
+  }
+
+  get secrets(): readonly Uint8Array[] {
+    return this.deps.secrets;
+  }
+
+  get urlSigning(): UrlSigning | undefined {
+    return this.deps.urlSigning;
+  }
+
+  async playableVideo(videoId: string, status403 = true): Promise<VideoRecord> {
+    const video = await this.deps.videos.find(videoId);
+    if (!video) throw catalogueErrors.videoNotFound();
+    if (video.status !== 'Normal') throw catalogueErrors.illegalStatus(video.status, status403 ? 403 : 400);
+    return video;
+  }
+
+  issuePlayAuth(videoId: string, ttlSeconds: number, clientIp?: string): string {
+    return issuePlayAuth(this.deps.secrets as Uint8Array[], {
+      videoId,
+      ttlSeconds,
+      now: this.nowSeconds(),
+      ...(clientIp ? { clientIp } : {}),
+    });
+  }
+
+  issueMediaToken(videoId: string, expiresAt: number, clientIp?: string): string {
+    return issueMediaToken(this.deps.secrets as Uint8Array[], {
+      videoId,
+      expiresAt,
+      ...(clientIp ? { clientIp } : {}),
+    });
+  }
+
+  /** Absolute URL of an object under the video's media path, authorised until `expiresAt`. */
+  mediaUrl(videoId: string, object: string, token: string, expiresAt: number, hlsKeyToken?: string): string {
+    const path = `/media/${videoId}/${object}`;
+    const query = new URLSearchParams();
+    const signing = this.deps.urlSigning;
+    if (signing && signing.privateKeys[0]) {
+      query.set(
+        AUTH_KEY_PARAM,
+        signPath(path, {
+          privateKey: signing.privateKeys[0],
+          expiresAt,
+          validitySeconds: signing.validitySeconds,
+        }),
+      );
+    }
+    query.set(MEDIA_TOKEN_PARAM, token);
+    if (hlsKeyToken) query.set(HLS_KEY_TOKEN_PARAM, hlsKeyToken);
+    return `${this.deps.publicUrl()}${path}?${query.toString()}`;
+  }
+
+  /** Streams to offer, after the API's filters; throws the API's errors when none remain. */
+  async selectStreams(video: VideoRecord, opts: PlayInfoOptions): Promise<StreamRecord[]> {
+    let streams = (await this.deps.streams.listForVideo(video.videoId)).filter(
+      (s) => opts.resultType === 'Multiple' || s.status === 'Normal',
+    );
+    if (opts.definitions?.length) streams = streams.filter((s) => opts.definitions!.includes(s.definition));
+    if (opts.encryptType) {
+      streams = streams.filter((s) => (s.encryptType ?? 'Unencrypted') === opts.encryptType);
+    }
+    if (streams.length === 0) {
+      throw catalogueErrors.noneStream(
+        `Formats: m3u8, Definition: ${opts.definitions?.join(',') || 'all'}, StreamType: video`,
+      );
+    }
+    const visible = opts.includePrivate ? streams : streams.filter((s) => s.encryptScheme !== 'aes-256-gcm');
+    if (visible.length === 0) {
+      throw new ApiError(
+        'Forbidden.AliyunVoDEncryption',
+        403,
+        'Currently only the AliyunVoDEncryption stream exists, you must use the Aliyun player to play or set the value of ResultType to Multiple.',
+      );
+    }
+    return visible;
+  }
+
+  playInfoList(
+    video: VideoRecord,
+    streams: StreamRecord[],
+    opts: PlayInfoOptions,
+  ): Record<string, unknown>[] {
+    const token = this.issueMediaToken(video.videoId, opts.expiresAt, opts.clientIp);
+    return streams.map((s) => ({
+      PlayURL: this.mediaUrl(
+        video.videoId,
+        mediaObject(video.videoId, s.playlistKey),
+        token,
+        opts.expiresAt,
+        opts.hlsKeyToken,
+      ),
+      Format: s.format,
+      Definition: s.definition,
+      Bitrate: s.bitrateKbps.toFixed(4),
+      Duration: String(s.duration),
+      Size: s.size,
+      Width: s.width,
+      Height: s.height,
+      Fps: String(s.fps),
+      Encrypt: s.encryptScheme === 'none' ? 0 : 1,
+      ...(s.encryptType ? { EncryptType: s.encryptType } : {}),
+      Status: s.status,
+      StreamType: 'video',
+      JobId: s.streamId,
+      StreamId: s.streamId,
+      Specification: `H264.${s.definition}`,
+      NarrowBandType: '0',
+      CodecName: 'H264',
+      BitDepth: 8,
+      HDRType: '',
+      CreationTime: wireTime(s.creationTime),
+      ModificationTime: wireTime(s.creationTime),
+    }));
+  }
+
+  videoBase(video: VideoRecord): Record<string, unknown> {
+    return {
+      VideoId: video.videoId,
+      Title: video.title,
+      CoverURL: video.coverUrl ?? '',
+      CreationTime: wireTime(video.creationTime),
+      Duration: String(video.duration ?? 0),
+      MediaType: 'video',
+      Status: video.status,
+      StorageClass: 'Standard',
+    };
+  }
+}
+
+/** Storage key `videos/<vid>/<object>` → media object path `<object>`. */
+export function mediaObject(videoId: string, storageKey: string): string {
+  const prefix = `videos/${videoId}/`;
+  if (!storageKey.startsWith(prefix)) throw new Error(`storage key ${storageKey} is not under ${prefix}`);
+  return storageKey.slice(prefix.length);
+}

@@ -1,0 +1,423 @@
+/**
+ * The player-facing HTTP endpoints (DESIGN §5), all authorised by tokens, never AccessKeys:
+ *   POST /play/info      PlayAuth → session token + play info (the SDK's entry point)
+ *   POST /play/refresh   a still-valid session token → a fresh one (long viewing never breaks)
+ *   GET  /media/<vid>/…  playlists (rewritten so every URI inside carries its authorisation) and
+ *                        segments (byte ranges, cacheable by path)
+ *   GET  /keys/hls/<vid>/<stream>/<period>       16-byte AES-128 key (MtsHlsUriToken or token)
+ *   POST /keys/private/<vid>/<stream>/<period>   the period key wrapped to the SDK's ECDH key
+ * CORS is open (`*`): credentials travel in tokens, never in cookies.
+ */
+import { KeyExchangeError, deriveSegmentKey, keyPeriodForSegment, wrapKeyForClient } from '@securevod/crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../errors/api-error.js';
+import type { DataKeyCache } from '../keys/data-key-cache.js';
+import type { KeyDeliveryLog } from '../keys/key-delivery-log.js';
+import { newRequestId } from '../rpc/rpc-plugin.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { ObjectStoreError } from '../storage/object-store.js';
+import type { StreamRecord, StreamStore } from '../store/stream-store.js';
+import type { VideoStore } from '../store/video-store.js';
+import { HLS_KEY_TOKEN_PARAM, issueHlsKeyToken, verifyHlsKeyToken } from './hls-key-token.js';
+import {
+  authorizeMediaRequest,
+  mediaCacheControl,
+  MEDIA_TOKEN_PARAM,
+  rewriteMediaPlaylist,
+} from './media-access.js';
+import { verifyMediaToken } from './media-token.js';
+import { verifyPlayAuth } from './play-auth.js';
+import { PlaybackError } from './playback-error.js';
+import type { PlaybackService } from './playback-service.js';
+
+/** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
+export const SESSION_TTL_SECONDS = 600;
+
+export interface PlayerRoutesDeps {
+  playback: PlaybackService;
+  videos: VideoStore;
+  streams: StreamStore;
+  objects: ObjectStore;
+  dataKeys: DataKeyCache;
+  keyLog: KeyDeliveryLog;
+  roles: { media: boolean; keys: boolean };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  mp4: 'video/mp4',
+  m4s: 'video/iso.segment',
+  svs: 'application/octet-stream',
+};
+
+function sendError(reply: FastifyReply, req: FastifyRequest, error: unknown) {
+  const requestId = newRequestId();
+  if (error instanceof PlaybackError || error instanceof ApiError) {
+    return reply
+      .code(error.httpStatus)
+      .type('application/json')
+      .send({ RequestId: requestId, Code: error.code, Message: error.message });
+  }
+  req.log.error({ err: error, requestId }, 'player endpoint failed');
+  return reply
+    .code(500)
+    .type('application/json')
+    .send({
+      RequestId: requestId,
+      Code: 'InternalError',
+      Message: 'The request processing has failed due to some unknown error.',
+    });
+}
+
+function stringField(body: unknown, name: string): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function periodCount(stream: StreamRecord): number {
+  return keyPeriodForSegment(stream.segmentCount - 1, stream.keyRotationSegments) + 1;
+}
+
+export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps): Promise<void> {
+  const { playback } = deps;
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url;
+    if (path.startsWith('/play/') || path.startsWith('/media/') || path.startsWith('/keys/')) {
+      reply.header('access-control-allow-origin', '*');
+      reply.header('access-control-expose-headers', 'content-length, content-range, etag');
+      if (req.method === 'OPTIONS') {
+        return reply
+          .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+          .header('access-control-allow-headers', 'content-type, range')
+          .header('access-control-max-age', '600')
+          .code(204)
+          .send();
+      }
+    }
+  });
+
+  const sessionFor = (videoId: string, clientIp: string | undefined) => {
+    const expiresAt = playback.nowSeconds() + SESSION_TTL_SECONDS;
+    return { expiresAt, token: playback.issueMediaToken(videoId, expiresAt, clientIp) };
+  };
+
+  app.post('/play/info', async (req, reply) => {
+    try {
+      const claims = verifyPlayAuth(playback.secrets as Uint8Array[], stringField(req.body, 'PlayAuth'), {
+        now: playback.nowSeconds(),
+        videoId: stringField(req.body, 'VideoId'),
+        clientIp: req.ip,
+      });
+      const video = await playback.playableVideo(claims.vid);
+      const session = sessionFor(video.videoId, claims.ip);
+      const opts = {
+        expiresAt: session.expiresAt,
+        clientIp: claims.ip,
+        includePrivate: true,
+        resultType: 'Single' as const,
+      };
+      const streams = await playback.selectStreams(video, opts);
+      const token = session.token;
+      return reply.send({
+        RequestId: newRequestId(),
+        VideoMeta: {
+          VideoId: video.videoId,
+          Title: video.title,
+          Duration: video.duration ?? 0,
+          CoverURL: video.coverUrl ?? '',
+          Status: video.status,
+        },
+        Session: { Token: token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
+        PlayInfoList: {
+          PlayInfo: streams.map((s) => ({
+            Definition: s.definition,
+            Format: s.format,
+            PlayURL: playback.mediaUrl(
+              video.videoId,
+              `${s.storagePrefix.slice(`videos/${video.videoId}/`.length)}index.m3u8`,
+              token,
+              session.expiresAt,
+            ),
+            Encrypt: s.encryptScheme === 'none' ? 0 : 1,
+            EncryptType: s.encryptType ?? undefined,
+            Width: s.width,
+            Height: s.height,
+            Bitrate: s.bitrateKbps,
+            Duration: s.duration,
+            Size: s.size,
+            StreamId: s.streamId,
+          })),
+        },
+      });
+    } catch (error) {
+      return sendError(reply, req, error);
+    }
+  });
+
+  app.post('/play/refresh', async (req, reply) => {
+    try {
+      const token = stringField(req.body, 'Token');
+      const payload = token?.split('.')[1];
+      const vid = payload
+        ? (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { vid?: string }).vid
+        : undefined;
+      if (!vid) throw new PlaybackError('MediaTokenInvalid');
+      const claims = verifyMediaToken(playback.secrets as Uint8Array[], token, {
+        now: playback.nowSeconds(),
+        videoId: vid,
+        clientIp: req.ip,
+      });
+      await playback.playableVideo(claims.vid);
+      const session = sessionFor(claims.vid, claims.ip);
+      return reply.send({
+        RequestId: newRequestId(),
+        Session: { Token: session.token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
+      });
+    } catch (error) {
+      return sendError(
+        reply,
+        req,
+        error instanceof SyntaxError ? new PlaybackError('MediaTokenInvalid') : error,
+      );
+    }
+  });
+
+  if (deps.roles.media) {
+    app.get('/media/*', async (req, reply) => {
+      try {
+        const [path = ''] = req.url.split('?');
+        const grant = authorizeMediaRequest(
+          { path, query: req.query as Record<string, string>, clientIp: req.ip, now: playback.nowSeconds() },
+          {
+            secrets: playback.secrets as Uint8Array[],
+            ...(playback.urlSigning ? { urlSigning: playback.urlSigning } : {}),
+          },
+        );
+        const key = `videos/${grant.videoId}/${grant.object}`;
+        const ext = grant.object.split('.').pop() ?? '';
+        reply.header('content-type', CONTENT_TYPES[ext] ?? 'application/octet-stream');
+        reply.header('cache-control', mediaCacheControl(grant.object));
+        if (ext === 'm3u8') {
+          const text = await readAll(deps.objects, key);
+          const rewritten = rewriteMediaPlaylist(text, grant, {
+            ...(playback.urlSigning?.privateKeys[0]
+              ? {
+                  urlSigning: {
+                    privateKey: playback.urlSigning.privateKeys[0],
+                    validitySeconds: playback.urlSigning.validitySeconds,
+                  },
+                }
+              : {}),
+            signKeyUri: (keyPath) => {
+              const hls = /^\/keys\/hls\/([^/]+)\/([^/]+)\/(\d+)$/.exec(keyPath);
+              if (hls) {
+                const keyToken = issueHlsKeyToken(playback.secrets as Uint8Array[], {
+                  videoId: hls[1]!,
+                  rendition: hls[2]!,
+                  period: Number(hls[3]),
+                  expiresAt: grant.claims.exp,
+                  ...(grant.claims.ip ? { clientIp: grant.claims.ip } : {}),
+                });
+                return `${HLS_KEY_TOKEN_PARAM}=${encodeURIComponent(keyToken)}`;
+              }
+              return `${MEDIA_TOKEN_PARAM}=${encodeURIComponent(grant.token)}`;
+            },
+          });
+          return reply.send(rewritten);
+        }
+        return await sendObject(deps.objects, key, req, reply);
+      } catch (error) {
+        if (error instanceof ObjectStoreError && error.code === 'NotFound')
+          return sendError(reply, req, new PlaybackError('MediaNotFound'));
+        return sendError(reply, req, error);
+      }
+    });
+  }
+
+  if (deps.roles.keys) {
+    const findStream = async (
+      videoId: string,
+      streamId: string,
+      period: number,
+      scheme: StreamRecord['encryptScheme'],
+    ) => {
+      const video = await deps.videos.find(videoId);
+      if (!video) throw new PlaybackError('VideoNotFound');
+      if (video.status !== 'Normal') throw new PlaybackError('VideoNotPlayable');
+      const stream = await deps.streams.find(streamId);
+      if (
+        !stream ||
+        stream.videoId !== videoId ||
+        stream.encryptScheme !== scheme ||
+        stream.customerKeyCiphertext !== null
+      ) {
+        throw new PlaybackError('KeyNotFound');
+      }
+      if (
+        !Number.isInteger(period) ||
+        period < 0 ||
+        period >= periodCount(stream) ||
+        !video.dataKeyCiphertext
+      ) {
+        throw new PlaybackError('KeyNotFound');
+      }
+      return { video, stream, dataKeyCiphertext: video.dataKeyCiphertext };
+    };
+
+    app.get<{ Params: { vid: string; stream: string; period: string } }>(
+      '/keys/hls/:vid/:stream/:period',
+      async (req, reply) => {
+        try {
+          const { vid, stream: streamId } = req.params;
+          const period = Number(req.params.period);
+          const query = req.query as Record<string, string | undefined>;
+          const now = playback.nowSeconds();
+          let credential: string;
+          if (query[HLS_KEY_TOKEN_PARAM]) {
+            verifyHlsKeyToken(playback.secrets as Uint8Array[], query[HLS_KEY_TOKEN_PARAM], {
+              now,
+              videoId: vid,
+              rendition: streamId,
+              period,
+              clientIp: req.ip,
+            });
+            credential = HLS_KEY_TOKEN_PARAM;
+          } else if (query[MEDIA_TOKEN_PARAM]) {
+            verifyMediaToken(playback.secrets as Uint8Array[], query[MEDIA_TOKEN_PARAM], {
+              now,
+              videoId: vid,
+              clientIp: req.ip,
+            });
+            credential = 'media-token';
+          } else {
+            throw new PlaybackError('HlsKeyTokenMissing');
+          }
+          const found = await findStream(vid, streamId, period, 'aes-128');
+          const dataKey = await deps.dataKeys.get(vid, found.dataKeyCiphertext);
+          const key = await deriveSegmentKey(dataKey, {
+            videoId: vid,
+            rendition: streamId,
+            period,
+            scheme: 'aes-128',
+          });
+          await deps.keyLog.record({
+            videoId: vid,
+            streamId,
+            period,
+            scheme: 'aes-128',
+            clientIp: req.ip,
+            credential,
+            viewerId: null,
+            userAgent: req.headers['user-agent'] ?? null,
+          });
+          return reply
+            .header('cache-control', 'no-store')
+            .type('application/octet-stream')
+            .send(Buffer.from(key));
+        } catch (error) {
+          return sendError(reply, req, error);
+        }
+      },
+    );
+
+    app.post<{ Params: { vid: string; stream: string; period: string } }>(
+      '/keys/private/:vid/:stream/:period',
+      async (req, reply) => {
+        try {
+          const { vid, stream: streamId } = req.params;
+          const period = Number(req.params.period);
+          const token =
+            stringField(req.body, 'Token') ??
+            (req.query as Record<string, string | undefined>)[MEDIA_TOKEN_PARAM];
+          verifyMediaToken(playback.secrets as Uint8Array[], token, {
+            now: playback.nowSeconds(),
+            videoId: vid,
+            clientIp: req.ip,
+          });
+          const publicKey = stringField(req.body, 'PublicKey');
+          if (!publicKey) throw new PlaybackError('InvalidPublicKey');
+          const found = await findStream(vid, streamId, period, 'aes-256-gcm');
+          const dataKey = await deps.dataKeys.get(vid, found.dataKeyCiphertext);
+          const key = await deriveSegmentKey(dataKey, {
+            videoId: vid,
+            rendition: streamId,
+            period,
+            scheme: 'aes-256-gcm',
+          });
+          let wrapped;
+          try {
+            wrapped = await wrapKeyForClient({
+              clientPublicKey: publicKey,
+              key,
+              context: { videoId: vid, rendition: streamId, period },
+            });
+          } catch (error) {
+            if (error instanceof KeyExchangeError)
+              throw new PlaybackError('InvalidPublicKey', { cause: error });
+            throw error;
+          } finally {
+            key.fill(0);
+          }
+          await deps.keyLog.record({
+            videoId: vid,
+            streamId,
+            period,
+            scheme: 'aes-256-gcm',
+            clientIp: req.ip,
+            credential: 'media-token',
+            viewerId: null,
+            userAgent: req.headers['user-agent'] ?? null,
+          });
+          return reply.header('cache-control', 'no-store').send({
+            RequestId: newRequestId(),
+            ServerPublicKey: wrapped.serverPublicKey,
+            Iv: wrapped.iv,
+            WrappedKey: wrapped.wrappedKey,
+          });
+        } catch (error) {
+          return sendError(reply, req, error);
+        }
+      },
+    );
+  }
+}
+
+async function readAll(store: ObjectStore, key: string): Promise<string> {
+  const { body } = await store.get(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function sendObject(store: ObjectStore, key: string, req: FastifyRequest, reply: FastifyReply) {
+  const head = await store.head(key);
+  if (!head) throw new PlaybackError('MediaNotFound');
+  const etag = `"${head.etag}"`;
+  reply.header('etag', etag).header('accept-ranges', 'bytes');
+  if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+  const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+  if (range && (range[1] || range[2])) {
+    let start: number;
+    let end: number;
+    if (range[1] === '') {
+      start = Math.max(0, head.size - Number(range[2]));
+      end = head.size - 1;
+    } else {
+      start = Number(range[1]);
+      end = range[2] ? Math.min(Number(range[2]), head.size - 1) : head.size - 1;
+    }
+    if (start >= head.size || start > end) {
+      return reply.code(416).header('content-range', `bytes */${head.size}`).send();
+    }
+    const object = await store.get(key, { range: { start, end } });
+    return reply
+      .code(206)
+      .header('content-range', `bytes ${start}-${end}/${head.size}`)
+      .header('content-length', String(object.contentLength))
+      .send(object.body);
+  }
+  const object = await store.get(key);
+  return reply.header('content-length', String(object.size)).send(object.body);
+}
