@@ -128,6 +128,8 @@ class SecureVodPlayer implements Player {
   private readonly standardKeys = new KeyCache<ArrayBuffer>({ retain: false });
   private readonly privateKeys: PrivateKeyProvider;
   private readonly reported = new WeakMap<object, PlayerError>();
+  /** Fatal errors already emitted by `handle` (so `start` does not emit them twice). */
+  private readonly emittedFatal = new WeakSet<PlayerError>();
   private readonly recoveryPolicy: RecoveryPolicy;
   private session: PlaybackSession | undefined;
   private pending: PendingLoad | undefined;
@@ -147,16 +149,9 @@ class SecureVodPlayer implements Player {
       ...(options.fetch && { fetch: options.fetch }),
       ...(options.requestPolicies && { policies: options.requestPolicies }),
     });
-    const tokens = {
-      get token(): string {
-        return self.requireSession().token;
-      },
-      refreshAfterRejection: (rejected: string) => this.requireSession().refreshAfterRejection(rejected),
-    };
-    const self = this;
     this.privateKeys = new PrivateKeyProvider({
       api: this.api,
-      session: tokens,
+      session: () => this.requireSession(),
       signal: this.controller.signal,
       onExchange: () => this.counters.keyExchanges++,
     });
@@ -263,9 +258,6 @@ class SecureVodPlayer implements Player {
       throw failure;
     }
   }
-
-  /** Fatal errors already emitted by `handle` (so `start` does not emit them twice). */
-  private readonly emittedFatal = new WeakSet<PlayerError>();
 
   private async renew(refreshPlayAuth: () => Promise<string>, signal: AbortSignal) {
     let playAuth: string;

@@ -18,7 +18,8 @@ import { resourceId, withToken } from './url-token.js';
 
 export interface PrivateKeyProviderOptions {
   readonly api: Pick<PlayApi, 'exchangeKey'>;
-  readonly session: TokenSource;
+  /** The current session (read per exchange: it changes when refreshed). */
+  readonly session: () => TokenSource;
   /** Aborts exchanges in flight when the player is destroyed. */
   readonly signal?: AbortSignal;
   /** Called after each completed exchange (for `player.stats`). */
@@ -44,7 +45,7 @@ export class PrivateKeyProvider {
   }
 
   private async exchange(ref: PrivateKeyRef): Promise<CryptoKey> {
-    const { session } = this.options;
+    const session = this.options.session();
     let exchanged: Exchanged;
     try {
       const token = session.token;
