@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
 import { decryptKmsDataKeyHandler, generateKmsDataKeyHandler } from './actions/kms-data-key-handlers.js';
 import { messageCallbackActions } from './actions/message-callback-actions.js';
+import { accessKeyActions } from './actions/access-key-actions.js';
+import { downloadConfigStore, downloadSettingsActions } from './actions/download-settings-actions.js';
 import { submitTranscodeJobsHandler } from './actions/submit-transcode-jobs-handler.js';
 import { templateGroupActions } from './actions/template-group-actions.js';
 import { videoActions } from './actions/video-actions.js';
@@ -86,7 +88,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         req: (req) => ({ method: req.method, url: String(req.url).split('?')[0], remoteAddress: req.ip }),
       },
     },
-    querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)),
+    routerOptions: { querystringParser: (query: string) => Object.fromEntries(new URLSearchParams(query)) },
     // Uploads of large sources may take long: no request timeout (Node's default is 5 minutes).
     requestTimeout: 0,
     trustProxy: false,
@@ -97,10 +99,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const videos = createVideoStore(db);
   const streams = createStreamStore(db);
   const credentials = createUploadCredentialStore(db);
-  const accessKeys = new AccessKeyService(createAccessKeyStore(db), kms);
+  const accessKeyStore = createAccessKeyStore(db);
+  const accessKeys = new AccessKeyService(accessKeyStore, kms);
   const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
   const rootAccessKey = await accessKeys.ensureRoot(config.rootAccessKey, rootCredentialsFile);
-  const downloadSecrets = new DownloadSecretService(createDownloadSecretStore(db), kms);
+  const downloadSecretStore = createDownloadSecretStore(db);
+  const downloadSecrets = new DownloadSecretService(downloadSecretStore, kms);
+  const downloadConfig = downloadConfigStore(settings);
   const groups = new TemplateGroupService(createTemplateGroupStore(db));
   await groups.ensureBuiltins();
   const queue = createDbJobQueue(db);
@@ -149,7 +154,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       SubmitTranscodeJobs: submitTranscodeJobsHandler({ videos, groups, scheduler, kms, settings }),
       ...videoActions({ videos, streams, credentials, uploads, groups, objects, publicUrl: getPublicUrl }),
       ...templateGroupActions({ groups }),
-      ...messageCallbackActions({ config: callbackConfig }),
+      ...messageCallbackActions({ config: callbackConfig, callbacks, queue }),
+      ...accessKeyActions({ accessKeys, store: accessKeyStore }),
+      ...downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
       ...playbackActions({ playback, keyLog }),
     };
     const replayCache = new InMemoryReplayCache();

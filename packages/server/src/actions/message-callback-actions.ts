@@ -7,9 +7,15 @@ import {
 } from '../callbacks/callback-config.js';
 import { DEFAULT_APP_ID } from '../catalogue/template-group-service.js';
 import { apiErrors } from '../errors/api-error.js';
+import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 
-export function messageCallbackActions(deps: { config: CallbackConfigStore }): Record<string, ActionHandler> {
+export function messageCallbackActions(deps: {
+  config: CallbackConfigStore;
+  callbacks: CallbackDispatcher;
+  queue: Pick<JobQueue, 'list'>;
+}): Record<string, ActionHandler> {
   return {
     SetMessageCallback: async ({ params }) => {
       const type = (params.optional('CallbackType') ?? 'HTTP').toUpperCase();
@@ -36,6 +42,41 @@ export function messageCallbackActions(deps: { config: CallbackConfigStore }): R
         appId: params.optional('AppId') ?? DEFAULT_APP_ID,
       });
       return {};
+    },
+
+    /** Our extension: queue a `TestEvent` to the configured URL (signed like real events). */
+    SendTestCallback: async () => {
+      const config = await deps.config.get();
+      if (!config)
+        throw apiErrors.invalidParameter(
+          'CallbackURL',
+          'No callback is configured; use SetMessageCallback first.',
+        );
+      await deps.callbacks.emitTest();
+      return { CallbackURL: config.callbackUrl };
+    },
+
+    /** Our extension: recent deliveries and failures (newest first). */
+    ListCallbackDeliveries: async ({ params }) => {
+      const limit = params.integer('PageSize', { min: 1, max: 100, fallback: 20 })!;
+      const jobs = await deps.queue.list({ type: 'callback', limit });
+      return {
+        CallbackDeliveries: {
+          CallbackDelivery: jobs.map((job) => {
+            const payload = job.payload as { url: string; body: Record<string, unknown> };
+            return {
+              EventType: String(payload.body.EventType ?? ''),
+              VideoId: payload.body.VideoId ?? undefined,
+              CallbackURL: payload.url,
+              Status: job.status === 'succeeded' ? 'success' : job.status === 'failed' ? 'fail' : 'pending',
+              Attempts: job.attempts,
+              LastError: job.lastError ?? undefined,
+              CreationTime: job.createdAt,
+              FinishTime: job.finishedAt ?? undefined,
+            };
+          }),
+        },
+      };
     },
 
     GetMessageCallback: async () => {

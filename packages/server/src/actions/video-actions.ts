@@ -189,13 +189,19 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         const ms = Date.parse(raw);
         if (Number.isNaN(ms))
           throw apiErrors.invalidParameter(name, 'It must be a UTC time like 2026-01-01T00:00:00Z.');
-        return new Date(ms).toISOString();
+        return ms;
       };
-      const startTime = time('StartTime');
-      const endTime = time('EndTime');
-      if (startTime && endTime && endTime <= startTime) {
+      const startMs = time('StartTime');
+      const endMs = time('EndTime');
+      if (startMs !== undefined && endMs !== undefined && endMs <= startMs) {
         throw apiErrors.invalidParameter('EndTime', 'It must be later than StartTime.');
       }
+      const startTime = startMs === undefined ? undefined : new Date(startMs).toISOString();
+      // Times on the wire have whole seconds, so a whole-second EndTime covers its whole second:
+      // otherwise a video created at 10:00:05.400, which reads 10:00:05Z, would fall outside
+      // EndTime=10:00:05Z, and paging back by the last CreationTime seen would skip videos.
+      const endTime =
+        endMs === undefined ? undefined : new Date(endMs % 1000 === 0 ? endMs + 999 : endMs).toISOString();
       const { total, videos: list } = await videos.list({
         statuses,
         cateId: cateId(params),

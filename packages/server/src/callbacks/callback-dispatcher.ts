@@ -53,6 +53,23 @@ export class CallbackDispatcher {
     this.deps.onEnqueued?.();
   }
 
+  /** Queues a `TestEvent` to the configured URL regardless of its event list (console "send test"). */
+  async emitTest(): Promise<void> {
+    const config = await this.deps.config.get();
+    if (!config) return;
+    const body = {
+      EventTime: eventTime(this.deps.now?.() ?? new Date()),
+      EventType: 'TestEvent',
+      Status: 'success',
+    };
+    await this.deps.queue.enqueue(
+      'callback',
+      { url: config.callbackUrl, body, signed: config.authSwitch === 'on' },
+      { maxAttempts: 3 },
+    );
+    this.deps.onEnqueued?.();
+  }
+
   /** The `callback` job handler. */
   async deliver(payload: JobPayloads['callback'], signal: AbortSignal): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -59,14 +59,11 @@ function sendError(reply: FastifyReply, req: FastifyRequest, error: unknown) {
       .send({ RequestId: requestId, Code: error.code, Message: error.message });
   }
   req.log.error({ err: error, requestId }, 'player endpoint failed');
-  return reply
-    .code(500)
-    .type('application/json')
-    .send({
-      RequestId: requestId,
-      Code: 'InternalError',
-      Message: 'The request processing has failed due to some unknown error.',
-    });
+  return reply.code(500).type('application/json').send({
+    RequestId: requestId,
+    Code: 'InternalError',
+    Message: 'The request processing has failed due to some unknown error.',
+  });
 }
 
 function stringField(body: unknown, name: string): string | undefined {

@@ -306,6 +306,21 @@ describe('catalogue actions', () => {
       [...ids].reverse(),
     );
 
+    // Paging back by time: the wire's whole-second CreationTime used as EndTime includes that video.
+    const times = asc.VideoList.Video.map((v) => v.CreationTime);
+    const secondBefore = (t: string) =>
+      new Date(Date.parse(t) - 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const window = await list({ StartTime: secondBefore(times[0]!), EndTime: times[4]! });
+    assert.equal(window.Total, 5, `StartTime ${secondBefore(times[0]!)} EndTime ${times[4]}`);
+    assert.equal((await list({ EndTime: secondBefore(times[0]!) })).Total, 0);
+    await expectApiError(
+      list({ StartTime: times[4]!, EndTime: secondBefore(times[4]!) }),
+      'InvalidParameter',
+      400,
+      /"EndTime"/,
+    );
+    await expectApiError(list({ StartTime: 'yesterday' }), 'InvalidParameter', 400, /"StartTime"/);
+
     const pages: string[][] = [];
     for (const pageNo of [1, 2, 3, 4]) {
       const page = await list({ PageNo: String(pageNo), PageSize: '2', SortBy: 'CreationTime:Asc' });

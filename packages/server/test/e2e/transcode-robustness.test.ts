@@ -8,7 +8,7 @@
  * (c) The server is SIGKILLed mid-transcode and restarted on the same data dir: the job is
  *     retried once its lease runs out, and nothing of the killed attempt survives.
  *
- * All servers in this file run with a 3-second job lease (SECUREVOD_JOB_LEASE_MS), because the
+ * All servers in this file run with a 5-second job lease (SECUREVOD_JOB_LEASE_MS), because the
  * lease a killed worker leaves behind in the database is the one it was started with.
  */
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '
 import { popError, vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus } from '../support/vod-upload.js';
 
-const SERVER_ENV = { SECUREVOD_X264_PRESET: 'ultrafast', SECUREVOD_JOB_LEASE_MS: '3000' };
+const SERVER_ENV = { SECUREVOD_X264_PRESET: 'ultrafast', SECUREVOD_JOB_LEASE_MS: '5000' };
 const DECRYPT_KEY_URI = 'https://keys.example.com/decrypt?Ciphertext=';
 
 interface Event {
@@ -383,11 +383,11 @@ describe('transcoding robustness', () => {
         assert.equal(video.Status, 'Normal');
       }
       const tookMs = Date.now() - begun;
-      console.log('DIAG', tookMs, baselineMs, hanging.length);
       assert.ok(hanging.length > 0, 'the sleeping endpoint was called');
-      // Three transcodes on two worker slots, while callbacks hang for their full 5-second timeout.
+      // Three small transcodes on two worker slots. Waiting even once for a callback to time out
+      // (5 s) would blow this budget on any machine where one video takes under a second.
       assert.ok(
-        tookMs < 3 * baselineMs + 6000,
+        tookMs < 3 * baselineMs + 2500,
         `three videos took ${tookMs} ms to reach Normal (one alone: ${baselineMs} ms)`,
       );
 
@@ -426,7 +426,6 @@ describe('transcoding robustness', () => {
       process.kill(serverPid(server), 'SIGKILL');
       const killedAt = Date.now();
       const partial = await filesUnder(killedOutput);
-      console.log('DIAG partial', partial.length);
       assert.ok(partial.length > 0);
       assert.ok(
         !partial.some((f) => f.endsWith('master.m3u8#')),

@@ -1,0 +1,92 @@
+/**
+ * Download settings and app registrations (DESIGN §6, reference §6.1):
+ * - SetCustomerConfig / GetCustomerConfig: account-wide `DownloadSwitch` on|off, plus our
+ *   extension `DownloadMode` Normal|Secure. Defaults: off, Secure.
+ * - ListDownloadSecretKeys / RevokeDownloadSecretKey (our extensions): an app's secret versions;
+ *   a revoked version opens no new download and is refused by SDKs that saw the revocation list.
+ */
+import { AppIdentificationError, normalizeAppIdentification } from '@securevod/crypto';
+import { ApiError, apiErrors } from '../errors/api-error.js';
+import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import type { DownloadSecretStore } from '../store/download-secret-store.js';
+import type { SettingsStore } from '../store/settings-store.js';
+
+export interface DownloadConfig {
+  downloadSwitch: 'on' | 'off';
+  downloadMode: 'Normal' | 'Secure';
+}
+
+export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = { downloadSwitch: 'off', downloadMode: 'Secure' };
+
+export function downloadConfigStore(settings: SettingsStore) {
+  return {
+    async get(): Promise<DownloadConfig> {
+      return { ...DEFAULT_DOWNLOAD_CONFIG, ...(await settings.get<DownloadConfig>('downloadConfig')) };
+    },
+    set: (config: DownloadConfig) => settings.set('downloadConfig', config),
+  };
+}
+export type DownloadConfigStore = ReturnType<typeof downloadConfigStore>;
+
+function canonicalApp(raw: string): string {
+  try {
+    return normalizeAppIdentification(raw).canonical;
+  } catch (error) {
+    if (error instanceof AppIdentificationError)
+      throw apiErrors.invalidParameter('AppIdentification', error.message);
+    throw error;
+  }
+}
+
+export function downloadSettingsActions(deps: {
+  config: DownloadConfigStore;
+  secrets: DownloadSecretStore;
+}): Record<string, ActionHandler> {
+  const versionsOf = async (app: string) =>
+    (await deps.secrets.list(app)).map((v) => ({
+      SecretVersion: v.version,
+      Status: v.status,
+      CreationTime: v.createdAt.replace(/\.\d{3}Z$/, 'Z'),
+      RevokedTime: v.revokedAt?.replace(/\.\d{3}Z$/, 'Z') ?? undefined,
+    }));
+
+  return {
+    SetCustomerConfig: async ({ params }) => {
+      const current = await deps.config.get();
+      const downloadSwitch = params.oneOf('DownloadSwitch', ['on', 'off'] as const) ?? current.downloadSwitch;
+      const downloadMode =
+        params.oneOf('DownloadMode', ['Normal', 'Secure'] as const) ?? current.downloadMode;
+      await deps.config.set({ downloadSwitch, downloadMode });
+      return {};
+    },
+
+    GetCustomerConfig: async () => {
+      const config = await deps.config.get();
+      return { DownloadSwitch: config.downloadSwitch, DownloadMode: config.downloadMode };
+    },
+
+    ListDownloadSecretKeys: async ({ params }) => {
+      const raw = params.optional('AppIdentification');
+      const apps = raw !== undefined ? [canonicalApp(raw)] : await deps.secrets.listApps();
+      const list = [];
+      for (const app of apps) list.push({ AppIdentification: app, Versions: await versionsOf(app) });
+      return { AppList: list };
+    },
+
+    RevokeDownloadSecretKey: async ({ params }) => {
+      const app = canonicalApp(params.required('AppIdentification'));
+      const version = params.integer('SecretVersion', { min: 1, max: 2 ** 31 - 1 });
+      if (version === undefined) throw apiErrors.missingParameter('SecretVersion');
+      const existing = await deps.secrets.find(app, version);
+      if (!existing) {
+        throw new ApiError(
+          'InvalidSecretVersion.NotFound',
+          404,
+          `App ${app} has no download secret version ${version}.`,
+        );
+      }
+      await deps.secrets.revoke(app, version);
+      return { AppIdentification: app, SecretVersion: version, Status: 'Revoked' };
+    },
+  };
+}
