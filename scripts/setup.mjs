@@ -65,6 +65,16 @@ function systemPackages() {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
 }
 
+function browserBundles() {
+  // The web player SDK and the console are served by the server; build them when missing or
+  // older than their sources (cheap when up to date).
+  for (const script of ['build-sdk.mjs', 'build-console.mjs']) {
+    const path = join(root, 'scripts', script);
+    if (existsSync(path)) run(process.execPath, [path, '--quiet']);
+  }
+}
+
 npmDependencies();
 systemPackages();
+browserBundles();
 if (!quiet) log('ready');
