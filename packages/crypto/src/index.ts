@@ -9,3 +9,4 @@ export * from './key-file.js';
 export * from './key-derivation.js';
 export * from './segment-crypto.js';
 export * from './key-exchange.js';
+export * from './offline-package.js';

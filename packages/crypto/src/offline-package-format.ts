@@ -26,7 +26,15 @@
  * trusted only after the package key unwraps, which authenticates bytes 0..H-49.
  */
 import { normalizeAppIdentification } from './app-identification.js';
-import { concatBytes, readU16BE, readU32BE, utf8Decode, utf8Encode, writeU16BE, writeU32BE } from './bytes.js';
+import {
+  concatBytes,
+  readU16BE,
+  readU32BE,
+  utf8Decode,
+  utf8Encode,
+  writeU16BE,
+  writeU32BE,
+} from './bytes.js';
 import { lengthPrefixed } from './key-derivation.js';
 
 export const PACKAGE_MAGIC = 'SVPK';

@@ -96,7 +96,8 @@ export interface Player {
 }
 
 export function createPlayer(options: PlayerOptions): Player {
-  if (typeof options !== 'object' || options === null) throw new TypeError('createPlayer needs an options object.');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createPlayer needs an options object.');
   const { video, vid, playAuth } = options;
   if (!video || typeof (video as Partial<HTMLVideoElement>).play !== 'function') {
     throw new TypeError('options.video must be an HTMLVideoElement.');
@@ -216,9 +217,7 @@ class SecureVodPlayer implements Player {
     this.destroyed = true;
     this.controller.abort(new DOMException('The player was destroyed.', 'AbortError'));
     this.session?.stop();
-    this.pending?.reject(
-      new PlayerError({ type: 'other', details: 'destroyed', message: 'The player was destroyed.', fatal: true }),
-    );
+    this.pending?.reject(destroyedError());
     this.pending = undefined;
     this.hls.destroy();
     this.privateKeys.clear();
@@ -238,7 +237,7 @@ class SecureVodPlayer implements Player {
       }
       const { vid, playAuth } = this.options;
       const info = await this.api.playInfo(vid, playAuth, this.controller.signal);
-      if (this.destroyed) return;
+      if (this.destroyed) throw destroyedError();
       this.playInfo = info;
       this.addOrigins(info);
       const refreshPlayAuth = this.options.refreshPlayAuth;
@@ -253,8 +252,9 @@ class SecureVodPlayer implements Player {
       this.session.start();
       await this.load(selectSource(info, this.options.definition ?? AUTO_DEFINITION));
     } catch (error) {
+      if (this.destroyed) throw destroyedError();
       const failure = toPlayerError(error).withFatal(true);
-      if (!this.destroyed && !this.emittedFatal.has(failure)) this.emitter.emit('error', failure);
+      if (!this.emittedFatal.has(failure)) this.emitter.emit('error', failure);
       throw failure;
     }
   }
@@ -368,4 +368,13 @@ class SecureVodPlayer implements Player {
 /** Where a loader failure is filed: hls.js's ERROR data names the fragment, or the playlist context. */
 function reportKey(context: LoaderContext): object {
   return (context as LoaderContext & { frag?: object }).frag ?? context;
+}
+
+function destroyedError(): PlayerError {
+  return new PlayerError({
+    type: 'other',
+    details: 'destroyed',
+    message: 'The player was destroyed.',
+    fatal: true,
+  });
 }

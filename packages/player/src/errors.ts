@@ -186,7 +186,10 @@ export function fromHlsError(data: ErrorData, reported?: PlayerError): PlayerErr
 }
 
 /** Anything thrown inside the SDK, as a `PlayerError` (PlayerErrors pass through unchanged). */
-export function toPlayerError(error: unknown, fallback: Classification = { type: 'other', details: 'internalError' }): PlayerError {
+export function toPlayerError(
+  error: unknown,
+  fallback: Classification = { type: 'other', details: 'internalError' },
+): PlayerError {
   if (error instanceof PlayerError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new PlayerError({ ...fallback, message, cause: error });
@@ -247,7 +250,9 @@ export function decideRecovery(
       : { kind: 'give-up' };
   switch (error.type) {
     case 'media':
-      return state.mediaRecoveries < policy.maxMediaRecoveries ? { kind: 'recover-media' } : { kind: 'give-up' };
+      return state.mediaRecoveries < policy.maxMediaRecoveries
+        ? { kind: 'recover-media' }
+        : { kind: 'give-up' };
     case 'network':
       return reload(false);
     case 'auth':

@@ -77,7 +77,13 @@ export function loadOnce(
       onError: (error, _context, networkDetails, loaderStats) => {
         settle();
         reject(
-          new InnerLoadError('http', error.code, `HTTP ${error.code} ${error.text}`, networkDetails, loaderStats),
+          new InnerLoadError(
+            'http',
+            error.code,
+            `HTTP ${error.code} ${error.text}`,
+            networkDetails,
+            loaderStats,
+          ),
         );
       },
       onTimeout: (loaderStats, _context, networkDetails) => {

@@ -68,7 +68,12 @@ export class PlayApi {
   }
 
   /** `keyUrl` already carries the `token` query parameter. */
-  async exchangeKey(keyUrl: string, token: string, publicKey: string, signal?: AbortSignal): Promise<KeyExchangeWire> {
+  async exchangeKey(
+    keyUrl: string,
+    token: string,
+    publicKey: string,
+    signal?: AbortSignal,
+  ): Promise<KeyExchangeWire> {
     const body = await this.postJson(
       keyUrl,
       { Token: token, PublicKey: publicKey },
@@ -123,7 +128,12 @@ export class PlayApi {
     }
   }
 
-  private async attempt(url: string, payload: unknown, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
+  private async attempt(
+    url: string,
+    payload: unknown,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(new DOMException('The request timed out.', 'TimeoutError')),

@@ -90,7 +90,8 @@ export function parsePlayInfoResponse(body: unknown): PlayInfoResponse {
   const list = body.PlayInfoList.PlayInfo;
   if (!Array.isArray(list)) throw invalid(what);
   for (const item of list) {
-    if (!isObject(item) || typeof item.Definition !== 'string' || !isHttpUrl(item.PlayURL)) throw invalid(what);
+    if (!isObject(item) || typeof item.Definition !== 'string' || !isHttpUrl(item.PlayURL))
+      throw invalid(what);
   }
   if (body.MasterPlayURL !== undefined && body.MasterPlayURL !== '' && !isHttpUrl(body.MasterPlayURL)) {
     throw invalid(what);
@@ -120,7 +121,9 @@ export function selectSource(info: PlayInfoResponse, definition: string = AUTO_D
   const wanted = definition.toUpperCase();
   if (wanted === AUTO_DEFINITION) {
     if (info.MasterPlayURL) return { definition: AUTO_DEFINITION, url: info.MasterPlayURL };
-    const best = [...hls].sort((a, b) => (b.Height ?? 0) - (a.Height ?? 0) || Number(b.Bitrate ?? 0) - Number(a.Bitrate ?? 0))[0];
+    const best = [...hls].sort(
+      (a, b) => (b.Height ?? 0) - (a.Height ?? 0) || Number(b.Bitrate ?? 0) - Number(a.Bitrate ?? 0),
+    )[0];
     if (best) return { definition: best.Definition, url: best.PlayURL, playInfo: best };
   } else {
     const match = hls.find((p) => p.Definition.toUpperCase() === wanted);

@@ -73,7 +73,8 @@ export function isPrivatePlaylist(text: string): boolean {
 
 export function transformPrivatePlaylist(text: string, playlistUrl: string): PrivatePlaylist {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  if (lines[0]?.trim() !== '#EXTM3U') throw new PrivatePlaylistError('The playlist does not start with #EXTM3U.');
+  if (lines[0]?.trim() !== '#EXTM3U')
+    throw new PrivatePlaylistError('The playlist does not start with #EXTM3U.');
 
   let context: { videoId: string; rendition: string } | undefined;
   let mediaSequence = 0;
@@ -96,7 +97,8 @@ export function transformPrivatePlaylist(text: string, playlistUrl: string): Pri
       continue;
     }
     if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) {
-      if (segments.length > 0) throw new PrivatePlaylistError('EXT-X-MEDIA-SEQUENCE after the first segment.');
+      if (segments.length > 0)
+        throw new PrivatePlaylistError('EXT-X-MEDIA-SEQUENCE after the first segment.');
       mediaSequence = parseInteger(line.slice('#EXT-X-MEDIA-SEQUENCE:'.length), 'EXT-X-MEDIA-SEQUENCE');
     } else if (UNSUPPORTED_TAGS.some((tag) => line.startsWith(tag))) {
       throw new PrivatePlaylistError(`${line.split(':')[0]} is not supported in a private playlist.`);
@@ -140,7 +142,8 @@ export function parseAttributeList(text: string): Map<string, string> {
     if (attrs.has(name)) throw new PrivatePlaylistError(`Attribute ${name} appears twice.`);
     attrs.set(name, value.startsWith('"') ? value.slice(1, -1) : value);
     at = pattern.lastIndex;
-    if (m[3] === ',' && at === text.length) throw new PrivatePlaylistError('Attribute list ends with a comma.');
+    if (m[3] === ',' && at === text.length)
+      throw new PrivatePlaylistError('Attribute list ends with a comma.');
   }
   return attrs;
 }

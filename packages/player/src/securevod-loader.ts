@@ -34,7 +34,13 @@ import {
 import { decryptPrivateSegment, isPrivateSegment } from '@securevod/crypto';
 import { PlayerError, fromServerError, toPlayerError } from './errors.js';
 import type { KeyCache } from './key-cache.js';
-import { InnerLoadError, errorCodeOf, loadOnce, type BridgedResponse, type LoaderClass } from './loader-bridge.js';
+import {
+  InnerLoadError,
+  errorCodeOf,
+  loadOnce,
+  type BridgedResponse,
+  type LoaderClass,
+} from './loader-bridge.js';
 import { PrivatePlaylistError, isPrivatePlaylist, transformPrivatePlaylist } from './private-playlist.js';
 import type { PrivateKeyProvider } from './private-key-provider.js';
 import type { PrivateSegmentMap } from './private-segment-map.js';
@@ -71,7 +77,11 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
 
     constructor(private readonly hlsConfig: HlsConfig) {}
 
-    load(context: LoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<LoaderContext>): void {
+    load(
+      context: LoaderContext,
+      config: LoaderConfiguration,
+      callbacks: LoaderCallbacks<LoaderContext>,
+    ): void {
       this.context = context;
       this.callbacks = callbacks;
       void this.run(context, config);
@@ -133,11 +143,15 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
       }
     }
 
-    private dispatch(context: LoaderContext, config: LoaderConfiguration, signal: AbortSignal): Promise<BridgedResponse> {
+    private dispatch(
+      context: LoaderContext,
+      config: LoaderConfiguration,
+      signal: AbortSignal,
+    ): Promise<BridgedResponse> {
       if (context.type === 'key') return this.loadStandardKey(context, config);
       if (context.type === 'media-fragment') return this.loadFragment(context, config, signal);
       if (PLAYLIST_TYPES.has(context.type)) return this.loadPlaylist(context, config, signal);
-      return this.fetch(context, config, signal, this.stats);
+      return this.request(context, config, signal, this.stats);
     }
 
     private async loadPlaylist(
@@ -145,17 +159,23 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
       config: LoaderConfiguration,
       signal: AbortSignal,
     ): Promise<BridgedResponse> {
-      const result = await this.fetch(context, config, signal, this.stats);
+      const result = await this.request(context, config, signal, this.stats);
       const text = result.response.data;
       const url = result.response.url || context.url;
-      if (typeof text !== 'string' || !isPrivatePlaylist(text)) return { ...result, response: { ...result.response, url } };
+      if (typeof text !== 'string' || !isPrivatePlaylist(text))
+        return { ...result, response: { ...result.response, url } };
       try {
         const transformed = transformPrivatePlaylist(text, url);
         deps.privateSegments.register(transformed.segments);
         return { ...result, response: { ...result.response, url, data: transformed.playlist } };
       } catch (error) {
         if (!(error instanceof PrivatePlaylistError)) throw error;
-        throw new PlayerError({ type: 'other', details: 'privatePlaylistInvalid', message: error.message, cause: error });
+        throw new PlayerError({
+          type: 'other',
+          details: 'privatePlaylistInvalid',
+          message: error.message,
+          cause: error,
+        });
       }
     }
 
@@ -166,13 +186,17 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
     ): Promise<BridgedResponse> {
       const segment = deps.privateSegments.lookup(context.url);
       if (!segment) {
-        const result = await this.fetch(context, config, signal, this.stats);
+        const result = await this.request(context, config, signal, this.stats);
         const data = result.response.data;
-        if (data instanceof ArrayBuffer && isPrivateSegment(new Uint8Array(data, 0, Math.min(4, data.byteLength)))) {
+        if (
+          data instanceof ArrayBuffer &&
+          isPrivateSegment(new Uint8Array(data, 0, Math.min(4, data.byteLength)))
+        ) {
           throw new PlayerError({
             type: 'decrypt',
             details: 'unexpectedPrivateSegment',
-            message: 'A private (SVS1) segment was listed in a playlist without the private markers; it was not passed on.',
+            message:
+              'A private (SVS1) segment was listed in a playlist without the private markers; it was not passed on.',
           });
         }
         return result;
@@ -181,9 +205,10 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
       const key = deps.privateKeys.get(segment.key);
       key.catch(() => undefined);
       const inner = { ...context, responseType: 'arraybuffer', progressData: false };
-      const result = await this.fetch(inner, config, signal, this.stats);
+      const result = await this.request(inner, config, signal, this.stats);
       const ciphertext = result.response.data;
-      if (!(ciphertext instanceof ArrayBuffer)) throw new TypeError('The inner loader returned no ArrayBuffer.');
+      if (!(ciphertext instanceof ArrayBuffer))
+        throw new TypeError('The inner loader returned no ArrayBuffer.');
       const periodKey = await key;
       let clear: Uint8Array<ArrayBuffer>;
       try {
@@ -201,7 +226,10 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
         });
       }
       deps.onSegmentDecrypted?.();
-      const data = clear.byteOffset === 0 && clear.byteLength === clear.buffer.byteLength ? clear.buffer : clear.slice().buffer;
+      const data =
+        clear.byteOffset === 0 && clear.byteLength === clear.buffer.byteLength
+          ? clear.buffer
+          : clear.slice().buffer;
       return { ...result, response: { ...result.response, data } };
     }
 
@@ -210,11 +238,14 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
      * not tied to the loader that started it (another may be waiting on it; keys are 16 bytes),
      * and each caller gets its own copy, since hls.js keeps the buffer it is given.
      */
-    private async loadStandardKey(context: LoaderContext, config: LoaderConfiguration): Promise<BridgedResponse> {
+    private async loadStandardKey(
+      context: LoaderContext,
+      config: LoaderConfiguration,
+    ): Promise<BridgedResponse> {
       let started = false;
       const bytes = await deps.standardKeys.get(resourceId(context.url), async () => {
         started = true;
-        const result = await this.fetch(context, config, NEVER_ABORTED, this.stats);
+        const result = await this.request(context, config, NEVER_ABORTED, this.stats);
         const data = result.response.data;
         if (!(data instanceof ArrayBuffer) || data.byteLength !== AES_128_KEY_LENGTH) {
           throw new PlayerError({
@@ -230,20 +261,25 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
         this.stats.loading = { start: now, first: now, end: now };
         this.stats.loaded = this.stats.total = bytes.byteLength;
       }
-      return { response: { url: context.url, data: bytes.slice(0), code: 200 }, stats: this.stats, networkDetails: null };
+      return {
+        response: { url: context.url, data: bytes.slice(0), code: 200 },
+        stats: this.stats,
+        networkDetails: null,
+      };
     }
 
     /**
      * One request through the inner loader; on the securevod server with `token` set to the
      * current session token, and once more after a `TokenExpired` refusal.
      */
-    private async fetch(
+    private async request(
       context: LoaderContext,
       config: LoaderConfiguration,
       signal: AbortSignal,
       stats: LoaderStats,
     ): Promise<BridgedResponse> {
-      if (!deps.isServerUrl(context.url)) return loadOnce(deps.inner, this.hlsConfig, context, config, signal, stats);
+      if (!deps.isServerUrl(context.url))
+        return loadOnce(deps.inner, this.hlsConfig, context, config, signal, stats);
       const session = deps.session();
       let token = session.token;
       for (let attempt = 0; ; attempt++) {

@@ -15,7 +15,12 @@ import {
   type PlayerErrorType,
 } from '../src/errors.js';
 
-function hlsError(type: ErrorTypes, details: ErrorDetails, fatal: boolean, extra: Partial<ErrorData> = {}): ErrorData {
+function hlsError(
+  type: ErrorTypes,
+  details: ErrorDetails,
+  fatal: boolean,
+  extra: Partial<ErrorData> = {},
+): ErrorData {
   return { type, details, fatal, error: new Error(`${details} happened`), ...extra };
 }
 
@@ -34,7 +39,11 @@ void describe('fromServerError', () => {
   ];
   for (const [status, code, type, details] of cases) {
     void it(`${status} ${code ?? '(no body)'} → ${type}/${details}`, () => {
-      const error = fromServerError('Getting play info', status, code ? { Code: code, Message: 'why' } : undefined);
+      const error = fromServerError(
+        'Getting play info',
+        status,
+        code ? { Code: code, Message: 'why' } : undefined,
+      );
       assert.ok(error instanceof PlayerError && error instanceof Error);
       assert.equal(error.type, type);
       assert.equal(error.details, details);
@@ -77,19 +86,37 @@ void describe('fromHlsError', () => {
   }
 
   void it('turns 401/403 on playlists, segments and keys into auth/accessDenied', () => {
-    for (const details of [ErrorDetails.LEVEL_LOAD_ERROR, ErrorDetails.FRAG_LOAD_ERROR, ErrorDetails.KEY_LOAD_ERROR]) {
-      const mapped = fromHlsError(hlsError(ErrorTypes.NETWORK_ERROR, details, false, { response: { url: 'u', code: 403 } }));
+    for (const details of [
+      ErrorDetails.LEVEL_LOAD_ERROR,
+      ErrorDetails.FRAG_LOAD_ERROR,
+      ErrorDetails.KEY_LOAD_ERROR,
+    ]) {
+      const mapped = fromHlsError(
+        hlsError(ErrorTypes.NETWORK_ERROR, details, false, { response: { url: 'u', code: 403 } }),
+      );
       assert.equal(mapped.type, 'auth');
       assert.equal(mapped.details, 'accessDenied');
       assert.equal(mapped.status, 403);
     }
-    const notAuth = fromHlsError(hlsError(ErrorTypes.NETWORK_ERROR, ErrorDetails.FRAG_LOAD_ERROR, false, { response: { url: 'u', code: 500 } }));
+    const notAuth = fromHlsError(
+      hlsError(ErrorTypes.NETWORK_ERROR, ErrorDetails.FRAG_LOAD_ERROR, false, {
+        response: { url: 'u', code: 500 },
+      }),
+    );
     assert.equal(notAuth.type, 'network');
   });
 
   void it("prefers the SDK loader's own report, with hls.js's fatal flag", () => {
-    const reported = new PlayerError({ type: 'key', details: 'keyExchangeFailed', message: 'm', code: 'ServiceUnavailable' });
-    const mapped = fromHlsError(hlsError(ErrorTypes.NETWORK_ERROR, ErrorDetails.FRAG_LOAD_ERROR, true), reported);
+    const reported = new PlayerError({
+      type: 'key',
+      details: 'keyExchangeFailed',
+      message: 'm',
+      code: 'ServiceUnavailable',
+    });
+    const mapped = fromHlsError(
+      hlsError(ErrorTypes.NETWORK_ERROR, ErrorDetails.FRAG_LOAD_ERROR, true),
+      reported,
+    );
     assert.equal(mapped.type, 'key');
     assert.equal(mapped.details, 'keyExchangeFailed');
     assert.equal(mapped.code, 'ServiceUnavailable');
@@ -101,7 +128,13 @@ void describe('fromHlsError', () => {
 void describe('PlayerError', () => {
   void it('carries type, details, fatal, code and cause; toJSON drops the cause', () => {
     const cause = new Error('inner');
-    const error = new PlayerError({ type: 'decrypt', details: 'segmentDecryptFailed', message: 'm', code: 'C', cause });
+    const error = new PlayerError({
+      type: 'decrypt',
+      details: 'segmentDecryptFailed',
+      message: 'm',
+      code: 'C',
+      cause,
+    });
     assert.equal(error.name, 'PlayerError');
     assert.equal(error.cause, cause);
     const fatal = error.withFatal(true);
@@ -131,7 +164,13 @@ void describe('PlayerError', () => {
 void describe('decideRecovery', () => {
   const error = (type: PlayerErrorType, details = 'x') => new PlayerError({ type, details, message: 'm' });
   const fresh = { mediaRecoveries: 0, reloads: 0 };
-  const policy = { ...DEFAULT_RECOVERY_POLICY, maxMediaRecoveries: 1, maxReloads: 2, reloadDelayMs: 100, maxReloadDelayMs: 150 };
+  const policy = {
+    ...DEFAULT_RECOVERY_POLICY,
+    maxMediaRecoveries: 1,
+    maxReloads: 2,
+    reloadDelayMs: 100,
+    maxReloadDelayMs: 150,
+  };
 
   void it('leaves non-fatal errors to hls.js', () => {
     for (const type of ['network', 'auth', 'key', 'decrypt', 'media', 'other'] as const) {
@@ -140,26 +179,49 @@ void describe('decideRecovery', () => {
   });
   void it('recovers media errors up to the policy, then gives up', () => {
     assert.deepEqual(decideRecovery(error('media'), true, fresh, policy), { kind: 'recover-media' });
-    assert.deepEqual(decideRecovery(error('media'), true, { mediaRecoveries: 1, reloads: 0 }, policy), { kind: 'give-up' });
+    assert.deepEqual(decideRecovery(error('media'), true, { mediaRecoveries: 1, reloads: 0 }, policy), {
+      kind: 'give-up',
+    });
   });
   void it('reloads after network and key errors with a growing, capped delay', () => {
-    assert.deepEqual(decideRecovery(error('network'), true, fresh, policy), { kind: 'reload', delayMs: 100, refreshSession: false });
-    assert.deepEqual(decideRecovery(error('key', 'keyExchangeFailed'), true, { mediaRecoveries: 0, reloads: 1 }, policy), {
+    assert.deepEqual(decideRecovery(error('network'), true, fresh, policy), {
       kind: 'reload',
-      delayMs: 150,
+      delayMs: 100,
       refreshSession: false,
     });
-    assert.deepEqual(decideRecovery(error('network'), true, { mediaRecoveries: 0, reloads: 2 }, policy), { kind: 'give-up' });
+    assert.deepEqual(
+      decideRecovery(error('key', 'keyExchangeFailed'), true, { mediaRecoveries: 0, reloads: 1 }, policy),
+      {
+        kind: 'reload',
+        delayMs: 150,
+        refreshSession: false,
+      },
+    );
+    assert.deepEqual(decideRecovery(error('network'), true, { mediaRecoveries: 0, reloads: 2 }, policy), {
+      kind: 'give-up',
+    });
   });
   void it('refreshes the session before reloading after a session refusal, not after a PlayAuth one', () => {
     for (const details of ['tokenExpired', 'tokenInvalid', 'accessDenied', 'sessionExpired']) {
-      assert.deepEqual(decideRecovery(error('auth', details), true, fresh, policy), { kind: 'reload', delayMs: 100, refreshSession: true });
+      assert.deepEqual(decideRecovery(error('auth', details), true, fresh, policy), {
+        kind: 'reload',
+        delayMs: 100,
+        refreshSession: true,
+      });
     }
-    assert.deepEqual(decideRecovery(error('auth', 'playAuthExpired'), true, fresh, policy), { kind: 'give-up' });
+    assert.deepEqual(decideRecovery(error('auth', 'playAuthExpired'), true, fresh, policy), {
+      kind: 'give-up',
+    });
   });
   void it('never retries what retrying cannot fix: decryption, unwrap, other', () => {
-    assert.deepEqual(decideRecovery(error('decrypt', 'segmentDecryptFailed'), true, fresh, policy), { kind: 'give-up' });
-    assert.deepEqual(decideRecovery(error('key', 'keyUnwrapFailed'), true, fresh, policy), { kind: 'give-up' });
-    assert.deepEqual(decideRecovery(error('other', 'privatePlaylistInvalid'), true, fresh, policy), { kind: 'give-up' });
+    assert.deepEqual(decideRecovery(error('decrypt', 'segmentDecryptFailed'), true, fresh, policy), {
+      kind: 'give-up',
+    });
+    assert.deepEqual(decideRecovery(error('key', 'keyUnwrapFailed'), true, fresh, policy), {
+      kind: 'give-up',
+    });
+    assert.deepEqual(decideRecovery(error('other', 'privatePlaylistInvalid'), true, fresh, policy), {
+      kind: 'give-up',
+    });
   });
 });

@@ -23,7 +23,8 @@ const server = createServer((req, res) => {
 const json = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 const fast = { timeoutMs: 300, maxNumRetry: 2, retryDelayMs: 10, maxRetryDelayMs: 20 };
-const api = () => new PlayApi({ endpoint: `${endpoint}/`, policies: { playInfo: fast, refresh: fast, keyExchange: fast } });
+const api = () =>
+  new PlayApi({ endpoint: `${endpoint}/`, policies: { playInfo: fast, refresh: fast, keyExchange: fast } });
 
 const INFO: PlayInfoResponse = {
   RequestId: 'r',
@@ -31,8 +32,20 @@ const INFO: PlayInfoResponse = {
   Session: { Token: 's1', ExpiresAt: '2030-01-01T00:00:00.000Z' },
   PlayInfoList: {
     PlayInfo: [
-      { Definition: 'LD', Format: 'm3u8', PlayURL: 'http://h/media/v1/ld/index.m3u8?token=s1', Height: 180, Bitrate: 300 },
-      { Definition: 'SD', Format: 'm3u8', PlayURL: 'http://h/media/v1/sd/index.m3u8?token=s1', Height: 360, Bitrate: 800 },
+      {
+        Definition: 'LD',
+        Format: 'm3u8',
+        PlayURL: 'http://h/media/v1/ld/index.m3u8?token=s1',
+        Height: 180,
+        Bitrate: 300,
+      },
+      {
+        Definition: 'SD',
+        Format: 'm3u8',
+        PlayURL: 'http://h/media/v1/sd/index.m3u8?token=s1',
+        Height: 360,
+        Bitrate: 800,
+      },
       { Definition: 'HD', Format: 'mp4', PlayURL: 'http://h/media/v1/hd.mp4?token=s1', Height: 720 },
     ],
   },
@@ -50,7 +63,14 @@ void describe('PlayApi', () => {
     seen.length = 0;
     handler = (_req, _body, res) => json(res, 200, INFO);
     const info = await api().playInfo('v1', 'pa');
-    assert.deepEqual(seen, [{ method: 'POST', url: '/play/info', body: { VideoId: 'v1', PlayAuth: 'pa' }, contentType: 'application/json' }]);
+    assert.deepEqual(seen, [
+      {
+        method: 'POST',
+        url: '/play/info',
+        body: { VideoId: 'v1', PlayAuth: 'pa' },
+        contentType: 'application/json',
+      },
+    ]);
     assert.equal(info.Session.Token, 's1');
     assert.equal(info.PlayInfoList.PlayInfo.length, 3);
   });
@@ -71,7 +91,8 @@ void describe('PlayApi', () => {
 
   void it('does not retry a refusal; the error carries the server Code and Message', async () => {
     seen.length = 0;
-    handler = (_req, _body, res) => json(res, 403, { RequestId: 'r', Code: 'PlayAuthExpired', Message: 'The PlayAuth has expired.' });
+    handler = (_req, _body, res) =>
+      json(res, 403, { RequestId: 'r', Code: 'PlayAuthExpired', Message: 'The PlayAuth has expired.' });
     await assert.rejects(api().playInfo('v1', 'old'), (e: unknown) => {
       assert.ok(e instanceof PlayerError);
       assert.equal(e.type, 'auth');
@@ -106,11 +127,19 @@ void describe('PlayApi', () => {
       assert.equal(e.details, 'keyExchangeFailed');
       return true;
     });
-    assert.deepEqual(seen[0], { method: 'POST', url: '/keys/private/v1/s/0?token=s1', body: { Token: 's1', PublicKey: 'PUB' }, contentType: 'application/json' });
+    assert.deepEqual(seen[0], {
+      method: 'POST',
+      url: '/keys/private/v1/s/0?token=s1',
+      body: { Token: 's1', PublicKey: 'PUB' },
+      contentType: 'application/json',
+    });
   });
 
   void it('refuses a play info without a usable session or PlayURL', async () => {
-    for (const bad of [{ ...INFO, Session: { Token: 's' } }, { ...INFO, PlayInfoList: { PlayInfo: [{ Definition: 'LD', PlayURL: 'javascript:alert(1)' }] } }]) {
+    for (const bad of [
+      { ...INFO, Session: { Token: 's' } },
+      { ...INFO, PlayInfoList: { PlayInfo: [{ Definition: 'LD', PlayURL: 'javascript:alert(1)' }] } },
+    ]) {
       handler = (_req, _body, res) => json(res, 200, bad);
       await assert.rejects(api().playInfo('v1', 'pa'), /not in the expected form/);
     }
@@ -134,6 +163,10 @@ void describe('selectSource', () => {
   void it('AUTO without a master is the tallest HLS stream; unknown or non-HLS definitions fail clearly', () => {
     const noMaster = { ...INFO, MasterPlayURL: undefined };
     assert.equal(selectSource(noMaster).definition, 'SD');
-    assert.throws(() => selectSource(INFO, 'HD'), (e: unknown) => e instanceof PlayerError && e.details === 'definitionNotFound' && /available: LD, SD/.test(e.message));
+    assert.throws(
+      () => selectSource(INFO, 'HD'),
+      (e: unknown) =>
+        e instanceof PlayerError && e.details === 'definitionNotFound' && /available: LD, SD/.test(e.message),
+    );
   });
 });

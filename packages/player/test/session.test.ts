@@ -11,8 +11,15 @@ const session = (token: string, lifetimeMs: number): SessionInfo => ({
   ExpiresAt: new Date(Date.now() + lifetimeMs).toISOString(),
 });
 const refused = () =>
-  new PlayerError({ type: 'auth', details: 'tokenExpired', code: 'TokenExpired', message: 'refused', status: 403 });
-const unreachable = () => new PlayerError({ type: 'network', details: 'requestFailed', message: 'down', status: 0 });
+  new PlayerError({
+    type: 'auth',
+    details: 'tokenExpired',
+    code: 'TokenExpired',
+    message: 'refused',
+    status: 403,
+  });
+const unreachable = () =>
+  new PlayerError({ type: 'network', details: 'requestFailed', message: 'down', status: 0 });
 
 void describe('PlaybackSession', () => {
   void it('refreshes at 80 % of the lifetime and keeps doing so', async () => {
@@ -36,7 +43,11 @@ void describe('PlaybackSession', () => {
       await delay(600);
       assert.ok(calls.length >= 2, `refreshed ${calls.length} times`);
       assert.ok(calls[0]!.at >= 380 && calls[0]!.at < 600, `first refresh at ${calls[0]!.at} ms`);
-      assert.deepEqual(calls.slice(0, 2).map((c) => c.token), ['t0', 't1'], 'each refresh trades the newest token');
+      assert.deepEqual(
+        calls.slice(0, 2).map((c) => c.token),
+        ['t0', 't1'],
+        'each refresh trades the newest token',
+      );
       assert.equal(s.token, `t${n}`);
       assert.equal(s.refreshes, n);
       assert.deepEqual(events[0]?.via, 'refresh');
@@ -58,7 +69,11 @@ void describe('PlaybackSession', () => {
         return session('t1', 60_000);
       },
     });
-    const [a, b, c] = await Promise.all([s.refresh(), s.refreshAfterRejection('t0'), s.refreshAfterRejection('t0')]);
+    const [a, b, c] = await Promise.all([
+      s.refresh(),
+      s.refreshAfterRejection('t0'),
+      s.refreshAfterRejection('t0'),
+    ]);
     assert.deepEqual([a, b, c, calls], ['t1', 't1', 't1', 1]);
     assert.equal(await s.refreshAfterRejection('t0'), 't1', 'a request that used an old token just retries');
     assert.equal(calls, 1);

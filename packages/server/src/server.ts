@@ -50,6 +50,7 @@ import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { staticRoutes } from './static-routes.js';
+import { downloadRoutes } from './download/download-routes.js';
 import { fileURLToPath } from 'node:url';
 
 export interface RunningServer {
@@ -143,6 +144,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     keyLog,
     roles: { media: config.roles.includes('media'), keys: config.roles.includes('keys') },
   });
+  if (config.roles.includes('media')) {
+    await app.register(downloadRoutes, {
+      playback,
+      streams,
+      objects,
+      dataKeys,
+      kms,
+      secrets: downloadSecretStore,
+      config: downloadConfig,
+    });
+  }
   const playerDir = fileURLToPath(new URL('../../player/', import.meta.url));
   await app.register(staticRoutes, { sdkDir: join(playerDir, 'dist'), demoDir: join(playerDir, 'demo') });
 

@@ -22,6 +22,8 @@ export interface VodClientOptions {
   readonly now?: () => Date;
   /** Per request; the default suits every console action (uploads do not go through here). */
   readonly timeoutMs?: number;
+  /** Told about every error envelope the API sends (the session signs out on AccessKey errors). */
+  readonly onApiError?: (error: ApiRequestError) => void;
 }
 
 /** Codes the console produces itself, next to the API's own (`InvalidParameter`, …). */
@@ -75,6 +77,7 @@ export class VodClient {
   readonly #fetch: FetchLike;
   readonly #now: () => Date;
   readonly #timeoutMs: number;
+  readonly #onApiError: ((error: ApiRequestError) => void) | undefined;
 
   constructor(options: VodClientOptions) {
     this.endpoint = normalizeEndpoint(options.endpoint);
@@ -83,6 +86,7 @@ export class VodClient {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#now = options.now ?? (() => new Date());
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#onApiError = options.onApiError;
   }
 
   /** The URL the RPC API answers at. */
@@ -152,7 +156,7 @@ export class VodClient {
     }
     const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (!response.ok) {
-      throw new ApiRequestError(
+      const error = new ApiRequestError(
         typeof record.Code === 'string' ? record.Code : `HTTP${response.status}`,
         typeof record.Message === 'string' ? record.Message : `HTTP ${response.status}`,
         {
@@ -161,6 +165,8 @@ export class VodClient {
           requestId: typeof record.RequestId === 'string' ? record.RequestId : undefined,
         },
       );
+      this.#onApiError?.(error);
+      throw error;
     }
     return record as T & { RequestId: string };
   }

@@ -29,6 +29,13 @@ export type SessionListener = (session: Session | undefined, reason?: SignOutRea
 /** The action a sign-in calls to prove the key works: cheap, read-only, present on every server. */
 export const SIGN_IN_PROBE_ACTION = 'ListTranscodeTemplateGroup';
 
+/** Errors that mean the server no longer accepts the signed-in key. */
+const REJECTED_KEY_CODES: ReadonlySet<string> = new Set([
+  'InvalidAccessKeyId.NotFound',
+  'InvalidAccessKeyId.Inactive',
+  'SignatureDoesNotMatch',
+]);
+
 /** How often at most activity is written through to a remembered session's record. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -60,11 +67,10 @@ export class SessionManager {
 
   /** Verifies the pair with one signed call, then starts the session. Rejects with the API's error. */
   async signIn(input: SignInInput): Promise<Session> {
-    const client = new VodClient({
+    const client = this.#client({
       endpoint: input.endpoint,
       accessKeyId: input.accessKeyId.trim(),
       accessKeySecret: input.accessKeySecret,
-      ...(this.#fetch ? { fetch: this.#fetch } : {}),
     });
     await client.request(SIGN_IN_PROBE_ACTION);
     // A remembered session from before (maybe another key) must not outlive this sign-in.
@@ -88,7 +94,7 @@ export class SessionManager {
   async restore(): Promise<Session | undefined> {
     const stored = await this.#vault.load();
     if (!stored) return undefined;
-    const client = new VodClient({ ...stored, ...(this.#fetch ? { fetch: this.#fetch } : {}) });
+    const client = this.#client(stored);
     return this.#start({ client, accessKeyId: stored.accessKeyId, endpoint: stored.endpoint, remembered: true });
   }
 
@@ -116,6 +122,20 @@ export class SessionManager {
     this.#session = undefined;
     await this.#vault.clear();
     if (had) for (const listener of this.#listeners) listener(undefined, reason);
+  }
+
+  #client(credentials: { endpoint: string; accessKeyId: string; accessKeySecret: string }): VodClient {
+    const client: VodClient = new VodClient({
+      ...credentials,
+      ...(this.#fetch ? { fetch: this.#fetch } : {}),
+      onApiError: (error) => {
+        // Only the live session's key is signed out; a failed sign-in attempt just reports.
+        if (REJECTED_KEY_CODES.has(error.code) && this.#session?.client === client) {
+          void this.signOut('rejected');
+        }
+      },
+    });
+    return client;
   }
 
   #start(session: Session): Session {

@@ -11,7 +11,11 @@ import { bytesToHex, randomBytes } from '@securevod/crypto';
 import { readHlsOutput } from '@securevod/ffmpeg';
 import { createLocalDirectoryStore } from '../../../server/src/storage/local-directory-store.js';
 import type { ObjectStore } from '../../../server/src/storage/object-store.js';
-import { packageMaster, packageRendition, type PackagingScheme } from '../../../server/src/transcode/packager.js';
+import {
+  packageMaster,
+  packageRendition,
+  type PackagingScheme,
+} from '../../../server/src/transcode/packager.js';
 
 const run = promisify(execFile);
 
@@ -52,7 +56,12 @@ export function storeKey(videoId: string, object: string): string {
 }
 
 /** Key-service path of a period key, as written into the playlists. */
-export function keyPath(scheme: 'aes-128' | 'aes-256-gcm', videoId: string, rendition: string, period: number): string {
+export function keyPath(
+  scheme: 'aes-128' | 'aes-256-gcm',
+  videoId: string,
+  rendition: string,
+  period: number,
+): string {
   return `/keys/${scheme === 'aes-128' ? 'hls' : 'private'}/${videoId}/${rendition}/${period}`;
 }
 

@@ -10,7 +10,8 @@
  *   GET  /media/<vid>/<object> ?token=  playlists rewritten so every URI carries a token
  *   GET  /keys/hls/<vid>/<rendition>/<period>      16 key bytes
  *   POST /keys/private/<vid>/<rendition>/<period>  { Token, PublicKey } → { ServerPublicKey, Iv, WrappedKey }
- *   GET  /sdk/securevod-player.js, /test.html, /test/play-auth (the application backend's part)
+ *   GET  /sdk/securevod-player.{js,mjs}, /demo/player.html, /test.html, /test/play-auth (the
+ *        application backend's part)
  *
  * Instrumentation for assertions: every request is logged with the *family* of the token it
  * carried. Session tokens (`s-…`) exist only in `/play/info` and `/play/refresh` answers, so only
@@ -22,7 +23,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bytesToBase64, bytesToBase64Url, bytesToHex, deriveSegmentKey, wrapKeyForClient } from '@securevod/crypto';
+import {
+  bytesToBase64,
+  bytesToBase64Url,
+  bytesToHex,
+  deriveSegmentKey,
+  wrapKeyForClient,
+} from '@securevod/crypto';
 import type { ObjectStore } from '../../../server/src/storage/object-store.js';
 import { storeKey, type FixtureVideo } from './packaged-fixtures.js';
 
@@ -31,7 +38,8 @@ export type TokenFamily = 'session' | 'playlist' | 'none' | 'unknown';
 export interface LoggedRequest {
   readonly method: string;
   readonly path: string;
-  readonly kind: 'play-info' | 'refresh' | 'playlist' | 'init' | 'segment' | 'key-hls' | 'key-private' | 'other';
+  readonly kind:
+    'play-info' | 'refresh' | 'playlist' | 'init' | 'segment' | 'key-hls' | 'key-private' | 'other';
   readonly tokenFamily: TokenFamily;
   /** How the session behind the token was obtained. */
   readonly tokenVia?: 'info' | 'refresh';
@@ -71,7 +79,9 @@ class Refusal extends Error {
 const TEST_PAGE =
   '<!doctype html><meta charset="utf-8"><title>securevod player test</title>' +
   '<video id="video" muted playsinline width="480" height="270"></video>' +
-  '<script src="/sdk/securevod-player.js"></script>';
+  '<script src="/sdk/securevod-player.js"></script>' +
+  // What the application's own backend call would be; `refreshPlayAuth` is bound to it.
+  '<script>window.fetchPlayAuth = async (query) => (await (await fetch("/test/play-auth?" + query)).json()).PlayAuth;</script>';
 
 export class PlayServiceTestDouble {
   readonly requests: LoggedRequest[] = [];
@@ -84,11 +94,17 @@ export class PlayServiceTestDouble {
     private readonly store: ObjectStore,
     private readonly videos: readonly FixtureVideo[],
     private readonly sdkBundlePath: string,
+    private readonly demoPagePath?: string,
   ) {
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
         const refusal = error instanceof Refusal ? error : new Refusal(500, 'InternalError');
-        if (!res.headersSent) this.json(res, refusal.status, { RequestId: randomUUID(), Code: refusal.code, Message: refusal.code });
+        if (!res.headersSent)
+          this.json(res, refusal.status, {
+            RequestId: randomUUID(),
+            Code: refusal.code,
+            Message: refusal.code,
+          });
         else res.destroy();
       });
     });
@@ -117,6 +133,11 @@ export class PlayServiceTestDouble {
     const path = url.pathname;
     if (req.method === 'GET' && path === '/sdk/securevod-player.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(this.sdkBundlePath));
+    } else if (req.method === 'GET' && path === '/sdk/securevod-player.mjs') {
+      const esm = this.sdkBundlePath.replace(/\.js$/, '.mjs');
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(esm));
+    } else if (req.method === 'GET' && path === '/demo/player.html' && this.demoPagePath) {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(await readFile(this.demoPagePath));
     } else if (req.method === 'GET' && path === '/test.html') {
       res.writeHead(200, { 'content-type': 'text/html' }).end(TEST_PAGE);
     } else if (req.method === 'GET' && path === '/test/play-auth') {
@@ -196,7 +217,10 @@ export class PlayServiceTestDouble {
   private sessionWire(token: string): { Token: string; ExpiresAt: string } {
     const record = this.tokens.get(token)!;
     const advertised = record.grant.advertisedMs ?? record.grant.sessionMs;
-    return { Token: token, ExpiresAt: new Date(record.expiresAt - record.grant.sessionMs + advertised).toISOString() };
+    return {
+      Token: token,
+      ExpiresAt: new Date(record.expiresAt - record.grant.sessionMs + advertised).toISOString(),
+    };
   }
 
   /** The token's record; `403 TokenInvalid` / `TokenExpired` otherwise. */
@@ -229,18 +253,32 @@ export class PlayServiceTestDouble {
     tokenVia: TokenRecord['via'] | undefined,
     handle: () => Promise<Partial<LoggedRequest>>,
   ): Promise<void> {
-    const base = { method: req.method ?? '', path: new URL(req.url ?? '/', this.origin).pathname, kind, tokenFamily };
+    const base = {
+      method: req.method ?? '',
+      path: new URL(req.url ?? '/', this.origin).pathname,
+      kind,
+      tokenFamily,
+    };
     try {
       const extra = await handle();
       this.requests.push({ ...base, ...(tokenVia && { tokenVia }), status: 200, ...extra });
     } catch (error) {
       const refusal = error instanceof Refusal ? error : new Refusal(500, 'InternalError');
-      this.requests.push({ ...base, ...(tokenVia && { tokenVia }), status: refusal.status, code: refusal.code });
+      this.requests.push({
+        ...base,
+        ...(tokenVia && { tokenVia }),
+        status: refusal.status,
+        code: refusal.code,
+      });
       throw refusal;
     }
   }
 
-  private async media(path: string, record: TokenRecord, res: ServerResponse): Promise<Partial<LoggedRequest>> {
+  private async media(
+    path: string,
+    record: TokenRecord,
+    res: ServerResponse,
+  ): Promise<Partial<LoggedRequest>> {
     const [, , videoId = '', ...rest] = path.split('/');
     const object = rest.join('/');
     if (videoId !== record.grant.videoId || object.includes('..')) throw new Refusal(403, 'TokenInvalid');
@@ -267,12 +305,21 @@ export class PlayServiceTestDouble {
 
   private async standardKey(path: string, res: ServerResponse): Promise<Partial<LoggedRequest>> {
     const { video, rendition, period } = this.keyTarget(path, 'aes-128');
-    const key = await deriveSegmentKey(video.dataKey, { videoId: video.videoId, rendition, period, scheme: 'aes-128' });
+    const key = await deriveSegmentKey(video.dataKey, {
+      videoId: video.videoId,
+      rendition,
+      period,
+      scheme: 'aes-128',
+    });
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(key);
     return { leakedKey: true, bytes: key.length };
   }
 
-  private async privateKey(req: IncomingMessage, path: string, res: ServerResponse): Promise<Partial<LoggedRequest>> {
+  private async privateKey(
+    req: IncomingMessage,
+    path: string,
+    res: ServerResponse,
+  ): Promise<Partial<LoggedRequest>> {
     if (req.method !== 'POST') throw new Refusal(405, 'MethodNotAllowed');
     const { video, rendition, period } = this.keyTarget(path, 'aes-256-gcm');
     const body = (await readJson(req)) as { Token?: string; PublicKey?: string };
@@ -281,8 +328,14 @@ export class PlayServiceTestDouble {
     const context = { videoId: video.videoId, rendition, period };
     const key = await deriveSegmentKey(video.dataKey, { ...context, scheme: 'aes-256-gcm' });
     const wrapped = await wrapKeyForClient({ clientPublicKey: body.PublicKey ?? '', key, context });
-    const text = JSON.stringify({ ServerPublicKey: wrapped.serverPublicKey, Iv: wrapped.iv, WrappedKey: wrapped.wrappedKey });
-    const leakedKey = [bytesToHex(key), bytesToBase64(key), bytesToBase64Url(key)].some((k) => text.includes(k));
+    const text = JSON.stringify({
+      ServerPublicKey: wrapped.serverPublicKey,
+      Iv: wrapped.iv,
+      WrappedKey: wrapped.wrappedKey,
+    });
+    const leakedKey = [bytesToHex(key), bytesToBase64(key), bytesToBase64Url(key)].some((k) =>
+      text.includes(k),
+    );
     key.fill(0);
     res.writeHead(200, { 'content-type': 'application/json' }).end(text);
     return { leakedKey, responseFields: Object.keys(JSON.parse(text) as object), bytes: text.length };

@@ -86,8 +86,15 @@ async function parseEncryptConfig(raw: string | undefined, kms: Kms) {
   try {
     const url = new URL(decryptKeyUri);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    // Written as is into EXT-X-KEY's quoted URI, where quotes and line breaks cannot appear;
+    // `new URL` accepts them (and strips some), so refuse them here rather than in the job.
+    const unquotable = (c: string) => c === '"' || c <= ' ' || c === '\x7f' || /\s/.test(c);
+    if ([...decryptKeyUri].some(unquotable)) throw new Error('characters');
   } catch {
-    throw apiErrors.invalidParameter('EncryptConfig', 'EncryptConfig.DecryptKeyUri must be an http(s) URL.');
+    throw apiErrors.invalidParameter(
+      'EncryptConfig',
+      'EncryptConfig.DecryptKeyUri must be an http(s) URL without quotes, spaces or control characters.',
+    );
   }
   try {
     const { plaintext } = await kms.decrypt(value.CipherText as string, CUSTOMER_DATA_KEY_CONTEXT);

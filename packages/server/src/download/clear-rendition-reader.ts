@@ -38,9 +38,15 @@ export class ClearRenditionReader {
   ) {}
 
   /** `dataKey`: the video's data key (unused for clear streams). */
-  static async open(store: ObjectStore, stream: StreamRecord, dataKey: Uint8Array | undefined): Promise<ClearRenditionReader> {
+  static async open(
+    store: ObjectStore,
+    stream: StreamRecord,
+    dataKey: Uint8Array | undefined,
+  ): Promise<ClearRenditionReader> {
     if (stream.customerKeyCiphertext !== null) {
-      throw new Error('streams encrypted with a customer-managed key cannot be downloaded: their key lives in the customer key service');
+      throw new Error(
+        'streams encrypted with a customer-managed key cannot be downloaded: their key lives in the customer key service',
+      );
     }
     const playlist = await readText(store, stream.playlistKey);
     const initKey = `${stream.storagePrefix}${/#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)?.[1] ?? 'init.mp4'}`;

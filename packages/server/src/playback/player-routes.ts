@@ -50,7 +50,7 @@ const CONTENT_TYPES: Record<string, string> = {
   svs: 'application/octet-stream',
 };
 
-function sendError(reply: FastifyReply, req: FastifyRequest, error: unknown) {
+export function sendError(reply: FastifyReply, req: FastifyRequest, error: unknown) {
   const requestId = newRequestId();
   if (error instanceof PlaybackError || error instanceof ApiError) {
     return reply

@@ -5,7 +5,7 @@
  * to the stored files and the wrapped data key, and the mezzanine of a transcoded video.
  */
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type RPCClient from '@alicloud/pop-core';
@@ -18,7 +18,7 @@ import {
   startServerProcess,
   type ServerProcess,
 } from '../support/server-process.js';
-import { popError, vodClient } from '../support/vod-client.js';
+import { vodClient } from '../support/vod-client.js';
 import {
   createUpload,
   decodeTicket,
@@ -26,6 +26,7 @@ import {
   waitForStatus,
   type UploadTicket,
 } from '../support/vod-upload.js';
+import { expectApiError, filesUnder, plain } from './e2e-helpers.js';
 
 interface WireVideo {
   VideoId: string;
@@ -43,42 +44,7 @@ interface WireVideo {
   Snapshots: { Snapshot: string[] };
 }
 
-/** pop-core parses with json-bigint, whose objects have no prototype: compare them as JSON. */
-const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
-
 const WIRE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-async function expectApiError(
-  call: Promise<unknown>,
-  code: string,
-  httpStatus: number,
-  message?: RegExp,
-): Promise<void> {
-  const error = await popError(call);
-  assert.equal(error.code, code, `expected ${code}, got ${error.code}: ${error.data?.Message}`);
-  assert.equal(error.entry.response.statusCode, httpStatus, `${code}: HTTP status`);
-  if (message) assert.match(error.data.Message, message);
-}
-
-/** Every file below `dir` (empty when it does not exist). */
-async function filesUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (path: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(path);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const child = join(path, name);
-      if ((await stat(child)).isDirectory()) await walk(child);
-      else found.push(child);
-    }
-  };
-  await walk(dir);
-  return found;
-}
 
 describe('catalogue actions', () => {
   let server: ServerProcess;
@@ -430,9 +396,7 @@ describe('catalogue actions', () => {
     );
     await expectApiError(
       vod.request('DeleteVideo', {
-        VideoIds: Array.from({ length: 21 }, () => kept)
-          .map((k, i) => `${k}${i}`)
-          .join(','),
+        VideoIds: [kept, ...Array.from({ length: 20 }, (_, i) => String(i).padStart(32, '0'))].join(','),
       }),
       'VideoIdsExceededMax',
       400,
@@ -508,6 +472,24 @@ describe('catalogue actions', () => {
       assert.equal(videoStream!.NumFrames, String((await decodeVideo(clip)).frames));
       assert.equal(audioStream!.CodecName, 'aac');
       assert.equal(audioStream!.SampleRate, '48000');
+      // The documented stream fields that ffprobe knows for an H.264/AAC MP4 are all there.
+      for (const field of [
+        'Index',
+        'CodecLongName',
+        'Profile',
+        'Level',
+        'Fps',
+        'AvgFPS',
+        'PixFmt',
+        'Timebase',
+      ]) {
+        assert.ok(videoStream![field], `VideoStreamList[0].${field}`);
+      }
+      for (const field of ['Index', 'CodecLongName', 'SampleFmt', 'Channels', 'ChannelLayout', 'Timebase']) {
+        assert.ok(audioStream![field], `AudioStreamList[0].${field}`);
+      }
+      assert.equal(videoStream!.Index, '0');
+      assert.equal(audioStream!.Index, '1');
       for (const value of [...Object.values(videoStream!), ...Object.values(audioStream!)]) {
         assert.equal(typeof value, 'string');
       }

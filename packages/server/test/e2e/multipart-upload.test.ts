@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { createOssClient, type OssClientError } from '../upload/ali-oss-client.j
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus, type DecodedTicket } from '../support/vod-upload.js';
+import { filesUnder } from './e2e-helpers.js';
 
 const LARGE_SIZE = 101 * 1024 * 1024 + 12_345;
 
@@ -49,26 +50,6 @@ async function ossError(call: Promise<unknown>): Promise<OssClientError> {
     return error as OssClientError;
   }
   throw new Error('expected the OSS request to fail, but it succeeded');
-}
-
-/** Every file below `dir`, relative to it. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (path: string, rel: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(path);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const child = join(path, name);
-      if ((await stat(child)).isDirectory()) await walk(child, `${rel}${name}/`);
-      else found.push(rel + name);
-    }
-  };
-  await walk(dir, '');
-  return found.sort();
 }
 
 describe('multipart upload and credential scope through the full server', () => {

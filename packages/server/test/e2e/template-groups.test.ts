@@ -10,6 +10,7 @@ import type RPCClient from '@alicloud/pop-core';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { popError, vodClient } from '../support/vod-client.js';
 import { createUpload } from '../support/vod-upload.js';
+import { expectApiError } from './e2e-helpers.js';
 
 interface GroupSummary {
   TranscodeTemplateGroupId: string;
@@ -50,19 +51,6 @@ function template(definition: string, height: number, extra: Record<string, unkn
     MuxConfig: { Segment: { Duration: '4' } },
     ...extra,
   };
-}
-
-async function expectApiError(
-  call: Promise<unknown>,
-  code: string,
-  httpStatus: number,
-  message?: RegExp,
-): Promise<string> {
-  const error = await popError(call);
-  assert.equal(error.code, code, `expected ${code}, got ${error.code}: ${error.data?.Message}`);
-  assert.equal(error.entry.response.statusCode, httpStatus, `${code}: HTTP status`);
-  if (message) assert.match(error.data.Message, message);
-  return error.data.Message;
 }
 
 describe('transcode template groups', () => {

@@ -16,7 +16,7 @@ import { createDecipheriv } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type RPCClient from '@alicloud/pop-core';
 import { CUSTOMER_DATA_KEY_CONTEXT } from '../../src/actions/kms-data-key-handlers.js';
@@ -30,6 +30,7 @@ import { decodeVideo, makeClip } from '../support/media.js';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { popError, vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus } from '../support/vod-upload.js';
+import { expectApiError, filesUnder, sleep } from './e2e-helpers.js';
 
 const SERVER_ENV = { SECUREVOD_X264_PRESET: 'ultrafast', SECUREVOD_JOB_LEASE_MS: '5000' };
 const DECRYPT_KEY_URI = 'https://keys.example.com/decrypt?Ciphertext=';
@@ -50,33 +51,6 @@ function template(definition: string, height: number, extra: Record<string, unkn
     MuxConfig: { Segment: { Duration: '2' } },
     ...extra,
   };
-}
-
-async function expectApiError(call: Promise<unknown>, code: string, httpStatus: number, message?: RegExp) {
-  const error = await popError(call);
-  assert.equal(error.code, code, `expected ${code}, got ${error.code}: ${error.data?.Message}`);
-  assert.equal(error.entry.response.statusCode, httpStatus, `${code}: HTTP status`);
-  if (message) assert.match(error.data.Message, message);
-}
-
-/** Files below `dir`, relative to it (empty when it does not exist). */
-async function filesUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (path: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(path);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const child = join(path, name);
-      if ((await stat(child)).isDirectory()) await walk(child);
-      else found.push(relative(dir, child));
-    }
-  };
-  await walk(dir);
-  return found.sort();
 }
 
 /**
@@ -138,8 +112,6 @@ function serverPid(server: ServerProcess): number {
   return pid;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('transcoding robustness', () => {
   let server: ServerProcess;
   let dataDir: string;
@@ -150,6 +122,8 @@ describe('transcoding robustness', () => {
   const events: Event[] = [];
   const hanging: ServerResponse[] = [];
   let sleeper: { server: Server; url: string };
+  /** Set after (b): the sleeper then answers at once, so retried callbacks stop holding worker slots. */
+  let sleeperAwake = false;
 
   before(async () => {
     dataDir = await makeDataDir();
@@ -162,8 +136,14 @@ describe('transcoding robustness', () => {
     });
     // Answers after 30 s: far beyond the 5-second callback timeout.
     sleeper = await listen((_body, res) => {
+      if (sleeperAwake) {
+        res.writeHead(200).end('ok');
+        return;
+      }
       hanging.push(res);
-      setTimeout(() => res.writeHead(200).end('late'), 30_000).unref();
+      setTimeout(() => {
+        if (!res.destroyed) res.writeHead(200).end('late');
+      }, 30_000).unref();
     });
     server = await startServerProcess({ dataDir, env: SERVER_ENV });
     vod = vodClient(server.url);
@@ -246,6 +226,12 @@ describe('transcoding robustness', () => {
         ['CipherText altered', encryptConfig({ CipherText: key.CiphertextBlob.slice(0, -4) + 'AAAA' })],
         ['KeyServiceType other', encryptConfig({ KeyServiceType: 'HSM' })],
         ['DecryptKeyUri not a URL', encryptConfig({ DecryptKeyUri: 'keys.example.com/decrypt' })],
+        // Would break the playlist's quoted URI attribute (and fail every attempt of the job).
+        ['DecryptKeyUri with a quote', encryptConfig({ DecryptKeyUri: 'https://keys.example.com/d?k="x"' })],
+        [
+          'DecryptKeyUri with a line break',
+          encryptConfig({ DecryptKeyUri: 'https://keys.example.com/d?k=1\n#EXT-X-ENDLIST' }),
+        ],
       ];
       for (const [what, config] of bad) {
         const error = await popError(submit({ EncryptConfig: config }));
@@ -359,22 +345,27 @@ describe('transcoding robustness', () => {
   });
 
   describe('(b) dead callback endpoints', () => {
-    test('refused connections and a 30-second sleeper do not hold up transcoding', async () => {
-      const groupId = await addGroup('callbacks', [template('LD', 160)]);
-      // A port nothing listens on: bind one, then close it.
-      const dead = await listen((_body, res) => res.end());
-      const deadUrl = dead.url;
-      await close(dead.server);
+    let groupId: string;
+    let baselineMs: number;
+    const callbackTo = (url: string) => JSON.stringify({ MessageCallback: { CallbackURL: url } });
 
+    before(async () => {
+      groupId = await addGroup('callbacks', [template('LD', 160)]);
       const started = Date.now();
       const baseline = await upload({ TemplateGroupId: groupId });
       await waitForStatus(vod, baseline, ['Normal'], 60_000);
-      const baselineMs = Date.now() - started;
+      baselineMs = Date.now() - started;
+    });
 
-      const callbackTo = (url: string) => JSON.stringify({ MessageCallback: { CallbackURL: url } });
+    test("refused connections and a 30-second sleeper do not hold up their own videos' transcoding", async () => {
+      // A port nothing listens on: bind one, then close it.
+      const dead = await listen((_body, res) => res.end());
+      await close(dead.server);
+      const calledBefore = hanging.length;
+
       const begun = Date.now();
       const videos = await Promise.all([
-        upload({ TemplateGroupId: groupId, UserData: callbackTo(deadUrl) }),
+        upload({ TemplateGroupId: groupId, UserData: callbackTo(dead.url) }),
         upload({ TemplateGroupId: groupId, UserData: callbackTo(sleeper.url) }),
         upload({ TemplateGroupId: groupId, UserData: callbackTo(sleeper.url) }),
       ]);
@@ -383,18 +374,49 @@ describe('transcoding robustness', () => {
         assert.equal(video.Status, 'Normal');
       }
       const tookMs = Date.now() - begun;
-      assert.ok(hanging.length > 0, 'the sleeping endpoint was called');
       // Three small transcodes on two worker slots. Waiting even once for a callback to time out
       // (5 s) would blow this budget on any machine where one video takes under a second.
       assert.ok(
         tookMs < 3 * baselineMs + 2500,
         `three videos took ${tookMs} ms to reach Normal (one alone: ${baselineMs} ms)`,
       );
+      const deadline = Date.now() + 10_000;
+      while (hanging.length === calledBefore) {
+        assert.ok(Date.now() < deadline, 'the sleeping endpoint is called');
+        await sleep(100);
+      }
+    });
 
+    test('with every worker slot held by a hanging callback, a transcode waits at most one timeout', async () => {
+      // Two "no transcoding" uploads whose FileUploadComplete goes to the sleeper: once both
+      // deliveries hang, both worker slots are busy for the 5-second callback timeout.
+      const calledBefore = hanging.length;
+      await Promise.all([
+        upload({ TemplateGroupId: 'VOD_NO_TRANSCODE', UserData: callbackTo(sleeper.url) }),
+        upload({ TemplateGroupId: 'VOD_NO_TRANSCODE', UserData: callbackTo(sleeper.url) }),
+      ]);
+      const deadline = Date.now() + 5000;
+      while (hanging.length < calledBefore + 2) {
+        assert.ok(Date.now() < deadline, 'both callbacks are in flight');
+        await sleep(20);
+      }
+      const begun = Date.now();
+      const videoId = await upload({ TemplateGroupId: groupId });
+      const video = await waitForStatus(vod, videoId, ['Normal', 'TranscodeFail'], 60_000);
+      assert.equal(video.Status, 'Normal');
+      const tookMs = Date.now() - begun;
+      assert.ok(
+        tookMs < baselineMs + 5000 + 2500,
+        `the transcode took ${tookMs} ms behind hanging callbacks (alone: ${baselineMs} ms)`,
+      );
       // The API stays responsive meanwhile.
       const t0 = Date.now();
-      await vod.request('GetVideoInfo', { VideoId: videos[0]! });
+      await vod.request('GetVideoInfo', { VideoId: videoId });
       assert.ok(Date.now() - t0 < 1000);
+    });
+
+    after(() => {
+      sleeperAwake = true;
     });
   });
 
@@ -440,7 +462,7 @@ describe('transcoding robustness', () => {
 
       server = await startServerProcess({ dataDir, env: SERVER_ENV });
       vod = vodClient(server.url);
-      const video = await waitForStatus(vod, videoId, ['Normal', 'TranscodeFail'], 90_000);
+      const video = await waitForStatus(vod, videoId, ['Normal', 'TranscodeFail'], 50_000);
       assert.equal(video.Status, 'Normal', `the retried job failed: ${video.StatusReason}`);
 
       // One job's streams, every playlist complete and every segment present.

@@ -1,0 +1,130 @@
+/**
+ * Standard key service throughput and latency: `GET /keys/hls/<vid>/<stream>/<period>?MtsHlsUriToken=…`
+ * of a really transcoded HLSEncryption video on the real server binary (token verification,
+ * video/stream lookup, cached data key, HKDF, and the audit-log insert every delivery costs),
+ * against a bare `node:http` server doing one HMAC-SHA256 per request and answering 16 bytes.
+ * Both are driven by the same autocannon settings, one after the other.
+ */
+import { startAnchorServer } from './anchors/anchor-process.js';
+import { compare, type Benchmark, type BenchContext, type BenchResult } from './benchmark.js';
+import { formatProfile, monotonicMicros, readProfileFrom } from './cpu-profile.js';
+import { loadSettingsLabel, runLoad, type LoadResult } from './load-generator.js';
+import {
+  auditedDeliveries,
+  onOrigin,
+  standardKeyUri,
+  startService,
+  transcodedVideo,
+} from './securevod-service.js';
+import { join } from 'node:path';
+
+async function fetchKey(url: string): Promise<void> {
+  const res = await fetch(url);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (res.status !== 200 || bytes.length !== 16) {
+    throw new Error(
+      `${new URL(url).pathname} answered ${res.status} with ${bytes.length} bytes, not a 16-byte key`,
+    );
+  }
+}
+
+function describeLoad(name: string, r: LoadResult): string {
+  const l = r.latencyMs;
+  return `${name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
+}
+
+async function run(ctx: BenchContext): Promise<BenchResult> {
+  const load = ctx.options.load;
+  const dataDir = join(ctx.workDir, 'data');
+  ctx.log('starting securevod and transcoding an HLSEncryption clip…');
+  let server = await startService({ dataDir });
+  let anchorResult: LoadResult;
+  let ours: LoadResult;
+  let audited: number;
+  let videoId: string;
+  let keyUri: string;
+  const details: Record<string, unknown> = { load };
+  try {
+    videoId = await transcodedVideo(server, 'HLSEncryption');
+    keyUri = await standardKeyUri(server, videoId);
+    await fetchKey(keyUri);
+
+    const anchor = await startAnchorServer(new URL('./anchors/hmac-key-server.ts', import.meta.url));
+    try {
+      const anchorUrl = onOrigin(keyUri, anchor.origin);
+      await fetchKey(anchorUrl);
+      ctx.log(`anchor (node:http + HMAC-SHA256): ${loadSettingsLabel(load)}`);
+      anchorResult = await runLoad({ url: anchorUrl }, load);
+      ctx.log(describeLoad('anchor', anchorResult));
+    } finally {
+      await anchor.stop();
+    }
+
+    const before = await auditedDeliveries(server, videoId);
+    ctx.log(`ours (securevod GET /keys/hls): ${loadSettingsLabel(load)}`);
+    ours = await runLoad({ url: keyUri }, load);
+    ctx.log(describeLoad('ours', ours));
+    audited = (await auditedDeliveries(server, videoId)) - before;
+  } finally {
+    await server.stop();
+  }
+
+  if (ctx.options.profile) {
+    const profileDir = join(ctx.workDir, 'profile');
+    server = await startService({ dataDir, cpuProfileDir: profileDir });
+    let profiled: LoadResult;
+    const window = { fromUs: 0, toUs: 0 };
+    try {
+      ctx.log('profiling ours (V8 CPU profiler in the server process)…');
+      window.fromUs = monotonicMicros();
+      profiled = await runLoad({ url: onOrigin(keyUri, server.url) }, load);
+      window.toUs = monotonicMicros();
+    } finally {
+      await server.stop();
+    }
+    const summary = await readProfileFrom(profileDir, window);
+    ctx.log(`${describeLoad('ours, profiled', profiled)}\n${formatProfile(summary)}`);
+    details.profile = { load: profiled, summary };
+  }
+
+  details.ours = ours;
+  details.anchor = anchorResult;
+  details.auditedDeliveries = audited;
+  const notes = [
+    `Load: ${loadSettingsLabel(load)}, anchor first, then ours; throughput counts 2xx only.`,
+    `Ours: real server binary (all roles, SQLite, SECUREVOD_LOG_LEVEL=warn); every key delivery is audited — ${audited} rows inserted for ${ours.ok + ours.warmupOk} deliveries (measured + warm-up).`,
+  ];
+  for (const [name, r] of [
+    ['ours', ours],
+    ['anchor', anchorResult],
+  ] as const) {
+    if (r.non2xx || r.errors || r.timeouts) {
+      notes.push(
+        `${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts.`,
+      );
+    }
+  }
+  return {
+    name: 'key-service',
+    title: 'Standard key service (HLSEncryption)',
+    ours: 'GET /keys/hls/<vid>/<stream>/<period>?MtsHlsUriToken=… on securevod',
+    anchor: 'bare node:http server, one HMAC-SHA256 over the query, 16-byte answer (child process)',
+    rows: [
+      compare('key requests/s', 'req/s', ours.requestsPerSecond, anchorResult.requestsPerSecond, {
+        kind: 'ratio-at-least',
+        value: 0.7,
+      }),
+      compare('p50 latency', 'ms', ours.latencyMs.p50, anchorResult.latencyMs.p50),
+      compare('p99 latency', 'ms', ours.latencyMs.p99, anchorResult.latencyMs.p99, {
+        kind: 'ours-below',
+        value: 5,
+        unit: 'ms',
+      }),
+    ],
+    notes,
+    details,
+  };
+}
+
+const benchmark: Benchmark = { name: 'key-service', title: 'Standard key service (HLSEncryption)', run };
+export default benchmark;

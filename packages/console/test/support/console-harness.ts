@@ -1,0 +1,82 @@
+/**
+ * Everything a console browser run needs: the built console (and player SDK), the real securevod
+ * server with a temp data dir, and a `ConsoleHost` in front of it so that the console, the API,
+ * uploads and media share one origin. Used by the console's browser tests and by
+ * `scripts/console-screenshots.mjs`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { VodClient } from '../../src/api/vod-client.js';
+import {
+  makeDataDir,
+  REPO_ROOT,
+  removeDir,
+  startServerProcess,
+  TEST_ROOT_KEY,
+  type ServerProcess,
+} from '../../../server/test/support/server-process.js';
+import { serverServesConsole, startConsoleHost, type ConsoleHost } from './console-host.js';
+
+export { TEST_ROOT_KEY };
+
+export const CONSOLE_DIST = join(REPO_ROOT, 'packages', 'console', 'dist');
+
+export interface ConsoleHarness {
+  readonly server: ServerProcess;
+  readonly host: ConsoleHost;
+  /** The console's sign-in URL. */
+  readonly consoleUrl: string;
+  /** A Node client signed with the root key, for arranging and checking state. */
+  readonly vod: VodClient;
+  /** False when the server answers InvalidApi.NotFound for `action` (probed without signing). */
+  actionAvailable(action: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Runs the build scripts (each builds only when its output is missing or stale). */
+export function ensureBuilt(): void {
+  for (const script of ['build-sdk.mjs', 'build-console.mjs']) {
+    const path = join(REPO_ROOT, 'scripts', script);
+    if (!existsSync(path)) continue;
+    const res = spawnSync(process.execPath, [path, '--quiet'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (res.status !== 0) throw new Error(`scripts/${script} failed with exit code ${res.status}`);
+  }
+}
+
+export async function startConsoleHarness(options: { env?: Record<string, string> } = {}): Promise<ConsoleHarness> {
+  ensureBuilt();
+  const dataDir = await makeDataDir('securevod-console-');
+  const host = await startConsoleHost({ distDir: CONSOLE_DIST });
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess({
+      dataDir,
+      env: { SECUREVOD_PUBLIC_URL: host.url, SECUREVOD_X264_PRESET: 'ultrafast', ...options.env },
+    });
+  } catch (error) {
+    await host.close();
+    await removeDir(dataDir);
+    throw error;
+  }
+  host.setUpstream(server.url, { proxyConsole: await serverServesConsole(server.url) });
+  const vod = new VodClient({ endpoint: server.url, ...TEST_ROOT_KEY });
+  return {
+    server,
+    host,
+    consoleUrl: `${host.url}/console/`,
+    vod,
+    async actionAvailable(action) {
+      // Unknown actions are answered before authentication; known ones fail on the missing
+      // signature without running.
+      const res = await fetch(`${server.url}/?Action=${encodeURIComponent(action)}`);
+      const body = (await res.json()) as { Code?: string };
+      return body.Code !== 'InvalidApi.NotFound';
+    },
+    async close() {
+      await server.stop();
+      await host.close();
+      await removeDir(dataDir);
+    },
+  };
+}
