@@ -26,6 +26,8 @@ import { DownloadSecretService } from './download/download-secret-service.js';
 import { createDbJobQueue } from './jobs/db-job-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { Worker } from './jobs/worker.js';
+import type { Job } from './jobs/job-queue.js';
+import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
 import type { Kms } from './kms/kms.js';
 import { openLocalKms } from './kms/local-kms.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
@@ -111,8 +113,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await groups.ensureBuiltins();
   const queue = createDbJobQueue(db);
   const callbackConfig = callbackConfigStore(settings);
-  let worker: Worker | undefined;
-  const wake = () => worker?.wake();
+  const workers: Worker[] = [];
+  const wake = () => workers.forEach((w) => w.wake());
   const callbacks = new CallbackDispatcher({ config: callbackConfig, queue, onEnqueued: wake });
   const uploads = new UploadService({ videos, credentials, kms, publicUrl: getPublicUrl });
   const scheduler = new TranscodeScheduler({
@@ -207,14 +209,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       x264Preset: config.x264Preset,
       log: app.log,
     });
-    worker = new Worker({
+    const handlers = {
+      transcode,
+      callback: (job: Job<'callback'>, ctx: { signal: AbortSignal }) =>
+        callbacks.deliver(job.payload, ctx.signal),
+    };
+    const common = {
       queue,
-      handlers: {
-        transcode,
-        callback: (job, ctx) => callbacks.deliver(job.payload, ctx.signal),
-      },
-      workerId: `${hostname()}:${process.pid}`,
-      concurrency: 2,
+      handlers,
       pollIntervalMs: 1000,
       leaseMs: config.jobLeaseMs,
       retryPolicies: {
@@ -222,12 +224,36 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         callback: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },
       },
       logger: app.log,
-    });
+    };
+    // Separate workers so slow callback endpoints never take transcoding slots. One transcode at
+    // a time: ffmpeg already uses every core for one job.
+    workers.push(
+      new Worker({
+        ...common,
+        types: ['transcode'],
+        concurrency: 1,
+        workerId: `${hostname()}:${process.pid}:transcode`,
+      }),
+      new Worker({
+        ...common,
+        types: ['callback'],
+        concurrency: 4,
+        workerId: `${hostname()}:${process.pid}:callback`,
+      }),
+    );
+    const sweep = () =>
+      sweepStuckTranscodes({ videos, streams, queue, callbacks }).catch((err: unknown) =>
+        app.log.warn({ err }, 'stuck-transcode sweep failed'),
+      );
+    const sweeper = setInterval(() => void sweep(), 60_000);
+    sweeper.unref();
+    app.addHook('onClose', async () => clearInterval(sweeper));
+    void sweep();
   }
 
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicUrl) publicUrl = `http://${displayHost(config.host)}:${new URL(address).port}`;
-  worker?.start();
+  for (const w of workers) w.start();
 
   let closed = false;
   return {
@@ -244,7 +270,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     async close() {
       if (closed) return;
       closed = true;
-      await worker?.stop({ graceMs: 5000 });
+      await Promise.all(workers.map((w) => w.stop({ graceMs: 5000 })));
       await app.close();
       await queue.close();
       await db.close();

@@ -35,10 +35,11 @@ export class CallbackDispatcher {
     body: Record<string, unknown>,
     userData: ParsedUserData = {},
   ): Promise<void> {
+    // Reference §3.4: a UserData URL takes effect only where HTTP callbacks and the event are
+    // configured; it then replaces the configured URL for this video's events.
     const config = await this.deps.config.get();
-    const enabled = config?.eventTypes.includes(eventType) ?? false;
-    const url = userData.callbackUrl ?? (enabled ? config?.callbackUrl : undefined);
-    if (!url) return;
+    if (!config || !config.eventTypes.includes(eventType)) return;
+    const url = userData.callbackUrl ?? config.callbackUrl;
     const event = {
       EventTime: eventTime(this.deps.now?.() ?? new Date()),
       EventType: eventType,

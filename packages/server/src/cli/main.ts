@@ -6,6 +6,7 @@ import { kmsCommand } from './kms-command.js';
 import { serverCommand } from './server-command.js';
 import { uploadCommand } from './upload-command.js';
 import { workerCommand } from './worker-command.js';
+import { playAuthCommand, playUrlCommand } from './play-commands.js';
 
 const program = new Command('securevod')
   .description('securevod: self-hosted encrypted video on demand')
@@ -15,6 +16,8 @@ program.addCommand(serverCommand());
 program.addCommand(workerCommand());
 program.addCommand(kmsCommand());
 program.addCommand(uploadCommand());
+program.addCommand(playUrlCommand());
+program.addCommand(playAuthCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`securevod: ${error instanceof Error ? error.message : String(error)}`);

@@ -76,6 +76,12 @@ export interface WorkerOptions {
   pollIntervalMs: number;
   leaseMs: number;
   retryPolicies: Record<JobType, RetryPolicy>;
+  /**
+   * The job types this worker claims (default: every handled type). Two workers on one queue with
+   * different types give each kind of job its own concurrency — e.g. slow callback endpoints never
+   * take transcoding slots.
+   */
+  types?: readonly JobType[];
   logger: WorkerLogger;
   /** Clock for retry times (default: system clock). */
   now?: () => Date;
@@ -117,7 +123,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     }
     if (options.workerId === '') throw new RangeError('Worker workerId must not be empty');
     this.options = options;
-    this.types = Object.keys(options.handlers) as JobType[];
+    this.types = options.types ?? (Object.keys(options.handlers) as JobType[]);
     this.now = options.now ?? (() => new Date());
   }
 

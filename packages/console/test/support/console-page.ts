@@ -1,0 +1,35 @@
+/** Page helpers shared by the console's browser tests and the screenshot script. */
+import type { Page } from 'playwright-core';
+import { TEST_ROOT_KEY } from './console-harness.js';
+
+export const PAGES = {
+  library: { nav: 'Library', heading: 'Library', path: '' },
+  templates: { nav: 'Template groups', heading: 'Template groups', path: 'templates' },
+  downloads: { nav: 'Downloads & app keys', heading: 'Downloads & app keys', path: 'downloads' },
+  callbacks: { nav: 'Callbacks', heading: 'Callbacks', path: 'callbacks' },
+  accessKeys: { nav: 'Access keys', heading: 'Access keys', path: 'access-keys' },
+  keyDeliveries: { nav: 'Key-delivery log', heading: 'Key-delivery log', path: 'key-deliveries' },
+} as const;
+
+export type PageKey = keyof typeof PAGES;
+
+export async function signIn(
+  page: Page,
+  consoleUrl: string,
+  options: { remember?: boolean; secret?: string } = {},
+): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByLabel('AccessKey ID').fill(TEST_ROOT_KEY.accessKeyId);
+  await page.getByLabel('AccessKey secret').fill(options.secret ?? TEST_ROOT_KEY.accessKeySecret);
+  if (options.remember) await page.getByLabel('Remember me on this device').check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Opens a page through the navigation (opening the menu first on narrow screens). */
+export async function openPage(page: Page, key: PageKey): Promise<void> {
+  const { nav, heading } = PAGES[key];
+  const menu = page.getByRole('button', { name: 'Menu' });
+  if (await menu.isVisible()) await menu.click();
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: nav, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
