@@ -74,6 +74,14 @@ export class PlayerError extends Error {
   }
 }
 
+/**
+ * Whether a server `Code` says the session token expired (the server names the credential:
+ * `MediaTokenExpired`, `HlsKeyTokenExpired`; `TokenExpired` is the generic form).
+ */
+export function isTokenExpired(code: string | undefined): boolean {
+  return code === 'TokenExpired' || code === 'MediaTokenExpired' || code === 'HlsKeyTokenExpired';
+}
+
 type Classification = { readonly type: PlayerErrorType; readonly details: string };
 
 /** Server `Code` → classification (API in docs/sdk.md; codes from the play endpoints). */
@@ -82,6 +90,17 @@ const SERVER_CODES: Readonly<Record<string, Classification>> = {
   PlayAuthInvalid: { type: 'auth', details: 'playAuthInvalid' },
   InvalidPlayAuth: { type: 'auth', details: 'playAuthInvalid' },
   TokenExpired: { type: 'auth', details: 'tokenExpired' },
+  MediaTokenExpired: { type: 'auth', details: 'tokenExpired' },
+  HlsKeyTokenExpired: { type: 'auth', details: 'tokenExpired' },
+  MediaTokenInvalid: { type: 'auth', details: 'tokenInvalid' },
+  MediaTokenWrongVideo: { type: 'auth', details: 'accessDenied' },
+  MediaTokenWrongClient: { type: 'auth', details: 'accessDenied' },
+  PlayAuthWrongVideo: { type: 'auth', details: 'playAuthInvalid' },
+  PlayAuthWrongClient: { type: 'auth', details: 'playAuthInvalid' },
+  PlayAuthMissing: { type: 'auth', details: 'playAuthInvalid' },
+  InvalidPublicKey: { type: 'key', details: 'keyExchangeFailed' },
+  KeyNotFound: { type: 'key', details: 'keyNotFound' },
+  VideoNotPlayable: { type: 'other', details: 'videoNotPlayable' },
   TokenInvalid: { type: 'auth', details: 'tokenInvalid' },
   InvalidToken: { type: 'auth', details: 'tokenInvalid' },
   Forbidden: { type: 'auth', details: 'accessDenied' },

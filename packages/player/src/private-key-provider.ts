@@ -10,7 +10,7 @@
  */
 import { createKeyExchangeRequest, unwrapKeyFromServer, type KeyExchangeRequest } from '@securevod/crypto';
 import { KeyCache } from './key-cache.js';
-import { PlayerError, toPlayerError } from './errors.js';
+import { PlayerError, toPlayerError, isTokenExpired } from './errors.js';
 import type { KeyExchangeWire, PlayApi } from './play-api.js';
 import type { PrivateKeyRef } from './private-playlist.js';
 import type { TokenSource } from './session.js';
@@ -52,7 +52,7 @@ export class PrivateKeyProvider {
       try {
         exchanged = await this.post(ref, token);
       } catch (error) {
-        if (!(error instanceof PlayerError) || error.code !== 'TokenExpired') throw error;
+        if (!(error instanceof PlayerError) || !isTokenExpired(error.code)) throw error;
         exchanged = await this.post(ref, await session.refreshAfterRejection(token));
       }
     } catch (error) {

@@ -32,7 +32,7 @@ import {
   type NullableNetworkDetails,
 } from 'hls.js';
 import { decryptPrivateSegment, isPrivateSegment } from '@securevod/crypto';
-import { PlayerError, fromServerError, toPlayerError } from './errors.js';
+import { PlayerError, fromServerError, toPlayerError, isTokenExpired } from './errors.js';
 import type { KeyCache } from './key-cache.js';
 import {
   InnerLoadError,
@@ -289,7 +289,7 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
         } catch (error) {
           if (!(error instanceof InnerLoadError) || error.kind !== 'http') throw error;
           const code = await errorCodeOf(error.networkDetails);
-          if (code === 'TokenExpired' && attempt === 0) {
+          if (isTokenExpired(code) && attempt === 0) {
             token = await session.refreshAfterRejection(token);
             continue;
           }

@@ -272,7 +272,16 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           const query = req.query as Record<string, string | undefined>;
           const now = playback.nowSeconds();
           let credential: string;
-          if (query[HLS_KEY_TOKEN_PARAM]) {
+          // The SDK's session token (kept fresh by /play/refresh) wins over the MtsHlsUriToken a
+          // playlist carried, which keeps its original expiry.
+          if (query[MEDIA_TOKEN_PARAM]) {
+            verifyMediaToken(playback.secrets as Uint8Array[], query[MEDIA_TOKEN_PARAM], {
+              now,
+              videoId: vid,
+              clientIp: req.ip,
+            });
+            credential = 'media-token';
+          } else if (query[HLS_KEY_TOKEN_PARAM]) {
             verifyHlsKeyToken(playback.secrets as Uint8Array[], query[HLS_KEY_TOKEN_PARAM], {
               now,
               videoId: vid,
@@ -281,13 +290,6 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
               clientIp: req.ip,
             });
             credential = HLS_KEY_TOKEN_PARAM;
-          } else if (query[MEDIA_TOKEN_PARAM]) {
-            verifyMediaToken(playback.secrets as Uint8Array[], query[MEDIA_TOKEN_PARAM], {
-              now,
-              videoId: vid,
-              clientIp: req.ip,
-            });
-            credential = 'media-token';
           } else {
             throw new PlaybackError('HlsKeyTokenMissing');
           }
