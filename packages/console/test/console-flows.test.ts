@@ -213,7 +213,7 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     const secret = (await page.getByTestId('created-key-secret').textContent())!;
     assert.ok(id && secret);
     const { VodClient } = await import('../src/api/vod-client.js');
-    const backend = new VodClient({ endpoint: harness.server.url, accessKeyId: id, accessKeySecret: secret });
+    const backend = new VodClient({ endpoint: harness.serverUrl, accessKeyId: id, accessKeySecret: secret });
     await backend.request('ListTranscodeTemplateGroup');
     await page.getByRole('button', { name: 'I have stored it' }).click();
     assert.equal(await page.getByText(secret).count(), 0, 'the secret is gone from the page');

@@ -131,6 +131,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     streams,
     secrets: await loadPlaybackSecrets(kms, settings),
     publicUrl: getPublicUrl,
+    urlSigning: config.urlSigning,
   });
   const keyLog = createKeyDeliveryLog(db);
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });

@@ -24,6 +24,8 @@ export const CONSOLE_DIST = join(REPO_ROOT, 'packages', 'console', 'dist');
 
 export interface ConsoleHarness {
   readonly server: ServerProcess;
+  /** Where the server itself listens (`server.url` is its public URL: the host). */
+  readonly serverUrl: string;
   readonly host: ConsoleHost;
   /** The console's sign-in URL. */
   readonly consoleUrl: string;
@@ -59,17 +61,26 @@ export async function startConsoleHarness(options: { env?: Record<string, string
     await removeDir(dataDir);
     throw error;
   }
-  host.setUpstream(server.url, { proxyConsole: await serverServesConsole(server.url) });
-  const vod = new VodClient({ endpoint: server.url, ...TEST_ROOT_KEY });
+  // `server.url` is the public URL (this host); the address it listens on is in Fastify's log.
+  const listening = /Server listening at (http:\/\/[^\s"]+)/.exec(server.output())?.[1];
+  if (!listening) {
+    await server.stop();
+    await host.close();
+    await removeDir(dataDir);
+    throw new Error(`cannot find the server's listening address in its output:\n${server.output()}`);
+  }
+  host.setUpstream(listening, { proxyConsole: await serverServesConsole(listening) });
+  const vod = new VodClient({ endpoint: listening, ...TEST_ROOT_KEY });
   return {
     server,
+    serverUrl: listening,
     host,
     consoleUrl: `${host.url}/console/`,
     vod,
     async actionAvailable(action) {
       // Unknown actions are answered before authentication; known ones fail on the missing
       // signature without running.
-      const res = await fetch(`${server.url}/?Action=${encodeURIComponent(action)}`);
+      const res = await fetch(`${listening}/?Action=${encodeURIComponent(action)}`);
       const body = (await res.json()) as { Code?: string };
       return body.Code !== 'InvalidApi.NotFound';
     },

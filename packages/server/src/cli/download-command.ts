@@ -5,7 +5,12 @@
  * `--app-identification`, to open with `securevod offline` or an SDK. The body goes to FILE.part
  * and is renamed only when complete; progress (from Content-Length) goes to stderr.
  */
-import { PACKAGE_MAX_HEADER_LENGTH, PackageError, readPackageHeader, type PackageHeader } from '@securevod/crypto';
+import {
+  PACKAGE_MAX_HEADER_LENGTH,
+  PackageError,
+  readPackageHeader,
+  type PackageHeader,
+} from '@securevod/crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
@@ -94,7 +99,8 @@ async function runDownload(videoId: string, flags: DownloadFlags): Promise<void>
       } catch (error) {
         throw cutShort(sink.bytesWritten, expected, error);
       }
-      if (expected !== undefined && sink.bytesWritten !== expected) throw cutShort(sink.bytesWritten, expected);
+      if (expected !== undefined && sink.bytesWritten !== expected)
+        throw cutShort(sink.bytesWritten, expected);
       if (response.mode === 'Secure') header = checkPackage(head, sink.bytesWritten);
       return sink.bytesWritten;
     });
@@ -158,7 +164,8 @@ function refusalMessage(error: unknown, videoId: string, app: string | undefined
 
 function cutShort(received: number, expected: number | undefined, cause?: unknown): CliError {
   const of = expected !== undefined ? ` of ${formatBytes(expected)}` : '';
-  const why = cause instanceof VodTransportError && cause.code === 'Timeout' ? ' (the server stopped sending)' : '';
+  const why =
+    cause instanceof VodTransportError && cause.code === 'Timeout' ? ' (the server stopped sending)' : '';
   return new CliError(`the download was cut short after ${formatBytes(received)}${of}${why}: try again`, 1, {
     cause,
   });

@@ -73,7 +73,11 @@ export async function requestDownload(request: DownloadRequest): Promise<Downloa
         try {
           step = await reader.read();
         } catch (error) {
-          throw transportError(request.endpoint, error, controller.signal.aborted ? idleTimeoutMs : undefined);
+          throw transportError(
+            request.endpoint,
+            error,
+            controller.signal.aborted ? idleTimeoutMs : undefined,
+          );
         } finally {
           clearTimeout(timer);
         }
@@ -138,7 +142,8 @@ export async function fetchRevocations(input: {
     );
   }
   return {
-    appIdentification: typeof json.AppIdentification === 'string' ? json.AppIdentification : input.appIdentification,
+    appIdentification:
+      typeof json.AppIdentification === 'string' ? json.AppIdentification : input.appIdentification,
     revokedVersions: revoked,
     activeVersions: active,
   };

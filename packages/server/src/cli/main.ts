@@ -7,6 +7,9 @@ import { serverCommand } from './server-command.js';
 import { uploadCommand } from './upload-command.js';
 import { workerCommand } from './worker-command.js';
 import { playAuthCommand, playUrlCommand } from './play-commands.js';
+import { downloadCommand } from './download-command.js';
+import { keysCommand } from './keys-command.js';
+import { offlineCommand } from './offline-command.js';
 
 const program = new Command('securevod')
   .description('securevod: self-hosted encrypted video on demand')
@@ -18,6 +21,9 @@ program.addCommand(kmsCommand());
 program.addCommand(uploadCommand());
 program.addCommand(playUrlCommand());
 program.addCommand(playAuthCommand());
+program.addCommand(downloadCommand());
+program.addCommand(offlineCommand());
+program.addCommand(keysCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`securevod: ${error instanceof Error ? error.message : String(error)}`);

@@ -75,8 +75,14 @@ export function offlineCommand(): Command {
 
 function withOpenOptions(command: Command): Command {
   return command
-    .requiredOption('--key-file <file>', "the app's key file (raw bytes, or the base64 AppEncryptKey as text)")
-    .requiredOption('--app-identification <id>', "the app's own identification (bundle ID, fingerprint, origin, …)")
+    .requiredOption(
+      '--key-file <file>',
+      "the app's key file (raw bytes, or the base64 AppEncryptKey as text)",
+    )
+    .requiredOption(
+      '--app-identification <id>',
+      "the app's own identification (bundle ID, fingerprint, origin, …)",
+    )
     .option(
       '--app-decrypt-key <key>',
       `the app's AppDecryptKey (prefer env ${APP_DECRYPT_KEY_ENV}: a flag shows in the process list)`,
@@ -169,7 +175,9 @@ async function runDecrypt(file: string, flags: OpenFlags & { output: string }): 
         bar.update(sink.bytesWritten);
       }
       if (sink.bytesWritten !== header.plaintextLength) {
-        throw new CliError(`the package is truncated: it held ${sink.bytesWritten} of ${header.plaintextLength} bytes`);
+        throw new CliError(
+          `the package is truncated: it held ${sink.bytesWritten} of ${header.plaintextLength} bytes`,
+        );
       }
     });
   } finally {
@@ -207,11 +215,18 @@ async function runPlay(file: string, flags: OpenFlags & { port?: number }): Prom
   }).catch(async (error: unknown) => {
     await pkg.close();
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot listen on 127.0.0.1:${flags.port ?? 0}: ${code ?? describeCliError(error).message}`);
+    throw new CliError(
+      `cannot listen on 127.0.0.1:${flags.port ?? 0}: ${code ?? describeCliError(error).message}`,
+    );
   });
 
   if (flags.json) {
-    const event = { event: 'listening', url: server.url, videoId: header.videoId, definition: header.definition };
+    const event = {
+      event: 'listening',
+      url: server.url,
+      videoId: header.videoId,
+      definition: header.definition,
+    };
     process.stdout.write(`${JSON.stringify(event)}\n`);
   } else {
     process.stdout.write(`${server.url}\n`);
@@ -228,7 +243,8 @@ async function runPlay(file: string, flags: OpenFlags & { port?: number }): Prom
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new InvalidArgumentError('must be a port number from 0 to 65535');
   return port;
 }
 

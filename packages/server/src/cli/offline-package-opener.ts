@@ -74,7 +74,12 @@ export async function openOfflinePackage(input: OfflineOpenInput): Promise<Offli
       if (error instanceof AppIdentificationError) {
         throw new CliError(`--app-identification: ${error.reason}`, 2, { cause: error });
       }
-      throw packageFailure(error, { file: input.packageFile, keyFile: input.keyFile, keyFileBytes: keyFile, stored });
+      throw packageFailure(error, {
+        file: input.packageFile,
+        keyFile: input.keyFile,
+        keyFileBytes: keyFile,
+        stored,
+      });
     }
     if (input.revocations !== undefined) {
       await refuseIfRevoked({
@@ -113,7 +118,9 @@ export async function readKeyFileArgument(path: string): Promise<Uint8Array> {
   } catch (error) {
     throw new CliError(`cannot read key file ${path}: ${fsReason(error)}`);
   }
-  const raw = bytes.length === KEY_FILE_LENGTH && Buffer.from(bytes.subarray(0, 4)).toString('latin1') === KEY_FILE_MAGIC;
+  const raw =
+    bytes.length === KEY_FILE_LENGTH &&
+    Buffer.from(bytes.subarray(0, 4)).toString('latin1') === KEY_FILE_MAGIC;
   try {
     const file = raw ? bytes : decodeAppEncryptKey(Buffer.from(bytes).toString('utf8'));
     readKeyFileHeader(file);
@@ -168,9 +175,13 @@ export function packageFailure(
     }
   }
   if (error instanceof KeyFileError) {
-    return new CliError(`${context.keyFile ?? 'the key file'} is not a securevod key file: ${error.message}`, 1, {
-      cause: error,
-    });
+    return new CliError(
+      `${context.keyFile ?? 'the key file'} is not a securevod key file: ${error.message}`,
+      1,
+      {
+        cause: error,
+      },
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -217,7 +228,8 @@ async function refuseIfRevoked(input: {
 }): Promise<void> {
   let revoked: readonly number[];
   try {
-    revoked = (await fetchRevocations({ url: input.url, appIdentification: input.appIdentification })).revokedVersions;
+    revoked = (await fetchRevocations({ url: input.url, appIdentification: input.appIdentification }))
+      .revokedVersions;
   } catch (error) {
     input.warn(`revocation list unavailable (${describeCliError(error).message}); proceeding offline`);
     return;

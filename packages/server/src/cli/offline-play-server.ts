@@ -41,7 +41,10 @@ export type ByteRange = { start: number; end: number };
  * unit, or several ranges — a server may ignore those), `'unsatisfiable'` for a range outside the
  * body (416). Handles `bytes=a-b`, `bytes=a-` and `bytes=-n`.
  */
-export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): ByteRange | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;

@@ -17,7 +17,11 @@ export const PARTIAL_SUFFIX = '.part';
 
 /** Signals that end the process while a partial file exists: it is removed first. */
 const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const SIGNAL_EXIT_CODES: Record<(typeof INTERRUPTS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const SIGNAL_EXIT_CODES: Record<(typeof INTERRUPTS)[number], number> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+};
 
 /**
  * Runs `produce` with a sink over `target.part`, then renames it to `target`. If `produce` throws,

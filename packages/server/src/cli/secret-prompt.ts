@@ -31,7 +31,10 @@ export async function resolveAppDecryptKey(input: {
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (!input.io.input.isTTY) {
     const flag = input.flagName ? `pass ${input.flagName} or ` : '';
-    throw new CliError(`no AppDecryptKey: ${flag}set ${APP_DECRYPT_KEY_ENV} (or run in a terminal to be asked)`, 2);
+    throw new CliError(
+      `no AppDecryptKey: ${flag}set ${APP_DECRYPT_KEY_ENV} (or run in a terminal to be asked)`,
+      2,
+    );
   }
   const key = await promptHidden('AppDecryptKey: ', input.io);
   if (input.confirm) {

@@ -30,6 +30,8 @@ export interface ServerConfig {
    * stalled longer than this (e.g. a stopped VM) loses its job to another one.
    */
   jobLeaseMs: number;
+  /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
+  urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
 }
 
 export interface ServerFlags {
@@ -141,6 +143,22 @@ export function loadServerConfig(input: {
   }
   const ffmpeg = resolveFfmpegPaths(env);
 
+  const signingKeys = pick(undefined, 'SECUREVOD_URL_SIGNING_KEYS')
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (signingKeys && (signingKeys.length > 2 || signingKeys.some((k) => !/^[A-Za-z0-9]{6,64}$/.test(k)))) {
+    problems.push(
+      'SECUREVOD_URL_SIGNING_KEYS: one or two comma-separated keys of 6-64 letters and digits (primary,secondary)',
+    );
+  }
+  const validityRaw = pick(undefined, 'SECUREVOD_URL_SIGNING_VALIDITY') ?? '0';
+  if (!/^\d+$/.test(validityRaw) || Number(validityRaw) > 31_536_000) {
+    problems.push(
+      'SECUREVOD_URL_SIGNING_VALIDITY: seconds a CDN adds to the auth_key timestamp (0 = the timestamp is the expiry)',
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
@@ -155,5 +173,8 @@ export function loadServerConfig(input: {
     ffprobePath: ffmpeg.ffprobePath,
     x264Preset,
     jobLeaseMs,
+    urlSigning: signingKeys?.length
+      ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
+      : undefined,
   };
 }
