@@ -119,7 +119,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   details.auditedDeliveries = audited;
   const notes = [
     `Load: ${loadSettingsLabel(load)}, ${CLIENT_KEY_POOL} pre-generated client public keys used round-robin; throughput counts 2xx only.`,
-    `Ours: p50 ${ours.latencyMs.p50.toFixed(2)} ms, p99 ${ours.latencyMs.p99.toFixed(2)} ms; ${audited} audit rows for ${ours.ok + ours.warmupOk} exchanges (measured + warm-up).`,
+    `Ours: p50 ${ours.latencyMs.p50.toFixed(2)} ms, p99 ${ours.latencyMs.p99.toFixed(2)} ms; every exchange is audited: ${audited} rows inserted while ${ours.ok + ours.warmupOk} exchanges were counted (warm-up + measured; in-flight requests at phase ends are audited but not counted).`,
     `Anchor: "${openssl.command}" is single-threaded and counts one ECDH derivation per op; each exchange of ours also generates an ephemeral key pair (a second scalar multiplication), and Node runs WebCrypto on its libuv thread pool, so ours may use more than one core.`,
   ];
   if (ours.non2xx || ours.errors || ours.timeouts) {

@@ -92,7 +92,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   details.auditedDeliveries = audited;
   const notes = [
     `Load: ${loadSettingsLabel(load)}, anchor first, then ours; throughput counts 2xx only.`,
-    `Ours: real server binary (all roles, SQLite, SECUREVOD_LOG_LEVEL=warn); every key delivery is audited — ${audited} rows inserted for ${ours.ok + ours.warmupOk} deliveries (measured + warm-up).`,
+    `Ours: real server binary (all roles, SQLite, SECUREVOD_LOG_LEVEL=warn). Every delivery is audited: ${audited} rows inserted while ${ours.ok + ours.warmupOk} deliveries were counted (warm-up + measured; requests in flight when a phase ends are served and audited but not counted).`,
   ];
   for (const [name, r] of [
     ['ours', ours],

@@ -51,6 +51,7 @@ import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
+import { keyRoutes } from './keys/key-routes.js';
 import { staticRoutes } from './static-routes.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { fileURLToPath } from 'node:url';
@@ -143,10 +144,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     videos,
     streams,
     objects,
-    dataKeys,
-    keyLog,
-    roles: { media: config.roles.includes('media'), keys: config.roles.includes('keys') },
+    roles: { media: config.roles.includes('media') },
   });
+  if (config.roles.includes('keys')) {
+    await app.register(keyRoutes, { playback, videos, streams, dataKeys, keyLog });
+  }
   if (config.roles.includes('media')) {
     await app.register(downloadRoutes, {
       playback,

@@ -21,7 +21,7 @@ import type { DataKeyCache } from '../keys/data-key-cache.js';
 import type { Kms } from '../kms/kms.js';
 import { verifyPlayAuth } from '../playback/play-auth.js';
 import type { PlaybackService } from '../playback/playback-service.js';
-import { sendError } from '../playback/player-routes.js';
+import { sendError } from '../playback/player-http.js';
 import { newRequestId } from '../rpc/rpc-plugin.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { DownloadSecretStore } from '../store/download-secret-store.js';

@@ -4,21 +4,16 @@
  *   POST /play/refresh   a still-valid session token → a fresh one (long viewing never breaks)
  *   GET  /media/<vid>/…  playlists (rewritten so every URI inside carries its authorisation) and
  *                        segments (byte ranges, cacheable by path)
- *   GET  /keys/hls/<vid>/<stream>/<period>       16-byte AES-128 key (MtsHlsUriToken or token)
- *   POST /keys/private/<vid>/<stream>/<period>   the period key wrapped to the SDK's ECDH key
+ * (The key service is keys/key-routes.ts.)
  * CORS is open (`*`): credentials travel in tokens, never in cookies.
  */
-import { KeyExchangeError, deriveSegmentKey, keyPeriodForSegment, wrapKeyForClient } from '@securevod/crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../errors/api-error.js';
-import type { DataKeyCache } from '../keys/data-key-cache.js';
-import type { KeyDeliveryLog } from '../keys/key-delivery-log.js';
 import { newRequestId } from '../rpc/rpc-plugin.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { ObjectStoreError } from '../storage/object-store.js';
-import type { StreamRecord, StreamStore } from '../store/stream-store.js';
+import type { StreamStore } from '../store/stream-store.js';
 import type { VideoStore } from '../store/video-store.js';
-import { HLS_KEY_TOKEN_PARAM, issueHlsKeyToken, verifyHlsKeyToken } from './hls-key-token.js';
+import { HLS_KEY_TOKEN_PARAM, issueHlsKeyToken } from './hls-key-token.js';
 import {
   authorizeMediaRequest,
   mediaCacheControl,
@@ -28,6 +23,7 @@ import {
 import { verifyMediaToken } from './media-token.js';
 import { verifyPlayAuth } from './play-auth.js';
 import { PlaybackError } from './playback-error.js';
+import { sendError, stringField } from './player-http.js';
 import type { PlaybackService } from './playback-service.js';
 
 /** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
@@ -38,9 +34,7 @@ export interface PlayerRoutesDeps {
   videos: VideoStore;
   streams: StreamStore;
   objects: ObjectStore;
-  dataKeys: DataKeyCache;
-  keyLog: KeyDeliveryLog;
-  roles: { media: boolean; keys: boolean };
+  roles: { media: boolean };
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -49,32 +43,6 @@ const CONTENT_TYPES: Record<string, string> = {
   m4s: 'video/iso.segment',
   svs: 'application/octet-stream',
 };
-
-export function sendError(reply: FastifyReply, req: FastifyRequest, error: unknown) {
-  const requestId = newRequestId();
-  if (error instanceof PlaybackError || error instanceof ApiError) {
-    return reply
-      .code(error.httpStatus)
-      .type('application/json')
-      .send({ RequestId: requestId, Code: error.code, Message: error.message });
-  }
-  req.log.error({ err: error, requestId }, 'player endpoint failed');
-  return reply.code(500).type('application/json').send({
-    RequestId: requestId,
-    Code: 'InternalError',
-    Message: 'The request processing has failed due to some unknown error.',
-  });
-}
-
-function stringField(body: unknown, name: string): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function periodCount(stream: StreamRecord): number {
-  return keyPeriodForSegment(stream.segmentCount - 1, stream.keyRotationSegments) + 1;
-}
 
 export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps): Promise<void> {
   const { playback } = deps;
@@ -231,155 +199,6 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
         return sendError(reply, req, error);
       }
     });
-  }
-
-  if (deps.roles.keys) {
-    const findStream = async (
-      videoId: string,
-      streamId: string,
-      period: number,
-      scheme: StreamRecord['encryptScheme'],
-    ) => {
-      const video = await deps.videos.find(videoId);
-      if (!video) throw new PlaybackError('VideoNotFound');
-      if (video.status !== 'Normal') throw new PlaybackError('VideoNotPlayable');
-      const stream = await deps.streams.find(streamId);
-      if (
-        !stream ||
-        stream.videoId !== videoId ||
-        stream.encryptScheme !== scheme ||
-        stream.customerKeyCiphertext !== null
-      ) {
-        throw new PlaybackError('KeyNotFound');
-      }
-      if (
-        !Number.isInteger(period) ||
-        period < 0 ||
-        period >= periodCount(stream) ||
-        !video.dataKeyCiphertext
-      ) {
-        throw new PlaybackError('KeyNotFound');
-      }
-      return { video, stream, dataKeyCiphertext: video.dataKeyCiphertext };
-    };
-
-    app.get<{ Params: { vid: string; stream: string; period: string } }>(
-      '/keys/hls/:vid/:stream/:period',
-      async (req, reply) => {
-        try {
-          const { vid, stream: streamId } = req.params;
-          const period = Number(req.params.period);
-          const query = req.query as Record<string, string | undefined>;
-          const now = playback.nowSeconds();
-          let credential: string;
-          // The SDK's session token (kept fresh by /play/refresh) wins over the MtsHlsUriToken a
-          // playlist carried, which keeps its original expiry.
-          if (query[MEDIA_TOKEN_PARAM]) {
-            verifyMediaToken(playback.secrets as Uint8Array[], query[MEDIA_TOKEN_PARAM], {
-              now,
-              videoId: vid,
-              clientIp: req.ip,
-            });
-            credential = 'media-token';
-          } else if (query[HLS_KEY_TOKEN_PARAM]) {
-            verifyHlsKeyToken(playback.secrets as Uint8Array[], query[HLS_KEY_TOKEN_PARAM], {
-              now,
-              videoId: vid,
-              rendition: streamId,
-              period,
-              clientIp: req.ip,
-            });
-            credential = HLS_KEY_TOKEN_PARAM;
-          } else {
-            throw new PlaybackError('HlsKeyTokenMissing');
-          }
-          const found = await findStream(vid, streamId, period, 'aes-128');
-          const dataKey = await deps.dataKeys.get(vid, found.dataKeyCiphertext);
-          const key = await deriveSegmentKey(dataKey, {
-            videoId: vid,
-            rendition: streamId,
-            period,
-            scheme: 'aes-128',
-          });
-          await deps.keyLog.record({
-            videoId: vid,
-            streamId,
-            period,
-            scheme: 'aes-128',
-            clientIp: req.ip,
-            credential,
-            viewerId: null,
-            userAgent: req.headers['user-agent'] ?? null,
-          });
-          return reply
-            .header('cache-control', 'no-store')
-            .type('application/octet-stream')
-            .send(Buffer.from(key));
-        } catch (error) {
-          return sendError(reply, req, error);
-        }
-      },
-    );
-
-    app.post<{ Params: { vid: string; stream: string; period: string } }>(
-      '/keys/private/:vid/:stream/:period',
-      async (req, reply) => {
-        try {
-          const { vid, stream: streamId } = req.params;
-          const period = Number(req.params.period);
-          const token =
-            stringField(req.body, 'Token') ??
-            (req.query as Record<string, string | undefined>)[MEDIA_TOKEN_PARAM];
-          verifyMediaToken(playback.secrets as Uint8Array[], token, {
-            now: playback.nowSeconds(),
-            videoId: vid,
-            clientIp: req.ip,
-          });
-          const publicKey = stringField(req.body, 'PublicKey');
-          if (!publicKey) throw new PlaybackError('InvalidPublicKey');
-          const found = await findStream(vid, streamId, period, 'aes-256-gcm');
-          const dataKey = await deps.dataKeys.get(vid, found.dataKeyCiphertext);
-          const key = await deriveSegmentKey(dataKey, {
-            videoId: vid,
-            rendition: streamId,
-            period,
-            scheme: 'aes-256-gcm',
-          });
-          let wrapped;
-          try {
-            wrapped = await wrapKeyForClient({
-              clientPublicKey: publicKey,
-              key,
-              context: { videoId: vid, rendition: streamId, period },
-            });
-          } catch (error) {
-            if (error instanceof KeyExchangeError)
-              throw new PlaybackError('InvalidPublicKey', { cause: error });
-            throw error;
-          } finally {
-            key.fill(0);
-          }
-          await deps.keyLog.record({
-            videoId: vid,
-            streamId,
-            period,
-            scheme: 'aes-256-gcm',
-            clientIp: req.ip,
-            credential: 'media-token',
-            viewerId: null,
-            userAgent: req.headers['user-agent'] ?? null,
-          });
-          return reply.header('cache-control', 'no-store').send({
-            RequestId: newRequestId(),
-            ServerPublicKey: wrapped.serverPublicKey,
-            Iv: wrapped.iv,
-            WrappedKey: wrapped.wrappedKey,
-          });
-        } catch (error) {
-          return sendError(reply, req, error);
-        }
-      },
-    );
   }
 }
 
