@@ -26,7 +26,6 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string | Buffer;
     requests?: AutocannonRequest[];
-    warmup?: { connections?: number; duration?: number };
     title?: string;
   }
 
@@ -60,7 +59,6 @@ declare module 'autocannon' {
     /** Responses per one-second sample. */
     requests: Histogram & { sent: number };
     throughput: Histogram;
-    warmup?: AutocannonResult;
   }
 
   /** Emits `response` (client, statusCode, resBytes, responseTimeMs) for every response of the measured phase. */

@@ -5,18 +5,21 @@
  * against a bare `node:http` server doing one HMAC-SHA256 per request and answering 16 bytes.
  * Both are driven by the same autocannon settings, one after the other.
  */
+import { join } from 'node:path';
 import { startAnchorServer } from './anchors/anchor-process.js';
 import { compare, type Benchmark, type BenchContext, type BenchResult } from './benchmark.js';
-import { formatProfile, monotonicMicros, readProfileFrom } from './cpu-profile.js';
+import { formatProfile, readProfileFrom } from './cpu-profile.js';
 import { loadSettingsLabel, runLoad, type LoadResult } from './load-generator.js';
 import {
   auditedDeliveries,
   onOrigin,
+  servicePid,
   standardKeyUri,
   startService,
   transcodedVideo,
 } from './securevod-service.js';
-import { join } from 'node:path';
+
+const TITLE = 'Standard key service (HLSEncryption)';
 
 async function fetchKey(url: string): Promise<void> {
   const res = await fetch(url);
@@ -30,39 +33,38 @@ async function fetchKey(url: string): Promise<void> {
 
 function describeLoad(name: string, r: LoadResult): string {
   const l = r.latencyMs;
-  return `${name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
+  return `${name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${r.cpuMicrosPerRequest.toFixed(0)} µs CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}`;
 }
 
 async function run(ctx: BenchContext): Promise<BenchResult> {
   const load = ctx.options.load;
   const dataDir = join(ctx.workDir, 'data');
+  const details: Record<string, unknown> = { load };
   ctx.log('starting securevod and transcoding an HLSEncryption clip…');
   let server = await startService({ dataDir });
-  let anchorResult: LoadResult;
+  let anchor: LoadResult;
   let ours: LoadResult;
   let audited: number;
-  let videoId: string;
   let keyUri: string;
-  const details: Record<string, unknown> = { load };
   try {
-    videoId = await transcodedVideo(server, 'HLSEncryption');
+    const videoId = await transcodedVideo(server, 'HLSEncryption');
     keyUri = await standardKeyUri(server, videoId);
     await fetchKey(keyUri);
 
-    const anchor = await startAnchorServer(new URL('./anchors/hmac-key-server.ts', import.meta.url));
+    const bare = await startAnchorServer(new URL('./anchors/hmac-key-server.ts', import.meta.url));
     try {
-      const anchorUrl = onOrigin(keyUri, anchor.origin);
+      const anchorUrl = onOrigin(keyUri, bare.origin);
       await fetchKey(anchorUrl);
       ctx.log(`anchor (node:http + HMAC-SHA256): ${loadSettingsLabel(load)}`);
-      anchorResult = await runLoad({ url: anchorUrl }, load);
-      ctx.log(describeLoad('anchor', anchorResult));
+      anchor = await runLoad({ url: anchorUrl, pid: bare.pid }, load);
+      ctx.log(describeLoad('anchor', anchor));
     } finally {
-      await anchor.stop();
+      await bare.stop();
     }
 
     const before = await auditedDeliveries(server, videoId);
     ctx.log(`ours (securevod GET /keys/hls): ${loadSettingsLabel(load)}`);
-    ours = await runLoad({ url: keyUri }, load);
+    ours = await runLoad({ url: keyUri, pid: servicePid(server) }, load);
     ctx.log(describeLoad('ours', ours));
     audited = (await auditedDeliveries(server, videoId)) - before;
   } finally {
@@ -73,30 +75,27 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     const profileDir = join(ctx.workDir, 'profile');
     server = await startService({ dataDir, cpuProfileDir: profileDir });
     let profiled: LoadResult;
-    const window = { fromUs: 0, toUs: 0 };
     try {
       ctx.log('profiling ours (V8 CPU profiler in the server process)…');
-      window.fromUs = monotonicMicros();
-      profiled = await runLoad({ url: onOrigin(keyUri, server.url) }, load);
-      window.toUs = monotonicMicros();
+      profiled = await runLoad({ url: onOrigin(keyUri, server.url), pid: servicePid(server) }, load);
     } finally {
       await server.stop();
     }
-    const summary = await readProfileFrom(profileDir, window);
+    const summary = await readProfileFrom(profileDir, profiled.window);
     ctx.log(`${describeLoad('ours, profiled', profiled)}\n${formatProfile(summary)}`);
     details.profile = { load: profiled, summary };
   }
 
   details.ours = ours;
-  details.anchor = anchorResult;
+  details.anchor = anchor;
   details.auditedDeliveries = audited;
   const notes = [
-    `Load: ${loadSettingsLabel(load)}, anchor first, then ours; throughput counts 2xx only.`,
-    `Ours: real server binary (all roles, SQLite, SECUREVOD_LOG_LEVEL=warn). Every delivery is audited: ${audited} rows inserted while ${ours.ok + ours.warmupOk} deliveries were counted (warm-up + measured; requests in flight when a phase ends are served and audited but not counted).`,
+    `Load: ${loadSettingsLabel(load)}; anchor first, then ours; throughput counts 2xx only; CPU is the serving process's user + system time (all threads) over the measured run.`,
+    `Ours: real server binary (all roles, SQLite, SECUREVOD_LOG_LEVEL=warn). Every delivery is audited: ${audited} rows inserted while ${ours.ok + ours.warmupOk} deliveries were counted (warm-up + measured; requests in flight when a run ends are served and audited but not counted).`,
   ];
   for (const [name, r] of [
     ['ours', ours],
-    ['anchor', anchorResult],
+    ['anchor', anchor],
   ] as const) {
     if (r.non2xx || r.errors || r.timeouts) {
       notes.push(
@@ -106,25 +105,26 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   }
   return {
     name: 'key-service',
-    title: 'Standard key service (HLSEncryption)',
+    title: TITLE,
     ours: 'GET /keys/hls/<vid>/<stream>/<period>?MtsHlsUriToken=… on securevod',
     anchor: 'bare node:http server, one HMAC-SHA256 over the query, 16-byte answer (child process)',
     rows: [
-      compare('key requests/s', 'req/s', ours.requestsPerSecond, anchorResult.requestsPerSecond, {
+      compare('key requests/s', 'req/s', ours.requestsPerSecond, anchor.requestsPerSecond, {
         kind: 'ratio-at-least',
         value: 0.7,
       }),
-      compare('p50 latency', 'ms', ours.latencyMs.p50, anchorResult.latencyMs.p50),
-      compare('p99 latency', 'ms', ours.latencyMs.p99, anchorResult.latencyMs.p99, {
+      compare('p50 latency', 'ms', ours.latencyMs.p50, anchor.latencyMs.p50),
+      compare('p99 latency', 'ms', ours.latencyMs.p99, anchor.latencyMs.p99, {
         kind: 'ours-below',
         value: 5,
         unit: 'ms',
       }),
+      compare('server CPU per request', 'µs', ours.cpuMicrosPerRequest, anchor.cpuMicrosPerRequest),
     ],
     notes,
     details,
   };
 }
 
-const benchmark: Benchmark = { name: 'key-service', title: 'Standard key service (HLSEncryption)', run };
+const benchmark: Benchmark = { name: 'key-service', title: TITLE, run };
 export default benchmark;

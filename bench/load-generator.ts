@@ -1,11 +1,13 @@
 /**
  * One load-generator setting for every HTTP benchmark, so "ours" and "anchor" are always driven
- * identically: autocannon in this process, a warm-up phase that is not measured, then a
- * measured phase. Latency is recorded per response here (autocannon's own histogram has 1 ms
- * resolution, too coarse for a key service), and throughput counts 2xx responses only, so a
- * server answering errors fast cannot look good.
+ * identically: autocannon in this process, a warm-up run that is not measured, then the measured
+ * run. Latency is recorded per response here (autocannon's own histogram has 1 ms resolution,
+ * too coarse for a key service), throughput counts 2xx responses only (a server answering
+ * errors fast must not look good), and the target's CPU time is read around the measured run.
  */
-import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import autocannon, { type AutocannonOptions, type AutocannonRequest } from 'autocannon';
+import { monotonicMicros, type ProfileWindow } from './cpu-profile.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 export interface LoadSettings {
   connections: number;
@@ -18,15 +20,18 @@ export interface LoadTarget {
   url: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
-  /** Body of every request, or per request when `bodies` is given (taken round-robin). */
-  body?: string;
+  /** Request bodies, taken round-robin. */
   bodies?: readonly string[];
+  /** The serving process, to report its CPU time per request. */
+  pid?: number;
 }
 
 export interface LoadResult {
-  /** 2xx responses per second over the measured phase. */
+  /** 2xx responses per second over the measured run. */
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** CPU time of `pid` (all threads) per 2xx response; NaN without a pid. */
+  cpuMicrosPerRequest: number;
   ok: number;
   /** 2xx responses during the warm-up (they reach the server too, e.g. its audit log). */
   warmupOk: number;
@@ -35,37 +40,63 @@ export interface LoadResult {
   timeouts: number;
   durationSeconds: number;
   statusCodes: Record<string, number>;
+  /** When the measured run ran, on the monotonic clock (to cut a CPU profile to it). */
+  window: ProfileWindow;
 }
 
 export function loadSettingsLabel(s: LoadSettings): string {
-  return `autocannon -c ${s.connections} -p ${s.pipelining} -w ${s.warmupSeconds}s -d ${s.durationSeconds}s`;
+  return `autocannon -c ${s.connections} -p ${s.pipelining}, ${s.warmupSeconds} s warm-up, ${s.durationSeconds} s measured`;
 }
 
 export async function runLoad(target: LoadTarget, settings: LoadSettings): Promise<LoadResult> {
-  const requests: AutocannonRequest[] | undefined = target.bodies
-    ? [roundRobinBodies(target.bodies)]
-    : undefined;
-  const instance = autocannon({
+  const options: AutocannonOptions = {
     url: target.url,
     method: target.method ?? 'GET',
     connections: settings.connections,
     pipelining: settings.pipelining,
-    duration: settings.durationSeconds,
     timeout: 10,
     ...(target.headers ? { headers: target.headers } : {}),
-    ...(target.body !== undefined ? { body: target.body } : {}),
-    ...(requests ? { requests } : {}),
-    ...(settings.warmupSeconds > 0
-      ? { warmup: { connections: settings.connections, duration: settings.warmupSeconds } }
-      : {}),
-  });
+    ...(target.bodies ? { requests: [roundRobinBodies(target.bodies)] } : {}),
+  };
+  let warmupOk = 0;
+  if (settings.warmupSeconds > 0) {
+    warmupOk = (await autocannon({ ...options, duration: settings.warmupSeconds }))['2xx'];
+  }
+
   const latencies: number[] = [];
-  // Only the measured phase's tracker is returned, so warm-up responses never land here.
+  const cpuBefore = target.pid ? processCpuSeconds(target.pid) : NaN;
+  const fromUs = monotonicMicros();
+  const instance = autocannon({ ...options, duration: settings.durationSeconds });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
   });
-  const result: AutocannonResult = await instance;
-  return summarise(result, latencies);
+  const result = await instance;
+  const toUs = monotonicMicros();
+  const cpuSeconds = target.pid ? processCpuSeconds(target.pid) - cpuBefore : NaN;
+
+  latencies.sort((a, b) => a - b);
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
+  const ok = result['2xx'];
+  return {
+    requestsPerSecond: ok / result.duration,
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p90: percentile(latencies, 0.9),
+      p99: percentile(latencies, 0.99),
+      max: latencies.at(-1) ?? NaN,
+      mean: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN,
+    },
+    cpuMicrosPerRequest: (cpuSeconds / ok) * 1e6,
+    ok,
+    warmupOk,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    durationSeconds: result.duration,
+    statusCodes,
+    window: { fromUs, toUs },
+  };
 }
 
 function roundRobinBodies(bodies: readonly string[]): AutocannonRequest {
@@ -76,31 +107,6 @@ function roundRobinBodies(bodies: readonly string[]): AutocannonRequest {
       next = (next + 1) % bodies.length;
       return req;
     },
-  };
-}
-
-function summarise(result: AutocannonResult, latencies: number[]): LoadResult {
-  latencies.sort((a, b) => a - b);
-  const statusCodes: Record<string, number> = {};
-  for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
-  const ok = result['2xx'];
-  const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN;
-  return {
-    requestsPerSecond: ok / result.duration,
-    latencyMs: {
-      p50: percentile(latencies, 0.5),
-      p90: percentile(latencies, 0.9),
-      p99: percentile(latencies, 0.99),
-      max: latencies.at(-1) ?? NaN,
-      mean,
-    },
-    ok,
-    warmupOk: result.warmup?.['2xx'] ?? 0,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    durationSeconds: result.duration,
-    statusCodes,
   };
 }
 

@@ -4,13 +4,16 @@ import { describeGoal, type BenchResult, type ComparisonRow } from './benchmark.
 export function formatNumber(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '—';
   if (unit === 'ms') return `${value.toFixed(2)} ms`;
+  if (unit === 'µs') return `${value.toFixed(0)} µs`;
   return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
 }
 
-/** Throughput ratios read best as a percentage of the anchor, latency ratios as a multiple. */
+/** Throughput ratios read best as a percentage of the anchor; time ratios as a multiple. */
 export function formatRatio(row: ComparisonRow): string {
   if (!Number.isFinite(row.ratio)) return '—';
-  return row.unit === 'ms' ? `${row.ratio.toFixed(2)}×` : `${(row.ratio * 100).toFixed(1)} %`;
+  return row.unit === 'ms' || row.unit === 'µs'
+    ? `${row.ratio.toFixed(2)}×`
+    : `${(row.ratio * 100).toFixed(1)} %`;
 }
 
 export function formatResult(result: BenchResult): string {

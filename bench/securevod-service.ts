@@ -10,6 +10,7 @@ import { addGroup, encryptedTemplate, uploadVideo } from '../packages/server/tes
 import { makeClip } from '../packages/server/test/support/media.js';
 import { startServerProcess, type ServerProcess } from '../packages/server/test/support/server-process.js';
 import { vodClient } from '../packages/server/test/support/vod-client.js';
+import { findPid } from './process-cpu.js';
 
 const PROFILE_PRELOAD = fileURLToPath(new URL('./profiling/cpu-profile-preload.mjs', import.meta.url));
 
@@ -30,6 +31,11 @@ export async function startService(options: StartOptions): Promise<ServerProcess
     env.SECUREVOD_BENCH_CPU_PROFILE_DIR = options.cpuProfileDir;
   }
   return startServerProcess({ dataDir: options.dataDir, env });
+}
+
+/** The pid of the server process started on `dataDir` (for its CPU time). */
+export function servicePid(server: ServerProcess): number {
+  return findPid(['securevod.mjs', 'server', '--data-dir', server.dataDir]);
 }
 
 /** Uploads a short lavfi clip into a one-rendition group with `encryptType`; returns the VideoId. */

@@ -10,6 +10,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface AnchorServer {
   /** `http://127.0.0.1:<port>` */
   origin: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -41,6 +42,7 @@ export async function startAnchorServer(script: URL): Promise<AnchorServer> {
   });
   return {
     origin: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

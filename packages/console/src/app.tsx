@@ -126,6 +126,9 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
             </li>
           ))}
         </ul>
+        <p className="nav-account small">
+          Signed in as <span className="account-id">{props.session.accessKeyId}</span>
+        </p>
       </nav>
       <main id="main" className="content" tabIndex={-1}>
         <Page route={route} />

@@ -70,6 +70,19 @@ export function normalizeEndpoint(raw: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/** Parameters the client sets itself; an action parameter with one of these names is a bug. */
+export const COMMON_PARAMETERS: ReadonlySet<string> = new Set([
+  'Format',
+  'Version',
+  'AccessKeyId',
+  'SignatureMethod',
+  'Timestamp',
+  'SignatureVersion',
+  'SignatureNonce',
+  'Signature',
+  'Action',
+]);
+
 export class VodClient {
   readonly endpoint: string;
   readonly accessKeyId: string;
@@ -111,6 +124,7 @@ export class VodClient {
       Action: action,
     };
     for (const [name, value] of Object.entries(params)) {
+      if (COMMON_PARAMETERS.has(name)) throw new TypeError(`${action}: "${name}" is a common parameter the client sets.`);
       if (value !== undefined && value !== null) base[name] = String(value);
     }
     const signed = await signParams('POST', base, this.#secret);

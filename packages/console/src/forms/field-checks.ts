@@ -87,6 +87,14 @@ export function checkTimeRange(startRaw: string, endRaw: string): string | null 
   return null;
 }
 
+/**
+ * What to send as AppIdentification for an app the API listed in canonical form
+ * (`android:BB:…`): the value after the kind, which normalises back to the same canonical form.
+ */
+export function appIdentificationInput(canonical: string): string {
+  return canonical.replace(/^(android|ios|windows|web):/, '');
+}
+
 /** The file name the key file is saved as: `<kind>-<value>-v<version>.dat`, filesystem-safe. */
 export function keyFileName(canonicalApp: string, secretVersion: number | string): string {
   const safe = canonicalApp.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/_+/g, '_');

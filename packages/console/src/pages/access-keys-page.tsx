@@ -58,7 +58,7 @@ export function AccessKeysPage() {
     }
     setError(undefined);
     try {
-      await client.request('UpdateAccessKey', { AccessKeyId: key.AccessKeyId, Status: status });
+      await client.request('UpdateAccessKey', { UserAccessKeyId: key.AccessKeyId, Status: status });
       setNotice(`${key.AccessKeyId} is now ${status === 'Active' ? 'enabled' : 'disabled'}.`);
       keys.reload();
     } catch (failure) {

@@ -45,6 +45,7 @@ function CallbackSettings(props: { readonly onTestSent: () => void }) {
   const [authKey, setAuthKey] = useState('');
   const [revealed, setRevealed] = useState(false);
   const [submitted, setSubmitted] = useState(false);
+  const [touched, setTouched] = useState({ url: false, key: false });
   const [apiErrors, setApiErrors] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
@@ -63,8 +64,8 @@ function CallbackSettings(props: { readonly onTestSent: () => void }) {
     setAuthKey(config.AuthKey ?? '');
   }, [current.data]);
 
-  const urlError = apiErrors.CallbackURL ?? (submitted || url !== '' ? checkCallbackUrl(url) : null);
-  const keyError = apiErrors.AuthKey ?? (submitted || authKey !== '' ? checkCallbackAuthKey(authKey, signing) : null);
+  const urlError = apiErrors.CallbackURL || (submitted || touched.url ? checkCallbackUrl(url) : null);
+  const keyError = apiErrors.AuthKey || (submitted || touched.key ? checkCallbackAuthKey(authKey, signing) : null);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -125,6 +126,7 @@ function CallbackSettings(props: { readonly onTestSent: () => void }) {
             setUrl(value);
             setApiErrors((e) => ({ ...e, CallbackURL: '' }));
           }}
+          onBlur={() => setTouched((t) => ({ ...t, url: true }))}
           error={urlError || undefined}
           placeholder="https://backend.example.com/vod-events"
           spellCheck={false}
@@ -168,6 +170,7 @@ function CallbackSettings(props: { readonly onTestSent: () => void }) {
               setAuthKey(value);
               setApiErrors((e) => ({ ...e, AuthKey: '' }));
             }}
+            onBlur={() => setTouched((t) => ({ ...t, key: true }))}
             error={keyError || undefined}
             revealed={revealed}
             onRevealed={setRevealed}

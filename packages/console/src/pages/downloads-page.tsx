@@ -12,7 +12,12 @@ import type {
   DownloadSecretKeysAnswer,
   GenerateDownloadSecretKeyAnswer,
 } from '../api/wire-types.js';
-import { appDecryptKeyProblems, checkAppIdentification, keyFileName } from '../forms/field-checks.js';
+import {
+  appDecryptKeyProblems,
+  appIdentificationInput,
+  checkAppIdentification,
+  keyFileName,
+} from '../forms/field-checks.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
 import { SecretField, SelectField, TextField } from '../ui/fields.js';
 import { EmptyState, ErrorNotice, Loading, NotAvailable, Notice } from '../ui/notices.js';
@@ -279,7 +284,10 @@ function RegisteredApps(props: { readonly generation: number }) {
     if (!confirmed) return;
     setError(undefined);
     try {
-      await client.request('RevokeDownloadSecretKey', { AppIdentification: app, SecretVersion: version });
+      await client.request('RevokeDownloadSecretKey', {
+        AppIdentification: appIdentificationInput(app),
+        SecretVersion: version,
+      });
       setNotice(`Revoked version ${version} of ${app}.`);
       apps.reload();
     } catch (failure) {

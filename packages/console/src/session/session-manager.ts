@@ -29,12 +29,11 @@ export type SessionListener = (session: Session | undefined, reason?: SignOutRea
 /** The action a sign-in calls to prove the key works: cheap, read-only, present on every server. */
 export const SIGN_IN_PROBE_ACTION = 'ListTranscodeTemplateGroup';
 
-/** Errors that mean the server no longer accepts the signed-in key. */
-const REJECTED_KEY_CODES: ReadonlySet<string> = new Set([
-  'InvalidAccessKeyId.NotFound',
-  'InvalidAccessKeyId.Inactive',
-  'SignatureDoesNotMatch',
-]);
+/**
+ * Errors that may mean the server no longer accepts the signed-in key. They may also be about
+ * a key named in the request (UpdateAccessKey), so the session re-checks with a probe first.
+ */
+const REJECTED_KEY_CODES: ReadonlySet<string> = new Set(['InvalidAccessKeyId.NotFound', 'InvalidAccessKeyId.Inactive']);
 
 /** How often at most activity is written through to a remembered session's record. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -131,11 +130,21 @@ export class SessionManager {
       onApiError: (error) => {
         // Only the live session's key is signed out; a failed sign-in attempt just reports.
         if (REJECTED_KEY_CODES.has(error.code) && this.#session?.client === client) {
-          void this.signOut('rejected');
+          void this.#recheck(client);
         }
       },
     });
     return client;
+  }
+
+  /** Signs out when the probe confirms that the server rejects the session's own key. */
+  async #recheck(client: VodClient): Promise<void> {
+    try {
+      await client.request(SIGN_IN_PROBE_ACTION);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (REJECTED_KEY_CODES.has(code) && this.#session?.client === client) await this.signOut('rejected');
+    }
   }
 
   #start(session: Session): Session {

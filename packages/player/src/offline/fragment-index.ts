@@ -6,8 +6,8 @@
  * it; `styp`/`sidx`/`free` between fragments are skipped (MSE does not need them).
  *
  * Times come from each track's tfdt (baseMediaDecodeTime) and the trun sample durations; without
- * a tfdt, from the running sum of the durations before it. A fragment spans the earliest start and
- * the latest end of its audio and video tracks.
+ * a tfdt, from the running sum of the durations before it. A fragment's times are its video
+ * track's (its audio may begin a few milliseconds earlier); audio-only fragments span their tracks.
  *
  * The reader is random access over decrypted plaintext (`plaintext-reader.ts`); reading a box
  * header decrypts the 1 MiB chunk that holds it, so a full scan decrypts the package once.
@@ -68,7 +68,11 @@ export async function readInitSegment(reader: ByteReader): Promise<InitSegment> 
   throw new Mp4Error('The fMP4 has no moov box.');
 }
 
-/** Start and end (seconds) of the playable tracks of a moof; `running` carries tfdt-less times. */
+/**
+ * Start and end (seconds) of a moof: those of its video track — fragments begin with a keyframe
+ * there, which is where a seek must start — else the span of its playable tracks. `running`
+ * carries each track's decode time for fragments without a tfdt.
+ */
 function fragmentTimes(
   moof: Uint8Array,
   box: Box,
@@ -77,14 +81,19 @@ function fragmentTimes(
 ): { startTime: number; endTime: number } {
   let startTime = Infinity;
   let endTime = -Infinity;
+  let video: { startTime: number; endTime: number } | undefined;
   for (const traf of parseMoof(moof, box, info.tracks)) {
     const track = info.tracks.find((t) => t.id === traf.trackId);
     const base = traf.baseMediaDecodeTime ?? running.get(traf.trackId) ?? 0;
     running.set(traf.trackId, base + traf.duration);
     if (!track || track.codec === undefined || track.kind === 'other') continue;
-    startTime = Math.min(startTime, base / track.timescale);
-    endTime = Math.max(endTime, (base + traf.duration) / track.timescale);
+    const start = base / track.timescale;
+    const end = (base + traf.duration) / track.timescale;
+    if (track.kind === 'video' && !video) video = { startTime: start, endTime: end };
+    startTime = Math.min(startTime, start);
+    endTime = Math.max(endTime, end);
   }
+  if (video) return video;
   if (startTime === Infinity) throw new Mp4Error(`The moof at ${box.start} has no audio or video track.`);
   return { startTime, endTime };
 }

@@ -93,6 +93,7 @@ export function parseInitSegment(bytes: Uint8Array, moov: Box): InitSegmentInfo 
 
 function parseMoov(bytes: Uint8Array, moov: Box): InitSegmentInfo {
   if (moov.type !== 'moov') throw new Mp4Error(`Expected a moov box, found ${moov.type}.`);
+  if (moov.end > bytes.length) throw new Mp4Error('The moov box is cut short.');
   const view = viewOf(bytes);
   let movieTimescale = 0;
   let movieDuration = 0;
@@ -239,6 +240,7 @@ export function parseMoof(
 
 function parseMoofBox(bytes: Uint8Array, moof: Box, tracks: readonly TrackInfo[]): TrackFragmentTiming[] {
   if (moof.type !== 'moof') throw new Mp4Error(`Expected a moof box, found ${moof.type}.`);
+  if (moof.end > bytes.length) throw new Mp4Error('The moof box is cut short.');
   const view = viewOf(bytes);
   const out: TrackFragmentTiming[] = [];
   for (const traf of childBoxes(bytes, moof.body, moof.end)) {

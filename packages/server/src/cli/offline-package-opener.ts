@@ -27,10 +27,9 @@ import {
   type PackageHeader,
 } from '@securevod/crypto';
 import { readFile } from 'node:fs/promises';
-import { CliError } from './cli-error.js';
+import { CliError, describeCliError } from './cli-error.js';
 import { fetchRevocations } from './download-endpoint-client.js';
 import { fsReason, openFilePackageSource, type FilePackageSource } from './file-package-source.js';
-import { describeCliError } from './cli-error.js';
 
 export interface OfflineOpenInput {
   readonly packageFile: string;

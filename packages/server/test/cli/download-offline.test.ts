@@ -4,17 +4,48 @@
  * @securevod/crypto. The server-backed flows are in test/e2e/download.test.ts.
  */
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeDataDir, removeDir } from '../support/server-process.js';
-import { closedPort, ROOT_KEY_ENV, runCli, type CliResult } from './cli-process.js';
+import { makeDataDir, removeDir, SECUREVOD_BIN } from '../support/server-process.js';
+import { cleanEnv, closedPort, ROOT_KEY_ENV, runCli, type CliResult } from './cli-process.js';
 import {
   FIXTURE_APP,
   FIXTURE_APP_DECRYPT_KEY,
   makePackageFixture,
   type PackageFixture,
 } from './download-package-fixture.js';
+
+/** util-linux `script` gives the CLI a pseudo-terminal, so its hidden prompt can be driven. */
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+/**
+ * Runs the CLI on a pseudo-terminal and types each answer after its prompt appears (typing
+ * earlier would let the terminal echo it before the CLI turns echo off). Returns the whole
+ * terminal output and the exit code.
+ */
+async function runOnTerminal(
+  args: string[],
+  answers: string[],
+  cwd: string,
+): Promise<{ code: number | null; output: string }> {
+  const quoted = [process.execPath, SECUREVOD_BIN, ...args]
+    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+    .join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], { cwd, env: cleanEnv(), stdio: 'pipe' });
+  let output = '';
+  let prompts = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const seen = output.split('AppDecryptKey').length - 1;
+    while (prompts < seen && prompts < answers.length) child.stdin.write(`${answers[prompts++]}\r`);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}
 
 describe('securevod download / offline / keys: usage and local packages', () => {
   let work: string;
@@ -124,6 +155,32 @@ describe('securevod download / offline / keys: usage and local packages', () => 
     assertOneLine(result, 2, /the AppDecryptKey is not valid: It must contain at least one uppercase letter/);
     assert.ok(!result.stderr.includes(weak));
   });
+
+  test(
+    'the AppDecryptKey from a hidden prompt on a terminal: never echoed, confirmed when registering',
+    { skip: !HAS_SCRIPT },
+    async () => {
+      const typed = `${FIXTURE_APP_DECRYPT_KEY.slice(0, -1)}X\u007f${FIXTURE_APP_DECRYPT_KEY.slice(-1)}`; // a typo, Backspace
+      const [decrypted, mismatch] = await Promise.all([
+        runOnTerminal(decryptArgs('prompted.bin', ['--json']), [typed], work),
+        runOnTerminal(
+          ['keys', 'register', '--app-identification', FIXTURE_APP],
+          ['FirstKey0123456789ab', 'OtherKey0123456789ab'],
+          work,
+        ),
+      ]);
+      assert.equal(decrypted.code, 0, decrypted.output);
+      assert.ok((await readFile(join(work, 'prompted.bin'))).equals(fixture.plaintext));
+      assert.equal(mismatch.code, 2, mismatch.output);
+      assert.match(mismatch.output, /securevod keys register: the two AppDecryptKeys do not match/);
+      for (const output of [decrypted.output, mismatch.output]) {
+        assert.ok(
+          !/Key0123456789/.test(output),
+          `no key characters on the terminal: ${JSON.stringify(output)}`,
+        );
+      }
+    },
+  );
 
   test('unreadable inputs and an unreachable server exit 1 with one line', async () => {
     const junk = join(work, 'junk.bin');
