@@ -112,7 +112,7 @@ async function seed(page: Page, harness: ConsoleHarness, clipDir: string, callba
   await page.getByRole('link', { name: 'Intro to cryptography' }).click();
   await page.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(
-    () => (document.querySelector('[data-testid="player-video"]') as HTMLVideoElement | null)?.currentTime ?? 0 > 1.5,
+    () => ((document.querySelector('[data-testid="player-video"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1.5,
     undefined,
     { timeout: 60_000 },
   );
@@ -158,7 +158,9 @@ async function show(page: Page, harness: ConsoleHarness, target: (typeof SHOTS)[
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.getByLabel('AccessKey ID').fill('SVAKTESTROOT000000000001');
   } else if (target === 'video') {
-    await page.goto(`${harness.consoleUrl}videos/${videoId}`);
+    // In-app navigation: a reload would end the (not remembered) session.
+    await openPage(page, 'library');
+    await page.locator(`tr[data-video-id="${videoId}"]`).getByRole('link').click();
     await page.getByRole('heading', { level: 1, name: 'Intro to cryptography' }).waitFor();
     await page.getByRole('cell', { name: 'Private (AES-256-GCM)' }).first().waitFor();
   } else if (target === 'template-editor') {

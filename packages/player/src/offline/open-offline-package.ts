@@ -52,7 +52,10 @@ export async function openOfflinePackage(options: OpenOfflinePackageOptions): Pr
     if (header.appIdentification !== app || header.secretVersion !== keyHeader.secretVersion) {
       throw notLicensedError();
     }
-    const opened = await openKeyFile(keyFile, { appIdentification: app, appDecryptKey: options.appDecryptKey });
+    const opened = await openKeyFile(keyFile, {
+      appIdentification: options.appIdentification,
+      appDecryptKey: options.appDecryptKey,
+    });
     return await openPackage(source, {
       secretKey: opened.secretKey,
       secretVersion: opened.secretVersion,

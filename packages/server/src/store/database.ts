@@ -9,7 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
+import { CurrentSchemaPostgresDialect } from './postgres-dialect.js';
 import type { LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Schema } from './schema.js';
@@ -141,7 +142,10 @@ async function openPostgres(
       { cause: error },
     );
   }
-  const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: queryLog(logger) });
+  const kysely = new Kysely<Schema>({
+    dialect: new CurrentSchemaPostgresDialect({ pool }),
+    log: queryLog(logger),
+  });
   // Kysely ends the pool only if it ever used it; end it ourselves otherwise, or an idle client
   // keeps the process alive for the pool's idle timeout.
   return wrap(kysely, 'postgres', async () => {

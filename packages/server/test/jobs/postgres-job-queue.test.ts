@@ -5,61 +5,26 @@
  * server this skips locally, but fails under CI=true, where PostgreSQL is part of the setup.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createDbJobQueue } from '../../src/jobs/db-job-queue.js';
-import { openDatabase, redactDatabaseUrl } from '../../src/store/database.js';
+import { openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrator.js';
 import { jobQueueContract, type JobQueueStore } from '../contracts/job-queue-contract.js';
+import { POSTGRES_URL, withPostgres } from '../support/postgres.js';
 
-const url = process.env.SECUREVOD_TEST_DATABASE_URL || 'postgres://127.0.0.1:5432/test';
-const schemas: string[] = [];
-
-async function migratedSchema(): Promise<string> {
-  const schema = `securevod_jobs_test_${randomBytes(6).toString('hex')}`;
-  schemas.push(schema);
-  const db = await openDatabase({ url, schema });
-  try {
-    await migrateToLatest(db);
-  } finally {
-    await db.close();
-  }
-  return schema;
-}
-
-/** Probes through openDatabase itself, so the probe connects exactly as the tests will. */
-async function reachable(): Promise<string | undefined> {
-  try {
-    await (await openDatabase({ url })).close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error
-      ? error.cause instanceof Error
-        ? error.cause.message
-        : error.message
-      : String(error);
-  }
-}
-
-const problem = await reachable();
-if (problem !== undefined) {
-  const message = `PostgreSQL at ${redactDatabaseUrl(url)} is not reachable (${problem}); set SECUREVOD_TEST_DATABASE_URL`;
-  if (process.env.CI === 'true') {
-    it('PostgreSQL job queue', () => assert.fail(`${message}. CI must run the PostgreSQL tests.`));
-  } else {
-    it('PostgreSQL job queue', { skip: message }, () => {});
-  }
-} else {
-  after(async () => {
-    const db = await openDatabase({ url });
+await withPostgres('PostgreSQL job queue', 'securevod_jobs_test', (newSchema) => {
+  const url = POSTGRES_URL;
+  async function migratedSchema(): Promise<string> {
+    const schema = newSchema();
+    const db = await openDatabase({ url, schema });
     try {
-      for (const schema of schemas)
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db.kysely);
+      await migrateToLatest(db);
     } finally {
       await db.close();
     }
-  });
+    return schema;
+  }
 
   jobQueueContract('PostgreSQL', async (): Promise<JobQueueStore> => {
     const schema = await migratedSchema();
@@ -126,4 +91,4 @@ if (problem !== undefined) {
       }
     });
   });
-}
+});

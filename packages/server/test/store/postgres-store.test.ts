@@ -4,56 +4,17 @@
  * server this skips locally, but fails under CI=true, where PostgreSQL is part of the setup.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, redactDatabaseUrl, type Db } from '../../src/store/database.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { POSTGRES_URL, withPostgres } from '../support/postgres.js';
 import { createDownloadSecretStore } from '../../src/store/download-secret-store.js';
 import { migrateToLatest, migrations } from '../../src/store/migrator.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { metadataStoreContract } from '../contracts/metadata-store-contract.js';
 
-const url = process.env.SECUREVOD_TEST_DATABASE_URL || 'postgres://127.0.0.1:5432/test';
-const schemas: string[] = [];
-const newSchema = () => {
-  const schema = `securevod_test_${randomBytes(6).toString('hex')}`;
-  schemas.push(schema);
-  return schema;
-};
-
-/** Probes through openDatabase itself, so the probe connects exactly as the tests will. */
-async function reachable(): Promise<string | undefined> {
-  try {
-    await (await openDatabase({ url })).close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error
-      ? error.cause instanceof Error
-        ? error.cause.message
-        : error.message
-      : String(error);
-  }
-}
-
-const problem = await reachable();
-if (problem !== undefined) {
-  const message = `PostgreSQL at ${redactDatabaseUrl(url)} is not reachable (${problem}); set SECUREVOD_TEST_DATABASE_URL`;
-  if (process.env.CI === 'true') {
-    it('PostgreSQL metadata store', () => assert.fail(`${message}. CI must run the PostgreSQL tests.`));
-  } else {
-    it('PostgreSQL metadata store', { skip: message }, () => {});
-  }
-} else {
-  after(async () => {
-    const db = await openDatabase({ url });
-    try {
-      for (const schema of schemas)
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db.kysely);
-    } finally {
-      await db.close();
-    }
-  });
-
+await withPostgres('PostgreSQL metadata store', 'securevod_test', (newSchema) => {
+  const url = POSTGRES_URL;
   metadataStoreContract('PostgreSQL', () => openDatabase({ url, schema: newSchema() }));
 
   describe('PostgreSQL specifics', () => {
@@ -151,4 +112,4 @@ if (problem !== undefined) {
       );
     });
   });
-}
+});

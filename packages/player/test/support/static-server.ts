@@ -1,0 +1,50 @@
+/**
+ * A tiny static HTTP server for browser tests: serves a fixed map of URL paths to files on disk
+ * (e.g. the built SDK bundle and a demo page), so a page can run from an origin that is not the
+ * securevod server's. Everything else is 404.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  map: 'application/json',
+};
+
+export interface StaticServer {
+  readonly port: number;
+  /** `http://<host>:<port>` — the host decides the page's origin (`localhost`, `127.0.0.1`). */
+  origin(host?: string): string;
+  close(): Promise<void>;
+}
+
+export async function startStaticServer(files: Readonly<Record<string, string>>): Promise<StaticServer> {
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = files[path];
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    readFile(file).then(
+      (body) => {
+        const type = TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream';
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+      },
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    origin: (host = '127.0.0.1') => `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
