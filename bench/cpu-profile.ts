@@ -69,7 +69,10 @@ const COMPONENTS: Array<{ name: string; url: RegExp }> = [
   { name: 'segment-key derivation (HKDF)', url: /key-derivation\.ts/ },
   { name: 'key exchange (ECDH, HKDF, AES-GCM wrap)', url: /key-exchange\.ts/ },
   { name: 'data-key cache / KMS', url: /data-key-cache\.ts|\/kms\// },
-  { name: 'key/player route handlers', url: /key-routes\.ts|player-routes\.ts|player-http\.ts|playback-error\.ts/ },
+  {
+    name: 'key/player route handlers',
+    url: /key-routes\.ts|player-routes\.ts|player-http\.ts|playback-error\.ts/,
+  },
   { name: 'logging (pino)', url: /\/pino[-/]|\/sonic-boom\// },
   {
     name: 'node http/net (socket writes, HTTP framing)',

@@ -51,5 +51,8 @@ export async function ensureConsoleBuilt({ force = false, quiet = false } = {}) 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await ensureConsoleBuilt({ force: process.argv.includes('--force'), quiet: process.argv.includes('--quiet') });
+  await ensureConsoleBuilt({
+    force: process.argv.includes('--force'),
+    quiet: process.argv.includes('--quiet'),
+  });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the web player SDK (DESIGN §5): one file a plain HTML page can load, and an ES module.
-//   dist/securevod-player.js   IIFE, global `SecureVod` (createPlayer, PlayerError, Hls, …), minified
+//   dist/securevod-player.js   IIFE, global `SecureVod` (every export of src/index.ts: createPlayer,
+//                              createDownloader, createOfflinePlayer, PlayerError, Hls, …), minified
 //   dist/securevod-player.mjs  ESM, minified
 // Both bundle hls.js and @securevod/crypto. `scripts/build-sdk.mjs` calls `buildPlayer()` only
 // when dist/ is missing or older than a source; run this file directly to force a build.

@@ -120,7 +120,11 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
         <ul>
           {NAV.map(([page, label]) => (
             <li key={page}>
-              <Link route={{ page } as Route} aria-current={page === current ? 'page' : undefined}>
+              <Link
+                route={{ page } as Route}
+                aria-current={page === current ? 'page' : undefined}
+                onClick={() => setMenuOpen(false)}
+              >
                 {label}
               </Link>
             </li>

@@ -16,7 +16,13 @@ export type Route =
 
 export type PageName = Route['page'];
 
-const SIMPLE_PAGES: readonly PageName[] = ['templates', 'downloads', 'callbacks', 'access-keys', 'key-deliveries'];
+const SIMPLE_PAGES: readonly PageName[] = [
+  'templates',
+  'downloads',
+  'callbacks',
+  'access-keys',
+  'key-deliveries',
+];
 
 /** The route for a path (`/console/templates`); unknown paths show the library. */
 export function parseRoute(pathname: string): Route {

@@ -52,7 +52,9 @@ async function failure(call: Promise<unknown>): Promise<ApiRequestError> {
 
 describe('VodClient against the server', () => {
   it('signs POSTs the server accepts', async () => {
-    const answer = await client.request<{ TranscodeTemplateGroupList: unknown[] }>('ListTranscodeTemplateGroup');
+    const answer = await client.request<{ TranscodeTemplateGroupList: unknown[] }>(
+      'ListTranscodeTemplateGroup',
+    );
     assert.match(answer.RequestId, /^[0-9A-F-]{36}$/);
     assert.ok(answer.TranscodeTemplateGroupList.length >= 1);
   });
@@ -65,12 +67,23 @@ describe('VodClient against the server', () => {
   });
 
   it('turns a wrong secret and an unknown key into instructions', async () => {
-    const wrong = new VodClient({ endpoint: server.url, accessKeyId: TEST_ROOT_KEY.accessKeyId, accessKeySecret: 'nope' });
+    const wrong = new VodClient({
+      endpoint: server.url,
+      accessKeyId: TEST_ROOT_KEY.accessKeyId,
+      accessKeySecret: 'nope',
+    });
     const mismatch = await failure(wrong.request('ListTranscodeTemplateGroup'));
     assert.equal(mismatch.code, 'SignatureDoesNotMatch');
     assert.match(describeError(mismatch), /secret does not match/);
-    const unknown = new VodClient({ endpoint: server.url, accessKeyId: 'SVAKNOBODY00000001', accessKeySecret: 'x' });
-    assert.match(describeError(await failure(unknown.request('ListTranscodeTemplateGroup'))), /does not know this AccessKey ID/);
+    const unknown = new VodClient({
+      endpoint: server.url,
+      accessKeyId: 'SVAKNOBODY00000001',
+      accessKeySecret: 'x',
+    });
+    assert.match(
+      describeError(await failure(unknown.request('ListTranscodeTemplateGroup'))),
+      /does not know this AccessKey ID/,
+    );
   });
 
   it('explains an unreachable endpoint', async () => {
@@ -109,7 +122,12 @@ describe('SessionManager', () => {
     const vault = new MemoryVault();
     const sessions = new SessionManager({ vault });
     const error = await failure(
-      sessions.signIn({ endpoint: server.url, accessKeyId: TEST_ROOT_KEY.accessKeyId, accessKeySecret: 'wrong', remember: true }),
+      sessions.signIn({
+        endpoint: server.url,
+        accessKeyId: TEST_ROOT_KEY.accessKeyId,
+        accessKeySecret: 'wrong',
+        remember: true,
+      }),
     );
     assert.equal(error.code, 'SignatureDoesNotMatch');
     assert.equal(sessions.current, undefined);
@@ -159,14 +177,21 @@ describe('form checks agree with the API', () => {
       const bad = draft(patch);
       const clientFields = Object.keys(validateGroupDraft(bad));
       assert.equal(clientFields.length, 1, clientFields.join());
-      const before = await client.request<{ TranscodeTemplateGroupList: unknown[] }>('ListTranscodeTemplateGroup');
+      const before = await client.request<{ TranscodeTemplateGroupList: unknown[] }>(
+        'ListTranscodeTemplateGroup',
+      );
       const error = await failure(
-        client.request('AddTranscodeTemplateGroup', { Name: bad.name, TranscodeTemplateList: JSON.stringify(toTemplateList(bad)) }),
+        client.request('AddTranscodeTemplateGroup', {
+          Name: bad.name,
+          TranscodeTemplateList: JSON.stringify(toTemplateList(bad)),
+        }),
       );
       const problem = fieldProblemOf(error);
       assert.ok(problem, error.message);
       assert.equal(fieldOfApiProblem(problem.parameter, problem.path), clientFields[0], error.message);
-      const afterList = await client.request<{ TranscodeTemplateGroupList: unknown[] }>('ListTranscodeTemplateGroup');
+      const afterList = await client.request<{ TranscodeTemplateGroupList: unknown[] }>(
+        'ListTranscodeTemplateGroup',
+      );
       assert.equal(afterList.TranscodeTemplateGroupList.length, before.TranscodeTemplateGroupList.length);
     });
   }
@@ -182,7 +207,10 @@ describe('form checks agree with the API', () => {
       'GetTranscodeTemplateGroup',
       { TranscodeTemplateGroupId },
     );
-    const back = fromWireTemplates(TranscodeTemplateGroup.Name, TranscodeTemplateGroup.TranscodeTemplateList ?? []);
+    const back = fromWireTemplates(
+      TranscodeTemplateGroup.Name,
+      TranscodeTemplateGroup.TranscodeTemplateList ?? [],
+    );
     assert.deepEqual(
       back.templates.map((t) => ({ ...t, id: '', name: '' })),
       good.templates.map((t) => ({ ...t, name: '' })),
@@ -190,10 +218,19 @@ describe('form checks agree with the API', () => {
   });
 
   it('AppDecryptKey and AuthKey rules match the server', async () => {
-    for (const key of ['short1A', 'alllowercase12345', 'ALLUPPERCASE12345', 'NoDigitsAtAllHere', 'Has-Dash-1234567a']) {
+    for (const key of [
+      'short1A',
+      'alllowercase12345',
+      'ALLUPPERCASE12345',
+      'NoDigitsAtAllHere',
+      'Has-Dash-1234567a',
+    ]) {
       assert.ok(appDecryptKeyProblems(key).length > 0, key);
       const error = await failure(
-        client.request('GenerateDownloadSecretKey', { AppIdentification: 'com.example.app', AppDecryptKey: key }),
+        client.request('GenerateDownloadSecretKey', {
+          AppIdentification: 'com.example.app',
+          AppDecryptKey: key,
+        }),
       );
       assert.equal(fieldProblemOf(error)?.parameter, 'AppDecryptKey');
       assert.ok(!error.message.includes(key), 'the server must not echo the key');
@@ -201,7 +238,11 @@ describe('form checks agree with the API', () => {
     for (const key of ['abc123', 'ABC123', 'Abc-123']) {
       assert.ok(checkCallbackAuthKey(key, true), key);
       const error = await failure(
-        client.request('SetMessageCallback', { CallbackURL: 'http://127.0.0.1:9/x', AuthSwitch: 'on', AuthKey: key }),
+        client.request('SetMessageCallback', {
+          CallbackURL: 'http://127.0.0.1:9/x',
+          AuthSwitch: 'on',
+          AuthKey: key,
+        }),
       );
       assert.equal(fieldProblemOf(error)?.parameter, 'AuthKey');
     }

@@ -20,10 +20,20 @@ let browser: TestBrowser;
 let page: Page;
 
 before(async () => {
-  const bundle = await build({ entryPoints: [ENTRY], bundle: true, format: 'iife', write: false, target: 'es2022', logLevel: 'warning' });
+  const bundle = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    format: 'iife',
+    write: false,
+    target: 'es2022',
+    logLevel: 'warning',
+  });
   host = await startConsoleHost({ distDir: fileURLToPath(new URL('../dist/', import.meta.url)) });
   host.addFile('/units/units.js', bundle.outputFiles[0]!.text);
-  host.addFile('/units/index.html', '<!doctype html><meta charset="utf-8"><script src="/units/units.js"></script>');
+  host.addFile(
+    '/units/index.html',
+    '<!doctype html><meta charset="utf-8"><script src="/units/units.js"></script>',
+  );
   browser = await launchChromium();
   page = await browser.context.newPage();
   await page.goto(`${host.url}/units/index.html`);
@@ -39,13 +49,21 @@ describe('credential vault in Chromium', () => {
   it('round-trips credentials and stores neither the secret nor the key bytes in the clear', async () => {
     const result = await page.evaluate(async (secret) => {
       const vault = new window.units.CredentialVault({ dbName: 'vault-roundtrip' });
-      await vault.save({ endpoint: 'http://127.0.0.1:8080', accessKeyId: 'SVAKVAULT0001', accessKeySecret: secret });
+      await vault.save({
+        endpoint: 'http://127.0.0.1:8080',
+        accessKeyId: 'SVAKVAULT0001',
+        accessKeySecret: secret,
+      });
       const loaded = await vault.load();
       const dump = await window.units.dumpDatabase('vault-roundtrip');
       const exported = await window.units.exportStoredKey('vault-roundtrip');
       return { loaded, dump, exported };
     }, SECRET);
-    assert.deepEqual(result.loaded, { endpoint: 'http://127.0.0.1:8080', accessKeyId: 'SVAKVAULT0001', accessKeySecret: SECRET });
+    assert.deepEqual(result.loaded, {
+      endpoint: 'http://127.0.0.1:8080',
+      accessKeyId: 'SVAKVAULT0001',
+      accessKeySecret: SECRET,
+    });
     assert.ok(!result.dump.includes(SECRET), 'the secret must not be stored in the clear');
     assert.ok(!result.dump.includes('SVAKVAULT0001'), 'the whole pair is encrypted');
     assert.match(result.dump, /"cryptoKey":"AES-GCM","extractable":false/);
@@ -62,7 +80,9 @@ describe('credential vault in Chromium', () => {
     }, SECRET);
     await page.reload();
     await page.waitForFunction(() => 'units' in window);
-    const loaded = await page.evaluate(() => new window.units.CredentialVault({ dbName: 'vault-reload' }).load());
+    const loaded = await page.evaluate(() =>
+      new window.units.CredentialVault({ dbName: 'vault-reload' }).load(),
+    );
     assert.equal(loaded?.accessKeySecret, SECRET);
   });
 
@@ -89,7 +109,14 @@ describe('credential vault in Chromium', () => {
       await vault.save(pair);
       await vault.clear();
       const afterClear = await vault.load();
-      return { afterSevenHours, afterIdle, dumpAfterIdle, afterWeek, afterClear, dumpAfterClear: await window.units.dumpDatabase('vault-expiry') };
+      return {
+        afterSevenHours,
+        afterIdle,
+        dumpAfterIdle,
+        afterWeek,
+        afterClear,
+        dumpAfterClear: await window.units.dumpDatabase('vault-expiry'),
+      };
     });
     assert.equal(result.afterSevenHours, 'SVAKEXPIRY');
     assert.equal(result.afterIdle, undefined);
@@ -130,7 +157,9 @@ describe('WebCrypto signer in Chromium', () => {
       Action: 'AddTranscodeTemplateGroup',
       AccessKeyId: 'SVAKTESTROOT000000000001',
       Name: 'Grüße & “quotes” (1)*',
-      TranscodeTemplateList: JSON.stringify([{ Definition: 'SD', EncryptSetting: { EncryptType: 'HLSEncryption' } }]),
+      TranscodeTemplateList: JSON.stringify([
+        { Definition: 'SD', EncryptSetting: { EncryptType: 'HLSEncryption' } },
+      ]),
       SignatureNonce: '8c6f0d',
       Timestamp: '2026-01-02T03:04:05Z',
     };

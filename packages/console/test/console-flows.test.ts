@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import type { WireGroup, WireGroupSummary } from '../src/api/wire-types.js';
 import { launchChromium, type TestBrowser } from './support/chromium.js';
 import { startConsoleHarness, TEST_ROOT_KEY, type ConsoleHarness } from './support/console-harness.js';
-import { openPage, PAGES, signIn, type PageKey } from './support/console-page.js';
+import { openPage, PAGES, settle, signIn, type PageKey } from './support/console-page.js';
 
 const ANDROID_APP = 'bb:0d:ac:74:d3:21:09:ef:9c:71:1a:5e:77:2c:8e:bf:03:fd:fa:5a';
 const APP_DECRYPT_KEY = 'ConsoleAppKey2026abc';
@@ -36,8 +36,11 @@ async function requireActions(t: TestContext, ...actions: string[]): Promise<boo
 }
 
 async function groups(): Promise<WireGroupSummary[]> {
-  return (await harness.vod.request<{ TranscodeTemplateGroupList: WireGroupSummary[] }>('ListTranscodeTemplateGroup'))
-    .TranscodeTemplateGroupList;
+  return (
+    await harness.vod.request<{ TranscodeTemplateGroupList: WireGroupSummary[] }>(
+      'ListTranscodeTemplateGroup',
+    )
+  ).TranscodeTemplateGroupList;
 }
 
 before(async () => {
@@ -93,7 +96,10 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     await heightError.waitFor();
     assert.equal(await template.getByLabel('Height (px)').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'tpl-templates-0-height');
-    assert.deepEqual(sent.filter((body) => body.includes('AddTranscodeTemplateGroup')), []);
+    assert.deepEqual(
+      sent.filter((body) => body.includes('AddTranscodeTemplateGroup')),
+      [],
+    );
     assert.equal((await groups()).length, before.length);
     page.off('request', onRequest);
 
@@ -113,18 +119,38 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
       { TranscodeTemplateGroupId: created!.TranscodeTemplateGroupId },
     );
     const [saved] = TranscodeTemplateGroup.TranscodeTemplateList ?? [];
-    assert.deepEqual(JSON.parse(String(saved?.EncryptSetting)), { EncryptType: 'AliyunVoDEncryption', KeyRotationSegments: '5' });
+    assert.deepEqual(JSON.parse(String(saved?.EncryptSetting)), {
+      EncryptType: 'AliyunVoDEncryption',
+      KeyRotationSegments: '5',
+    });
     assert.equal(JSON.parse(String(saved?.Video)).Height, '360');
   });
 
-  it('edits a group and shows the field the API rejects', async () => {
+  it('edits a group; a save the API refuses changes nothing and says why', async () => {
     const row = page.locator('tr[data-group-name="Console encrypted"]');
     await row.getByRole('button', { name: 'Edit Console encrypted' }).click();
-    const template = page.getByRole('listitem', { name: 'Template 1' });
+    let template = page.getByRole('listitem', { name: 'Template 1' });
     assert.equal(await template.getByLabel('Key rotation (segments)').inputValue(), '5');
     await template.getByLabel('Video bitrate (kbps)').fill('750');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Saved “Console encrypted”.').waitFor();
+
+    // Another operator deletes a group while it is open here: the save fails, nothing changes.
+    const { TranscodeTemplateGroupId } = await harness.vod.request<{ TranscodeTemplateGroupId: string }>(
+      'AddTranscodeTemplateGroup',
+      { Name: 'Scratch', TranscodeTemplateList: '[{"Definition":"LD"}]' },
+    );
+    await openPage(page, 'library');
+    await openPage(page, 'templates');
+    await page.getByRole('button', { name: 'Edit Scratch' }).click();
+    await page.getByRole('heading', { name: 'Edit “Scratch”' }).waitFor();
+    await harness.vod.request('DeleteTranscodeTemplateGroup', { TranscodeTemplateGroupId });
+    template = page.getByRole('listitem', { name: 'Template 1' });
+    await template.getByLabel('Video bitrate (kbps)').fill('400');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(/^Nothing was saved\. \S/).waitFor();
+    assert.ok(!(await groups()).some((g) => g.Name === 'Scratch'));
+    await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('registers an app: live key checks, key file download, key not kept', async () => {
@@ -145,9 +171,14 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), downloadButton.click()]);
     assert.match(download.suggestedFilename(), /^android_BB_0D_.*_5A-v1\.dat$/);
     const bytes = new Uint8Array(await readFile((await download.path())!));
-    const opened = await openKeyFile(bytes, { appIdentification: ANDROID_APP, appDecryptKey: APP_DECRYPT_KEY });
+    const opened = await openKeyFile(bytes, {
+      appIdentification: ANDROID_APP,
+      appDecryptKey: APP_DECRYPT_KEY,
+    });
     assert.equal(opened.secretVersion, 1);
-    await assert.rejects(openKeyFile(bytes, { appIdentification: ANDROID_APP, appDecryptKey: 'OtherAppKey2026abcd' }));
+    await assert.rejects(
+      openKeyFile(bytes, { appIdentification: ANDROID_APP, appDecryptKey: 'OtherAppKey2026abcd' }),
+    );
     assert.equal(decodeAppEncryptKey(Buffer.from(bytes).toString('base64')).length, bytes.length);
     const html = await page.content();
     assert.ok(!html.includes(APP_DECRYPT_KEY), 'the page holds no copy of the AppDecryptKey');
@@ -173,7 +204,9 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     await page.getByLabel('Download mode').selectOption('Secure');
     await page.getByRole('button', { name: 'Save download settings' }).click();
     await page.getByText('Offline download is on (secure').waitFor();
-    const config = await harness.vod.request<{ DownloadSwitch: string; DownloadMode: string }>('GetCustomerConfig');
+    const config = await harness.vod.request<{ DownloadSwitch: string; DownloadMode: string }>(
+      'GetCustomerConfig',
+    );
     assert.deepEqual([config.DownloadSwitch, config.DownloadMode], ['on', 'Secure']);
   });
 
@@ -192,7 +225,9 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     await page.getByLabel('Auth key', { exact: true }).fill('Console2026Key');
     await page.getByRole('button', { name: 'Save callback settings' }).click();
     await page.getByText(`Saved. 2 event types go to ${url}.`).waitFor();
-    const { MessageCallback } = await harness.vod.request<{ MessageCallback: Record<string, string> }>('GetMessageCallback');
+    const { MessageCallback } = await harness.vod.request<{ MessageCallback: Record<string, string> }>(
+      'GetMessageCallback',
+    );
     assert.equal(MessageCallback.CallbackURL, url);
     assert.equal(MessageCallback.EventTypeList, 'FileUploadComplete,TranscodeComplete');
     assert.equal(MessageCallback.AuthSwitch, 'on');
@@ -200,7 +235,10 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     if (!(await requireActions(t, 'SendTestCallback', 'ListCallbackDeliveries'))) return;
     await page.getByRole('button', { name: 'Send test event' }).click();
     await page.getByText(`A test event is on its way to ${url}`).waitFor();
-    await page.locator('tr[data-delivery-status="success"]').filter({ hasText: 'TestEvent' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('tr[data-delivery-status="success"]')
+      .filter({ hasText: 'TestEvent' })
+      .waitFor({ timeout: 30_000 });
     const event = received.find((r) => r.body.EventType === 'TestEvent');
     assert.ok(event, 'the receiver got the test event');
     assert.ok(event.headers['x-vod-signature'], 'the event is signed');
@@ -223,7 +261,9 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: `Disable ${id}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Disable key' }).click();
     await page.getByText(`${id} is now disabled.`).waitFor();
-    await assert.rejects(backend.request('ListTranscodeTemplateGroup'), { code: 'InvalidAccessKeyId.Inactive' });
+    await assert.rejects(backend.request('ListTranscodeTemplateGroup'), {
+      code: 'InvalidAccessKeyId.Inactive',
+    });
     assert.equal(await page.getByRole('button', { name: `Disable ${TEST_ROOT_KEY.accessKeyId}` }).count(), 0);
   });
 
@@ -232,7 +272,7 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
     try {
       for (const key of Object.keys(PAGES) as PageKey[]) {
         await openPage(page, key);
-        await page.waitForLoadState('networkidle');
+        await settle(page);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `${key} overflows by ${overflow}px at 390 px`);
       }
@@ -256,7 +296,9 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
       return dbs.map((d) => d.name);
     });
     assert.ok(stored.includes('securevod-console'));
-    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    const storage = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    );
     assert.ok(!storage.includes(TEST_ROOT_KEY.accessKeySecret), 'no secret in web storage');
 
     await page.getByRole('button', { name: 'Sign out' }).click();

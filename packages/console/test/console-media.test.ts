@@ -38,8 +38,18 @@ before(async () => {
         toTemplateList({
           name: 'Encrypted ladder',
           templates: [
-            { ...newTemplateDraft('LD', 'AliyunVoDEncryption'), height: '180', videoBitrate: '300', segmentSeconds: '2' },
-            { ...newTemplateDraft('SD', 'HLSEncryption'), height: '360', videoBitrate: '600', segmentSeconds: '2' },
+            {
+              ...newTemplateDraft('LD', 'AliyunVoDEncryption'),
+              height: '180',
+              videoBitrate: '300',
+              segmentSeconds: '2',
+            },
+            {
+              ...newTemplateDraft('SD', 'HLSEncryption'),
+              height: '360',
+              videoBitrate: '600',
+              segmentSeconds: '2',
+            },
           ],
         }),
       ),
@@ -76,15 +86,26 @@ describe('console media flows in Chromium', { timeout: 300_000 }, () => {
     await page.evaluate(() => {
       new MutationObserver(() => {
         for (const row of document.querySelectorAll('.upload-row')) {
-          (window as unknown as { reportUploadText(text: string): void }).reportUploadText(row.textContent ?? '');
+          (window as unknown as { reportUploadText(text: string): void }).reportUploadText(
+            row.textContent ?? '',
+          );
         }
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
-    await page.setInputFiles('#upload-files', [join(clipDir, 'lecture-one.mp4'), join(clipDir, 'lecture-two.mp4')]);
+    await page.setInputFiles('#upload-files', [
+      join(clipDir, 'lecture-one.mp4'),
+      join(clipDir, 'lecture-two.mp4'),
+    ]);
     for (const name of ['lecture-one.mp4', 'lecture-two.mp4']) {
-      await page.locator(`.upload-row[data-file="${name}"]`).getByText('Uploaded.').waitFor({ timeout: 60_000 });
+      await page
+        .locator(`.upload-row[data-file="${name}"]`)
+        .getByText('Uploaded.')
+        .waitFor({ timeout: 60_000 });
     }
-    assert.ok(percents.some((text) => /lecture-one\.mp4.*\d+%/.test(text)), 'progress was shown');
+    assert.ok(
+      percents.some((text) => /lecture-one\.mp4.*\d+%/.test(text)),
+      'progress was shown',
+    );
 
     for (const title of ['lecture-one', 'lecture-two']) {
       const row = page.locator('tr[data-video-id]').filter({ hasText: title });

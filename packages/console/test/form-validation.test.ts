@@ -2,7 +2,7 @@
 // reading the field out of the API's InvalidParameter messages.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiRequestError } from '../src/api/vod-client.js';
+import { ApiRequestError, normalizeEndpoint, VodClient } from '../src/api/vod-client.js';
 import { fieldProblemOf } from '../src/api/error-messages.js';
 import {
   checkNumber,
@@ -17,6 +17,7 @@ import {
 } from '../src/forms/template-form.js';
 import {
   appDecryptKeyProblems,
+  appIdentificationInput,
   checkAccessKeyDescription,
   checkAppIdentification,
   checkCallbackAuthKey,
@@ -127,6 +128,30 @@ describe('template group form', () => {
   });
 });
 
+describe('VodClient parameters', () => {
+  it('refuses action parameters that would overwrite the signing parameters', async () => {
+    const client = new VodClient({
+      endpoint: 'http://127.0.0.1:9',
+      accessKeyId: 'SVAKX',
+      accessKeySecret: 'secret',
+    });
+    await assert.rejects(
+      client.request('UpdateAccessKey', { AccessKeyId: 'SVAKOTHER', Status: 'Inactive' }),
+      {
+        name: 'TypeError',
+        message: /"AccessKeyId" is a common parameter/,
+      },
+    );
+  });
+
+  it('normalises endpoints and rejects other schemes', () => {
+    assert.equal(normalizeEndpoint(' https://vod.example.com/ '), 'https://vod.example.com');
+    assert.equal(normalizeEndpoint('http://127.0.0.1:8080/api//'), 'http://127.0.0.1:8080/api');
+    assert.equal(normalizeEndpoint(''), '');
+    assert.throws(() => normalizeEndpoint('ftp://vod.example.com'), TypeError);
+  });
+});
+
 describe('API field messages', () => {
   const apiError = (code: string, message: string) =>
     new ApiRequestError(code, message, { action: 'AddTranscodeTemplateGroup', httpStatus: 400 });
@@ -146,7 +171,12 @@ describe('API field messages', () => {
       },
     );
     assert.deepEqual(
-      fieldProblemOf(apiError('InvalidParameter', 'The specified parameter "AuthKey" is not valid. It must be at most 32 letters.')),
+      fieldProblemOf(
+        apiError(
+          'InvalidParameter',
+          'The specified parameter "AuthKey" is not valid. It must be at most 32 letters.',
+        ),
+      ),
       { parameter: 'AuthKey', reason: 'It must be at most 32 letters.' },
     );
   });
@@ -208,8 +238,20 @@ describe('other field checks', () => {
     assert.match(checkAccessKeyDescription('x'.repeat(129))!, /128/);
   });
 
+  it('turns listed (canonical) apps back into input the API normalises to the same app', () => {
+    for (const raw of [ANDROID, 'com.Example.App', '0a 1b 2c', 'https://video.example.com:8443/']) {
+      const first = checkAppIdentification(raw);
+      assert.ok(first.ok);
+      const again = checkAppIdentification(appIdentificationInput(first.app.canonical));
+      assert.equal(again.ok && again.app.canonical, first.app.canonical, raw);
+    }
+  });
+
   it('names key files after the app and version', () => {
-    assert.equal(keyFileName(`android:${ANDROID.toUpperCase()}`, 3), 'android_BB_0D_AC_74_D3_21_09_EF_9C_71_1A_5E_77_2C_8E_BF_03_FD_FA_5A-v3.dat');
+    assert.equal(
+      keyFileName(`android:${ANDROID.toUpperCase()}`, 3),
+      'android_BB_0D_AC_74_D3_21_09_EF_9C_71_1A_5E_77_2C_8E_BF_03_FD_FA_5A-v3.dat',
+    );
     assert.equal(keyFileName('web:https://video.example.com', 1), 'web_https_video.example.com-v1.dat');
     assert.equal(keyFileName('ios:com.example.app', 2), 'ios_com.example.app-v2.dat');
   });

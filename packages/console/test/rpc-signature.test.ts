@@ -18,7 +18,9 @@ const AWKWARD = [
   '😀 emoji',
   '%41 already encoded',
   '',
-  JSON.stringify([{ Definition: 'SD', Video: { Bitrate: '500' }, EncryptSetting: { EncryptType: 'HLSEncryption' } }]),
+  JSON.stringify([
+    { Definition: 'SD', Video: { Bitrate: '500' }, EncryptSetting: { EncryptType: 'HLSEncryption' } },
+  ]),
 ];
 
 function randomParams(seed: number): Record<string, string> {
@@ -33,7 +35,8 @@ function randomParams(seed: number): Record<string, string> {
     Action: 'GetVideoList',
   };
   for (let i = 0; i < 6; i++) {
-    const name = i % 2 === 0 ? `Param${i}` : `p_${AWKWARD[(seed + i) % AWKWARD.length]!.replace(/\W/g, '')}${i}`;
+    const name =
+      i % 2 === 0 ? `Param${i}` : `p_${AWKWARD[(seed + i) % AWKWARD.length]!.replace(/\W/g, '')}${i}`;
     params[name] = AWKWARD[(seed * 7 + i) % AWKWARD.length]!;
   }
   return params;
@@ -55,9 +58,13 @@ describe('browser RPC signer', () => {
   it('produces the same signature as the Node signer', async () => {
     for (let seed = 0; seed < 30; seed++) {
       const params = randomParams(seed);
-      const secret = seed % 3 === 0 ? 'test-root-secret-0123456789abcdef' : randomBytes(24).toString('base64url');
+      const secret =
+        seed % 3 === 0 ? 'test-root-secret-0123456789abcdef' : randomBytes(24).toString('base64url');
       for (const method of ['GET', 'POST'] as const) {
-        assert.deepEqual(await browser.signParams(method, params, secret), node.signParams(method, params, secret));
+        assert.deepEqual(
+          await browser.signParams(method, params, secret),
+          node.signParams(method, params, secret),
+        );
       }
     }
   });

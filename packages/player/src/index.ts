@@ -58,7 +58,11 @@ export {
   type PackageWrite,
   type StoredPackage,
 } from './offline/package-store.js';
-export { refreshRevocations, storedRevocations, type RefreshRevocationsOptions } from './offline/refresh-revocations.js';
+export {
+  refreshRevocations,
+  storedRevocations,
+  type RefreshRevocationsOptions,
+} from './offline/refresh-revocations.js';
 export type { RevocationRecord } from './offline/revocation-list.js';
 export { localStorageRevocationStore, type RevocationStore } from './offline/revocation-store.js';
 /** hls.js itself, for `player.hls.on(Hls.Events.…)` in pages that load the SDK as one script. */

@@ -37,10 +37,18 @@ describe('fromOfflineError', () => {
 
   test('tampered, truncated and malformed inputs are fatal with their own details', () => {
     const cases: Array<[unknown, string, string]> = [
-      [new PackageError('Tampered', 'The package has been altered: chunk 3 failed authentication.'), 'decrypt', 'packageTampered'],
+      [
+        new PackageError('Tampered', 'The package has been altered: chunk 3 failed authentication.'),
+        'decrypt',
+        'packageTampered',
+      ],
       [new PackageError('Truncated', 'The package is incomplete.'), 'decrypt', 'packageIncomplete'],
       [new PackageError('Malformed', 'not SVPK'), 'other', 'packageInvalid'],
-      [new KeyFileError('Malformed', 'A key file is 92 bytes long; this one has 3.'), 'key', 'keyFileInvalid'],
+      [
+        new KeyFileError('Malformed', 'A key file is 92 bytes long; this one has 3.'),
+        'key',
+        'keyFileInvalid',
+      ],
       [new Mp4Error('no moov'), 'media', 'packageMediaInvalid'],
       [new AppIdentificationError('http:// only for loopback hosts.'), 'other', 'originNotSupported'],
       [new Error('boom'), 'other', 'internalError'],
@@ -75,7 +83,13 @@ describe('fromDownloadResponse', () => {
     for (const [code, type, details] of cases) {
       const error = fromDownloadResponse(403, { Code: code, Message: 'said the server' });
       assert.deepEqual(
-        { type: error.type, details: error.details, fatal: error.fatal, code: error.code, status: error.status },
+        {
+          type: error.type,
+          details: error.details,
+          fatal: error.fatal,
+          code: error.code,
+          status: error.status,
+        },
         { type, details, fatal: true, code, status: 403 },
       );
       assert.match(error.message, /said the server/);

@@ -121,7 +121,8 @@ describe('fragment index', () => {
     }
     const end = fragments.at(-1)!.endTime;
     assert.ok(Math.abs(end - av.seconds) < 0.1, `the last fragment ends at ${end}`);
-    for (let i = 1; i < fragments.length; i++) assert.equal(fragments[i]!.startTime, fragments[i - 1]!.endTime);
+    for (let i = 1; i < fragments.length; i++)
+      assert.equal(fragments[i]!.startTime, fragments[i - 1]!.endTime);
   });
 
   test('the last fragment end is found from the tail, reading only the end of the file', async () => {
@@ -137,7 +138,12 @@ describe('fragment index', () => {
     const patched = av.bytes.slice();
     let renamed = 0;
     for (let p = 0; p + 4 <= patched.length; p++) {
-      if (patched[p] === 0x74 && patched[p + 1] === 0x66 && patched[p + 2] === 0x64 && patched[p + 3] === 0x74) {
+      if (
+        patched[p] === 0x74 &&
+        patched[p + 1] === 0x66 &&
+        patched[p + 2] === 0x64 &&
+        patched[p + 3] === 0x74
+      ) {
         patched.set([0x66, 0x72, 0x65, 0x65], p); // 'tfdt' → 'free'
         renamed++;
       }

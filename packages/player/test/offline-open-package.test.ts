@@ -58,9 +58,27 @@ before(async () => {
   secret1 = randomBytes(32);
   const secret2 = randomBytes(32);
   [keyFile1, keyFile2, otherAppKeyFile] = await Promise.all([
-    createKeyFile({ secret: secret1, secretVersion: 1, appIdentification: ORIGIN, appDecryptKey: KEY, iterations: ITERATIONS }),
-    createKeyFile({ secret: secret2, secretVersion: 2, appIdentification: ORIGIN, appDecryptKey: KEY, iterations: ITERATIONS }),
-    createKeyFile({ secret: secret1, secretVersion: 1, appIdentification: OTHER_ORIGIN, appDecryptKey: KEY, iterations: ITERATIONS }),
+    createKeyFile({
+      secret: secret1,
+      secretVersion: 1,
+      appIdentification: ORIGIN,
+      appDecryptKey: KEY,
+      iterations: ITERATIONS,
+    }),
+    createKeyFile({
+      secret: secret2,
+      secretVersion: 2,
+      appIdentification: ORIGIN,
+      appDecryptKey: KEY,
+      iterations: ITERATIONS,
+    }),
+    createKeyFile({
+      secret: secret1,
+      secretVersion: 1,
+      appIdentification: OTHER_ORIGIN,
+      appDecryptKey: KEY,
+      iterations: ITERATIONS,
+    }),
   ]);
   pkg1 = await makePackage(secret1, 1);
   assert.ok(readPackageHeader(pkg1).chunkCount > 4, 'several chunks');
@@ -130,7 +148,12 @@ describe('opening a package', () => {
 describe('every mismatch is the one "not licensed for this app" error', () => {
   test('wrong AppDecryptKey (well-formed, or not even that)', async () => {
     const error = await assertFails(open({ appDecryptKey: 'WrongKey0123456789abcXY' }), 'notLicensed');
-    assert.deepEqual(error.toJSON(), { type: 'key', details: 'notLicensed', message: NOT_LICENSED_MESSAGE, fatal: true });
+    assert.deepEqual(error.toJSON(), {
+      type: 'key',
+      details: 'notLicensed',
+      message: NOT_LICENSED_MESSAGE,
+      fatal: true,
+    });
     await assertFails(open({ appDecryptKey: '' }), 'notLicensed');
   });
 
@@ -158,7 +181,7 @@ describe('every mismatch is the one "not licensed for this app" error', () => {
 });
 
 describe('revocation, tampering, truncation, malformed input', () => {
-  test("a revoked version of this app is refused before the key file is opened", async () => {
+  test('a revoked version of this app is refused before the key file is opened', async () => {
     const revocations = mergeRevocations(
       undefined,
       { appIdentification: `web:${ORIGIN}`, revokedVersions: [1], activeVersions: [2] },
@@ -170,7 +193,11 @@ describe('revocation, tampering, truncation, malformed input', () => {
     // Decided from the stored list alone: even a wrong AppDecryptKey gets to hear it.
     await assertFails(open({ revocations, appDecryptKey: 'WrongKey0123456789abcXY' }), 'secretRevoked');
     // The same list does not touch version 2 or another app's packages.
-    const otherList = mergeRevocations(undefined, { appIdentification: `web:${OTHER_ORIGIN}`, revokedVersions: [1], activeVersions: [] }, new Date());
+    const otherList = mergeRevocations(
+      undefined,
+      { appIdentification: `web:${OTHER_ORIGIN}`, revokedVersions: [1], activeVersions: [] },
+      new Date(),
+    );
     assert.equal((await open({ revocations: otherList })).header.secretVersion, 1);
   });
 
@@ -190,7 +217,10 @@ describe('revocation, tampering, truncation, malformed input', () => {
   });
 
   test('a cut package is packageIncomplete; a malformed key file is keyFileInvalid', async () => {
-    await assertFails(open({ source: packageSourceFromBytes(pkg1.subarray(0, pkg1.length - 1)) }), 'packageIncomplete');
+    await assertFails(
+      open({ source: packageSourceFromBytes(pkg1.subarray(0, pkg1.length - 1)) }),
+      'packageIncomplete',
+    );
     await assertFails(open({ keyFile: keyFile1.subarray(0, 91) }), 'keyFileInvalid');
     await assertFails(open({ keyFile: 'not base64 !' }), 'keyFileInvalid');
     await assertFails(open({ source: packageSourceFromBytes(media.bytes) }), 'packageInvalid');

@@ -72,7 +72,11 @@ describe('parseRevocationResponse', () => {
 
 describe('mergeRevocations and isRevoked', () => {
   test('the first answer is stored as it is', () => {
-    const record = mergeRevocations(undefined, { appIdentification: APP, revokedVersions: [1], activeVersions: [2] }, T1);
+    const record = mergeRevocations(
+      undefined,
+      { appIdentification: APP, revokedVersions: [1], activeVersions: [2] },
+      T1,
+    );
     assert.deepEqual(record, {
       appIdentification: APP,
       revokedVersions: [1],
@@ -84,8 +88,16 @@ describe('mergeRevocations and isRevoked', () => {
   });
 
   test('a revoked version stays revoked even when a later answer omits it', () => {
-    const first = mergeRevocations(undefined, { appIdentification: APP, revokedVersions: [1, 2], activeVersions: [3] }, T1);
-    const second = mergeRevocations(first, { appIdentification: APP, revokedVersions: [], activeVersions: [1, 3, 4] }, T2);
+    const first = mergeRevocations(
+      undefined,
+      { appIdentification: APP, revokedVersions: [1, 2], activeVersions: [3] },
+      T1,
+    );
+    const second = mergeRevocations(
+      first,
+      { appIdentification: APP, revokedVersions: [], activeVersions: [1, 3, 4] },
+      T2,
+    );
     assert.deepEqual(second.revokedVersions, [1, 2]);
     assert.deepEqual(second.activeVersions, [3, 4], 'a version known revoked is never active');
     assert.equal(second.fetchedAt, T2.toISOString());
@@ -93,8 +105,16 @@ describe('mergeRevocations and isRevoked', () => {
   });
 
   test("another app's list neither merges nor applies", () => {
-    const other = mergeRevocations(undefined, { appIdentification: OTHER, revokedVersions: [1], activeVersions: [] }, T1);
-    const mine = mergeRevocations(other, { appIdentification: APP, revokedVersions: [5], activeVersions: [6] }, T2);
+    const other = mergeRevocations(
+      undefined,
+      { appIdentification: OTHER, revokedVersions: [1], activeVersions: [] },
+      T1,
+    );
+    const mine = mergeRevocations(
+      other,
+      { appIdentification: APP, revokedVersions: [5], activeVersions: [6] },
+      T2,
+    );
     assert.deepEqual(mine.revokedVersions, [5]);
     assert.equal(isRevoked(other, APP, 1), false);
     assert.equal(isRevoked(undefined, APP, 1), false);

@@ -134,7 +134,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     publicUrl: getPublicUrl,
     urlSigning: config.urlSigning,
   });
-  const keyLog = createKeyDeliveryLog(db);
+  const keyLog = createKeyDeliveryLog(db, {
+    onError: (err) => app.log.error({ err }, 'key-delivery audit write failed'),
+  });
+  app.addHook('onClose', () => keyLog.close());
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
   app.addHook('onClose', async () => dataKeys.clear());
 
@@ -161,7 +164,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
   }
   const playerDir = fileURLToPath(new URL('../../player/', import.meta.url));
-  await app.register(staticRoutes, { sdkDir: join(playerDir, 'dist'), demoDir: join(playerDir, 'demo') });
+  await app.register(staticRoutes, {
+    sdkDir: join(playerDir, 'dist'),
+    demoDir: join(playerDir, 'demo'),
+    consoleDir: fileURLToPath(new URL('../../console/dist/', import.meta.url)),
+  });
 
   if (config.roles.includes('api')) {
     const actions: Record<string, ActionHandler> = {

@@ -1,6 +1,7 @@
 /**
  * Static files the server hands to browsers: the player SDK bundle (`/sdk/…`, built by
- * `scripts/build-sdk.mjs` into packages/player/dist) and the demo pages (`/demo/…`).
+ * `scripts/build-sdk.mjs` into packages/player/dist), the demo pages (`/demo/…`) and the console
+ * (`/console/`, built by `scripts/build-console.mjs` into packages/console/dist).
  */
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
@@ -12,11 +13,16 @@ const TYPES: Record<string, string> = {
   map: 'application/json',
   html: 'text/html; charset=utf-8',
   css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  ico: 'image/x-icon',
+  json: 'application/json',
+  woff2: 'font/woff2',
 };
 
 export async function staticRoutes(
   app: FastifyInstance,
-  opts: { sdkDir: string; demoDir: string },
+  opts: { sdkDir: string; demoDir: string; consoleDir: string },
 ): Promise<void> {
   const serve =
     (dir: string) => async (req: { params: { file: string } }, reply: import('fastify').FastifyReply) => {
@@ -36,4 +42,36 @@ export async function staticRoutes(
     };
   app.get<{ Params: { file: string } }>('/sdk/:file', serve(opts.sdkDir));
   app.get<{ Params: { file: string } }>('/demo/:file', serve(opts.demoDir));
+
+  // The console: a single-page app built into packages/console/dist; unknown paths under
+  // /console/ get index.html so deep links work.
+  const consoleFile = async (path: string) => {
+    const clean = path.replace(/^\/+/, '');
+    if (clean && /^[A-Za-z0-9_.\/-]+$/.test(clean) && !clean.split('/').some((s) => s.startsWith('.'))) {
+      try {
+        return {
+          body: await readFile(join(opts.consoleDir, clean)),
+          type: TYPES[clean.split('.').pop() ?? ''],
+        };
+      } catch {
+        // fall through to index.html
+      }
+    }
+    return { body: await readFile(join(opts.consoleDir, 'index.html')), type: TYPES.html };
+  };
+  app.get('/console', async (_req, reply) => reply.redirect('/console/'));
+  app.get<{ Params: { '*': string } }>('/console/*', async (req, reply) => {
+    try {
+      const file = await consoleFile(req.params['*']);
+      const immutable = req.params['*'].startsWith('assets/');
+      return reply
+        .header('content-type', file.type ?? 'application/octet-stream')
+        .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+        .send(file.body);
+    } catch {
+      return reply
+        .code(404)
+        .send({ Code: 'NotFound', Message: 'The console is not built: run npm start (it builds it).' });
+    }
+  });
 }

@@ -124,7 +124,8 @@ export class VodClient {
       Action: action,
     };
     for (const [name, value] of Object.entries(params)) {
-      if (COMMON_PARAMETERS.has(name)) throw new TypeError(`${action}: "${name}" is a common parameter the client sets.`);
+      if (COMMON_PARAMETERS.has(name))
+        throw new TypeError(`${action}: "${name}" is a common parameter the client sets.`);
       if (value !== undefined && value !== null) base[name] = String(value);
     }
     const signed = await signParams('POST', base, this.#secret);
@@ -142,7 +143,10 @@ export class VodClient {
       });
     } catch (cause) {
       if (options.signal?.aborted) {
-        throw new ApiRequestError(CLIENT_ERROR_CODES.aborted, 'The request was cancelled.', { action, cause });
+        throw new ApiRequestError(CLIENT_ERROR_CODES.aborted, 'The request was cancelled.', {
+          action,
+          cause,
+        });
       }
       if (timeout.aborted) {
         throw new ApiRequestError(

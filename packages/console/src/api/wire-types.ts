@@ -99,7 +99,10 @@ export interface WireSecretVersion {
 }
 
 export interface DownloadSecretKeysAnswer {
-  readonly AppList?: readonly { readonly AppIdentification: string; readonly Versions?: readonly WireSecretVersion[] }[];
+  readonly AppList?: readonly {
+    readonly AppIdentification: string;
+    readonly Versions?: readonly WireSecretVersion[];
+  }[];
 }
 
 export interface GenerateDownloadSecretKeyAnswer {
@@ -121,7 +124,11 @@ export interface AccessKeysAnswer {
 }
 
 export interface CreateAccessKeyAnswer {
-  readonly AccessKey: { readonly AccessKeyId: string; readonly AccessKeySecret: string; readonly Status?: string };
+  readonly AccessKey: {
+    readonly AccessKeyId: string;
+    readonly AccessKeySecret: string;
+    readonly Status?: string;
+  };
 }
 
 export interface WireKeyDelivery {

@@ -12,7 +12,11 @@ import {
 } from '@securevod/crypto';
 import { byteLength } from './template-form.js';
 
-export const CALLBACK_EVENT_TYPES = ['FileUploadComplete', 'StreamTranscodeComplete', 'TranscodeComplete'] as const;
+export const CALLBACK_EVENT_TYPES = [
+  'FileUploadComplete',
+  'StreamTranscodeComplete',
+  'TranscodeComplete',
+] as const;
 
 export function checkCallbackUrl(raw: string): string | null {
   const text = raw.trim();
@@ -24,7 +28,8 @@ export function checkCallbackUrl(raw: string): string | null {
   } catch {
     return 'Enter a full URL, such as https://backend.example.com/vod-events.';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'The URL must start with http:// or https://.';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return 'The URL must start with http:// or https://.';
   return null;
 }
 

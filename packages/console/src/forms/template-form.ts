@@ -68,7 +68,10 @@ const DEFAULT_HEIGHTS: Readonly<Record<Definition, [string, string]>> = {
   '4K': ['2160', '12000'],
 };
 
-export function newTemplateDraft(definition: Definition = 'SD', encryption: EncryptionChoice = 'off'): TemplateDraft {
+export function newTemplateDraft(
+  definition: Definition = 'SD',
+  encryption: EncryptionChoice = 'off',
+): TemplateDraft {
   const [height, bitrate] = DEFAULT_HEIGHTS[definition];
   return {
     id: '',
@@ -99,7 +102,9 @@ interface NumberRule {
 }
 
 /** Same limits as the API (see the file comment). */
-export const TEMPLATE_RULES: Readonly<Record<Exclude<TemplateField, 'name' | 'definition' | 'encryption'>, NumberRule>> = {
+export const TEMPLATE_RULES: Readonly<
+  Record<Exclude<TemplateField, 'name' | 'definition' | 'encryption'>, NumberRule>
+> = {
   videoBitrate: { label: 'Video bitrate', min: 10, max: 50000, unit: 'kbps' },
   width: { label: 'Width', min: 128, max: 4096, integer: true, even: true, unit: 'px' },
   height: { label: 'Height', min: 128, max: 4096, integer: true, even: true, unit: 'px' },
@@ -115,7 +120,11 @@ export function checkNumber(raw: string, rule: NumberRule): string | null {
   if (text === '') return null;
   const value = Number(text);
   const what = rule.integer ? 'a whole number' : 'a number';
-  if (!/^-?\d+(\.\d+)?$/.test(text) || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) {
+  if (
+    !/^-?\d+(\.\d+)?$/.test(text) ||
+    !Number.isFinite(value) ||
+    (rule.integer && !Number.isInteger(value))
+  ) {
     return `${rule.label} must be ${what}.`;
   }
   if (value < rule.min || value > rule.max) {
@@ -230,7 +239,9 @@ export function fromWireTemplates(name: string, templates: readonly WireTemplate
         fps: str(video.Fps),
         audioBitrate: str(audio.Bitrate),
         segmentSeconds: str(segment.Duration) || '4',
-        encryption: (ENCRYPTION_CHOICES as readonly string[]).includes(type) ? (type as EncryptionChoice) : 'off',
+        encryption: (ENCRYPTION_CHOICES as readonly string[]).includes(type)
+          ? (type as EncryptionChoice)
+          : 'off',
         keyRotationSegments: str(encrypt.KeyRotationSegments) || '0',
       };
     }),

@@ -15,7 +15,8 @@ import { formatTime } from '../util/format.js';
 export function AccessKeysPage() {
   const { client, accessKeyId: signedInAs } = useSession();
   const keys = useLoad(
-    async (signal) => (await client.request<AccessKeysAnswer>('ListAccessKeys', {}, { signal })).AccessKeys?.AccessKey ?? [],
+    async (signal) =>
+      (await client.request<AccessKeysAnswer>('ListAccessKeys', {}, { signal })).AccessKeys?.AccessKey ?? [],
     [client],
   );
   const [description, setDescription] = useState('');
@@ -83,8 +84,8 @@ export function AccessKeysPage() {
         <h1>Access keys</h1>
       </div>
       <p className="muted page-intro">
-        Backends sign API calls with an AccessKey pair. Give each backend its own key, so you can disable one without
-        touching the others.
+        Backends sign API calls with an AccessKey pair. Give each backend its own key, so you can disable one
+        without touching the others.
       </p>
       {confirmElement}
       {keys.unavailable ? (
@@ -159,8 +160,11 @@ export function AccessKeysPage() {
                   {keys.data.map((key) => (
                     <tr key={key.AccessKeyId} data-access-key={key.AccessKeyId}>
                       <td data-label="AccessKey ID">
-                        <code>{key.AccessKeyId}</code> {key.IsRoot ? <span className="badge badge-idle">Root</span> : null}
-                        {key.AccessKeyId === signedInAs ? <span className="badge badge-busy">This session</span> : null}
+                        <code>{key.AccessKeyId}</code>{' '}
+                        {key.IsRoot ? <span className="badge badge-idle">Root</span> : null}
+                        {key.AccessKeyId === signedInAs ? (
+                          <span className="badge badge-busy">This session</span>
+                        ) : null}
                       </td>
                       <td data-label="Description">{key.Description || <span className="muted">—</span>}</td>
                       <td data-label="Status">
@@ -171,11 +175,21 @@ export function AccessKeysPage() {
                       <td data-label="Created">{formatTime(key.CreateTime)}</td>
                       <td className="actions">
                         {key.AccessKeyId === signedInAs ? null : key.Status === 'Active' ? (
-                          <button type="button" className="button-secondary button-small" onClick={() => void setStatus(key, 'Inactive')} aria-label={`Disable ${key.AccessKeyId}`}>
+                          <button
+                            type="button"
+                            className="button-secondary button-small"
+                            onClick={() => void setStatus(key, 'Inactive')}
+                            aria-label={`Disable ${key.AccessKeyId}`}
+                          >
                             Disable
                           </button>
                         ) : (
-                          <button type="button" className="button-secondary button-small" onClick={() => void setStatus(key, 'Active')} aria-label={`Enable ${key.AccessKeyId}`}>
+                          <button
+                            type="button"
+                            className="button-secondary button-small"
+                            onClick={() => void setStatus(key, 'Active')}
+                            aria-label={`Enable ${key.AccessKeyId}`}
+                          >
                             Enable
                           </button>
                         )}

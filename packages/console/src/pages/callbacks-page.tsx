@@ -27,8 +27,8 @@ export function CallbacksPage() {
         <h1>Callbacks</h1>
       </div>
       <p className="muted page-intro">
-        securevod POSTs a JSON event to your backend when uploads and transcodes finish. Deliveries that fail are retried
-        three times.
+        securevod POSTs a JSON event to your backend when uploads and transcodes finish. Deliveries that fail
+        are retried three times.
       </p>
       <CallbackSettings onTestSent={() => setSent((n) => n + 1)} />
       <Deliveries generation={sent} />
@@ -38,7 +38,10 @@ export function CallbacksPage() {
 
 function CallbackSettings(props: { readonly onTestSent: () => void }) {
   const { client } = useSession();
-  const current = useLoad((signal) => client.request<MessageCallbackAnswer>('GetMessageCallback', {}, { signal }), [client]);
+  const current = useLoad(
+    (signal) => client.request<MessageCallbackAnswer>('GetMessageCallback', {}, { signal }),
+    [client],
+  );
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<ReadonlySet<string>>(new Set(CALLBACK_EVENT_TYPES));
   const [signing, setSigning] = useState(false);
@@ -65,7 +68,8 @@ function CallbackSettings(props: { readonly onTestSent: () => void }) {
   }, [current.data]);
 
   const urlError = apiErrors.CallbackURL || (submitted || touched.url ? checkCallbackUrl(url) : null);
-  const keyError = apiErrors.AuthKey || (submitted || touched.key ? checkCallbackAuthKey(authKey, signing) : null);
+  const keyError =
+    apiErrors.AuthKey || (submitted || touched.key ? checkCallbackAuthKey(authKey, signing) : null);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -182,7 +186,12 @@ function CallbackSettings(props: { readonly onTestSent: () => void }) {
           <button type="submit" disabled={busy}>
             {busy ? 'Saving…' : 'Save callback settings'}
           </button>
-          <button type="button" className="button-secondary" onClick={() => void sendTest()} disabled={!configured}>
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={() => void sendTest()}
+            disabled={!configured}
+          >
             Send test event
           </button>
         </div>
@@ -203,8 +212,8 @@ function Deliveries(props: { readonly generation: number }) {
   const { client } = useSession();
   const deliveries = useLoad(
     async (signal) =>
-      (await client.request<CallbackDeliveriesAnswer>('ListCallbackDeliveries', { PageSize: 20 }, { signal })).CallbackDeliveries
-        ?.CallbackDelivery ?? [],
+      (await client.request<CallbackDeliveriesAnswer>('ListCallbackDeliveries', { PageSize: 20 }, { signal }))
+        .CallbackDeliveries?.CallbackDelivery ?? [],
     [client, props.generation],
   );
   const reload = deliveries.reload;
@@ -251,13 +260,15 @@ function Deliveries(props: { readonly generation: number }) {
                   <code>{d.EventType}</code>
                 </td>
                 <td data-label="Status">
-                  <span className={`badge ${d.Status === 'success' ? 'badge-ok' : d.Status === 'fail' ? 'badge-bad' : 'badge-busy'}`}>
+                  <span
+                    className={`badge ${d.Status === 'success' ? 'badge-ok' : d.Status === 'fail' ? 'badge-bad' : 'badge-busy'}`}
+                  >
                     {d.Status === 'success' ? 'Delivered' : d.Status === 'fail' ? 'Failed' : 'Pending'}
                   </span>
                   {d.LastError ? <p className="field-error small">{d.LastError}</p> : null}
                 </td>
                 <td data-label="Attempts">{d.Attempts ?? '—'}</td>
-                <td data-label="Queued">{formatTime(d.CreationTime)}</td>
+                <td data-label="Queued">{formatTime(d.CreationTime, { seconds: true })}</td>
                 <td data-label="Video / URL">
                   {d.VideoId ? <code>{d.VideoId}</code> : null}
                   <div className="muted small wrap">{d.CallbackURL}</div>

@@ -34,8 +34,9 @@ export function DownloadsPage() {
         <h1>Downloads &amp; app keys</h1>
       </div>
       <p className="muted page-intro">
-        Secure offline downloads open only in the app they were made for. Register each app once: it gets a key file to
-        ship, which opens only with the app's identification and the AppDecryptKey you choose here.
+        Secure offline downloads open only in the app they were made for. Register each app once: it gets a
+        key file to ship, which opens only with the app's identification and the AppDecryptKey you choose
+        here.
       </p>
       <DownloadSettings />
       <RegisterApp onRegistered={() => setRegistered((n) => n + 1)} />
@@ -46,7 +47,10 @@ export function DownloadsPage() {
 
 function DownloadSettings() {
   const { client } = useSession();
-  const config = useLoad((signal) => client.request<CustomerConfigAnswer>('GetCustomerConfig', {}, { signal }), [client]);
+  const config = useLoad(
+    (signal) => client.request<CustomerConfigAnswer>('GetCustomerConfig', {}, { signal }),
+    [client],
+  );
   const [downloadSwitch, setDownloadSwitch] = useState<string | undefined>();
   const [mode, setMode] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -171,7 +175,12 @@ function RegisterApp(props: { readonly onRegistered: () => void }) {
       });
       const app = answer.AppIdentification ?? appCheck.app.canonical;
       const version = answer.SecretVersion ?? '?';
-      setIssued({ app, version, fileName: keyFileName(app, version), bytes: base64ToBytes(answer.AppEncryptKey) });
+      setIssued({
+        app,
+        version,
+        fileName: keyFileName(app, version),
+        bytes: base64ToBytes(answer.AppEncryptKey),
+      });
       setTouched({ app: false, key: false });
       setApiFieldError(undefined);
       props.onRegistered();
@@ -242,11 +251,15 @@ function RegisterApp(props: { readonly onRegistered: () => void }) {
       {issued ? (
         <Notice tone="ok" title={`Key file for ${issued.app}, secret version ${issued.version}`}>
           <p>
-            Ship this file with the app, together with the AppDecryptKey you typed. Registering the same app again makes a
-            new version; older versions keep working until you revoke them.
+            Ship this file with the app, together with the AppDecryptKey you typed. Registering the same app
+            again makes a new version; older versions keep working until you revoke them.
           </p>
           <div className="button-row">
-            <button type="button" onClick={() => saveBytes(issued.bytes, issued.fileName)} data-testid="download-key-file">
+            <button
+              type="button"
+              onClick={() => saveBytes(issued.bytes, issued.fileName)}
+              data-testid="download-key-file"
+            >
               Download {issued.fileName}
             </button>
             <button type="button" className="button-secondary" onClick={() => setIssued(undefined)}>
@@ -262,7 +275,9 @@ function RegisterApp(props: { readonly onRegistered: () => void }) {
 function RegisteredApps(props: { readonly generation: number }) {
   const { client } = useSession();
   const apps = useLoad(
-    async (signal) => (await client.request<DownloadSecretKeysAnswer>('ListDownloadSecretKeys', {}, { signal })).AppList ?? [],
+    async (signal) =>
+      (await client.request<DownloadSecretKeysAnswer>('ListDownloadSecretKeys', {}, { signal })).AppList ??
+      [],
     [client, props.generation],
   );
   const [confirm, confirmElement] = useConfirm();
@@ -274,8 +289,8 @@ function RegisteredApps(props: { readonly generation: number }) {
       title: `Revoke version ${version} of ${app}?`,
       body: (
         <p>
-          Downloads made for this version stop opening once the app learns of the revocation, and no new download uses it.
-          Key files of other versions keep working.
+          Downloads made for this version stop opening once the app learns of the revocation, and no new
+          download uses it. Key files of other versions keep working.
         </p>
       ),
       confirmLabel: 'Revoke version',
@@ -328,13 +343,19 @@ function RegisteredApps(props: { readonly generation: number }) {
           <tbody>
             {apps.data.flatMap((app) =>
               (app.Versions ?? []).map((v) => (
-                <tr key={`${app.AppIdentification}#${v.SecretVersion}`} data-app={app.AppIdentification} data-version={v.SecretVersion}>
+                <tr
+                  key={`${app.AppIdentification}#${v.SecretVersion}`}
+                  data-app={app.AppIdentification}
+                  data-version={v.SecretVersion}
+                >
                   <td data-label="App">
                     <code className="wrap">{app.AppIdentification}</code>
                   </td>
                   <td data-label="Version">{v.SecretVersion}</td>
                   <td data-label="Status">
-                    <span className={`badge ${v.Status === 'Revoked' ? 'badge-bad' : 'badge-ok'}`}>{v.Status}</span>
+                    <span className={`badge ${v.Status === 'Revoked' ? 'badge-bad' : 'badge-ok'}`}>
+                      {v.Status}
+                    </span>
                     {v.RevokedTime ? <span className="muted small"> {formatTime(v.RevokedTime)}</span> : null}
                   </td>
                   <td data-label="Created">{formatTime(v.CreationTime)}</td>
@@ -356,7 +377,9 @@ function RegisteredApps(props: { readonly generation: number }) {
           </tbody>
         </table>
       )}
-      {apps.error && apps.data && !isActionUnavailable(apps.error) ? <p className="field-error">{describeError(apps.error)}</p> : null}
+      {apps.error && apps.data && !isActionUnavailable(apps.error) ? (
+        <p className="field-error">{describeError(apps.error)}</p>
+      ) : null}
     </section>
   );
 }

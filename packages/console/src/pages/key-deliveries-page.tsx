@@ -67,8 +67,8 @@ export function KeyDeliveriesPage() {
         </button>
       </div>
       <p className="muted page-intro">
-        Every content key the key service handed to a player. A video whose keys go to many addresses at once may be
-        shared.
+        Every content key the key service handed to a player. A video whose keys go to many addresses at once
+        may be shared.
       </p>
       {log.unavailable ? (
         <NotAvailable feature="The key-delivery log" action="ListKeyDeliveries" />
@@ -78,10 +78,31 @@ export function KeyDeliveriesPage() {
             Deliveries
           </h2>
           <form className="filters" onSubmit={apply} noValidate>
-            <TextField label="VideoId" value={draft.videoId} onValue={(videoId) => setDraft({ ...draft, videoId })} spellCheck={false} />
-            <TextField label="Client IP" value={draft.clientIp} onValue={(clientIp) => setDraft({ ...draft, clientIp })} spellCheck={false} />
-            <TextField label="From" type="datetime-local" value={draft.start} onValue={(start) => setDraft({ ...draft, start })} />
-            <TextField label="To" type="datetime-local" value={draft.end} onValue={(end) => setDraft({ ...draft, end })} error={rangeError} />
+            <TextField
+              label="VideoId"
+              value={draft.videoId}
+              onValue={(videoId) => setDraft({ ...draft, videoId })}
+              spellCheck={false}
+            />
+            <TextField
+              label="Client IP"
+              value={draft.clientIp}
+              onValue={(clientIp) => setDraft({ ...draft, clientIp })}
+              spellCheck={false}
+            />
+            <TextField
+              label="From"
+              type="datetime-local"
+              value={draft.start}
+              onValue={(start) => setDraft({ ...draft, start })}
+            />
+            <TextField
+              label="To"
+              type="datetime-local"
+              value={draft.end}
+              onValue={(end) => setDraft({ ...draft, end })}
+              error={rangeError}
+            />
             <div className="button-row filter-actions">
               <button type="submit">Apply filters</button>
               <button
@@ -100,8 +121,14 @@ export function KeyDeliveriesPage() {
           {log.error ? <ErrorNotice error={log.error} onRetry={log.reload} /> : null}
           {log.loading && !log.data ? <Loading label="Loading the log…" /> : null}
           {log.data && rows.length === 0 ? (
-            <EmptyState title={filtered ? 'No deliveries match these filters.' : 'No keys have been delivered yet.'}>
-              <p>{filtered ? 'Widen the time range or clear the filters.' : 'Keys are logged when a player plays an encrypted video.'}</p>
+            <EmptyState
+              title={filtered ? 'No deliveries match these filters.' : 'No keys have been delivered yet.'}
+            >
+              <p>
+                {filtered
+                  ? 'Widen the time range or clear the filters.'
+                  : 'Keys are logged when a player plays an encrypted video.'}
+              </p>
             </EmptyState>
           ) : null}
           {rows.length > 0 ? (
@@ -124,7 +151,7 @@ export function KeyDeliveriesPage() {
                 <tbody>
                   {rows.map((d, index) => (
                     <tr key={`${d.DeliveredAt}-${index}`}>
-                      <td data-label="Time">{formatTime(d.DeliveredAt)}</td>
+                      <td data-label="Time">{formatTime(d.DeliveredAt, { seconds: true })}</td>
                       <td data-label="Video">
                         <code className="wrap">{d.VideoId}</code>
                       </td>
@@ -145,13 +172,23 @@ export function KeyDeliveriesPage() {
               </table>
               {pages > 1 ? (
                 <nav className="pager" aria-label="Pages">
-                  <button type="button" className="button-secondary" disabled={pageNo <= 1} onClick={() => setPageNo(pageNo - 1)}>
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    disabled={pageNo <= 1}
+                    onClick={() => setPageNo(pageNo - 1)}
+                  >
                     Previous
                   </button>
                   <span>
                     Page {pageNo} of {pages}
                   </span>
-                  <button type="button" className="button-secondary" disabled={pageNo >= pages} onClick={() => setPageNo(pageNo + 1)}>
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    disabled={pageNo >= pages}
+                    onClick={() => setPageNo(pageNo + 1)}
+                  >
                     Next
                   </button>
                 </nav>

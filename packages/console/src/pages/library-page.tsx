@@ -11,7 +11,14 @@ import { SelectField, TextField } from '../ui/fields.js';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
 import { StatusBadge } from '../ui/status-badge.js';
-import { formatBytes, formatDuration, formatTime, MOVING_STATUSES, STATUS_LABELS, VIDEO_STATUSES } from '../util/format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatTime,
+  MOVING_STATUSES,
+  STATUS_LABELS,
+  VIDEO_STATUSES,
+} from '../util/format.js';
 import { UploadPanel } from './upload-panel.js';
 
 const PAGE_SIZE = 50;
@@ -48,7 +55,11 @@ export function LibraryPage() {
       .then(
         (answer) => {
           const page = answer.VideoList?.Video ?? [];
-          setVideos((current) => (pageNo === 1 ? page : [...current, ...page.filter((v) => !current.some((c) => c.VideoId === v.VideoId))]));
+          setVideos((current) =>
+            pageNo === 1
+              ? page
+              : [...current, ...page.filter((v) => !current.some((c) => c.VideoId === v.VideoId))],
+          );
           setTotal(answer.Total);
           setError(undefined);
           setLoading(false);
@@ -73,7 +84,8 @@ export function LibraryPage() {
     let timer: number | undefined;
     const tick = async () => {
       const ids = new Set<string>();
-      for (const v of [...videosRef.current, ...trackedRef.current.values()]) if (MOVING_STATUSES.has(v.Status)) ids.add(v.VideoId);
+      for (const v of [...videosRef.current, ...trackedRef.current.values()])
+        if (MOVING_STATUSES.has(v.Status)) ids.add(v.VideoId);
       const list = [...ids];
       try {
         for (let i = 0; i < list.length && !stopped; i += 20) {
@@ -118,8 +130,8 @@ export function LibraryPage() {
       title: `Delete “${video.Title}”?`,
       body: (
         <p>
-          The source file, every rendition and the video's keys are deleted. Players and downloads stop working
-          immediately. This cannot be undone.
+          The source file, every rendition and the video's keys are deleted. Players and downloads stop
+          working immediately. This cannot be undone.
         </p>
       ),
       confirmLabel: 'Delete video',
@@ -139,7 +151,8 @@ export function LibraryPage() {
 
   const needle = search.trim().toLowerCase();
   const shown = useMemo(
-    () => (needle ? videos.filter((v) => v.Title.toLowerCase().includes(needle) || v.VideoId === needle) : videos),
+    () =>
+      needle ? videos.filter((v) => v.Title.toLowerCase().includes(needle) || v.VideoId === needle) : videos,
     [videos, needle],
   );
   const statusOf = useCallback(
@@ -155,7 +168,11 @@ export function LibraryPage() {
           Refresh
         </button>
       </div>
-      <UploadPanel onCreated={(id) => void watchVideo(id)} onUploaded={(id) => void watchVideo(id)} statusOf={statusOf} />
+      <UploadPanel
+        onCreated={(id) => void watchVideo(id)}
+        onUploaded={(id) => void watchVideo(id)}
+        statusOf={statusOf}
+      />
       {confirmElement}
       <section className="card" aria-labelledby="videos-title">
         <h2 id="videos-title">Videos</h2>
@@ -175,15 +192,24 @@ export function LibraryPage() {
               setStatus(value);
               setPageNo(1);
             }}
-            options={[['', 'All statuses'], ...VIDEO_STATUSES.map((s): [string, string] => [s, STATUS_LABELS[s] ?? s])]}
+            options={[
+              ['', 'All statuses'],
+              ...VIDEO_STATUSES.map((s): [string, string] => [s, STATUS_LABELS[s] ?? s]),
+            ]}
           />
         </form>
         {notice ? <Notice tone="ok">{notice}</Notice> : null}
         {error ? <ErrorNotice error={error} onRetry={reload} /> : null}
         {loading && videos.length === 0 ? <Loading label="Loading videos…" /> : null}
         {!loading && !error && videos.length === 0 ? (
-          <EmptyState title={status ? `No videos with status “${STATUS_LABELS[status] ?? status}”.` : 'No videos yet.'}>
-            {status ? <p>Choose “All statuses” to see every video.</p> : <p>Upload a file above; it appears here while it uploads and transcodes.</p>}
+          <EmptyState
+            title={status ? `No videos with status “${STATUS_LABELS[status] ?? status}”.` : 'No videos yet.'}
+          >
+            {status ? (
+              <p>Choose “All statuses” to see every video.</p>
+            ) : (
+              <p>Upload a file above; it appears here while it uploads and transcodes.</p>
+            )}
           </EmptyState>
         ) : null}
         {videos.length > 0 && shown.length === 0 ? (
@@ -210,7 +236,9 @@ export function LibraryPage() {
                 <tr key={video.VideoId} data-video-id={video.VideoId}>
                   <td data-label="Title">
                     <Link route={{ page: 'video', videoId: video.VideoId }}>{video.Title}</Link>
-                    {video.StatusReason && /Fail/.test(video.Status) ? <p className="field-error small">{video.StatusReason}</p> : null}
+                    {video.StatusReason && /Fail/.test(video.Status) ? (
+                      <p className="field-error small">{video.StatusReason}</p>
+                    ) : null}
                   </td>
                   <td data-label="Status">
                     <StatusBadge video={video} />
@@ -219,7 +247,12 @@ export function LibraryPage() {
                   <td data-label="Size">{formatBytes(video.Size)}</td>
                   <td data-label="Created">{formatTime(video.CreationTime)}</td>
                   <td className="actions">
-                    <button type="button" className="button-secondary button-small" onClick={() => void remove(video)} aria-label={`Delete ${video.Title}`}>
+                    <button
+                      type="button"
+                      className="button-secondary button-small"
+                      onClick={() => void remove(video)}
+                      aria-label={`Delete ${video.Title}`}
+                    >
                       Delete
                     </button>
                   </td>
@@ -229,7 +262,12 @@ export function LibraryPage() {
           </table>
         ) : null}
         {videos.length < total ? (
-          <button type="button" className="button-secondary" disabled={loading} onClick={() => setPageNo((p) => p + 1)}>
+          <button
+            type="button"
+            className="button-secondary"
+            disabled={loading}
+            onClick={() => setPageNo((p) => p + 1)}
+          >
             {loading ? 'Loading…' : `Load more (${total - videos.length} older)`}
           </button>
         ) : null}

@@ -25,7 +25,8 @@ export function initialEndpoint(): string {
 const SIGN_OUT_MESSAGES: Readonly<Record<SignOutReason, string | undefined>> = {
   'signed-out': 'You are signed out. The AccessKey secret was removed from this browser.',
   expired: 'Your session ended after a long time without activity. Sign in again to continue.',
-  rejected: 'The server no longer accepts this AccessKey (it was disabled or removed). Sign in with another key.',
+  rejected:
+    'The server no longer accepts this AccessKey (it was disabled or removed). Sign in with another key.',
 };
 
 export function SignInPage(props: { readonly sessions: SessionManager; readonly reason?: SignOutReason }) {
@@ -45,7 +46,8 @@ export function SignInPage(props: { readonly sessions: SessionManager; readonly 
     try {
       normalized = normalizeEndpoint(endpoint);
     } catch {
-      problems.endpoint = 'Enter the server URL, such as https://vod.example.com, or leave it empty for this server.';
+      problems.endpoint =
+        'Enter the server URL, such as https://vod.example.com, or leave it empty for this server.';
     }
     if (accessKeyId.trim() === '') problems.accessKeyId = 'Enter your AccessKey ID.';
     if (secret === '') problems.secret = 'Enter your AccessKey secret.';
@@ -74,14 +76,21 @@ export function SignInPage(props: { readonly sessions: SessionManager; readonly 
   const reasonMessage = props.reason ? SIGN_OUT_MESSAGES[props.reason] : undefined;
   return (
     <main className="sign-in" id="main">
-      <form className="card sign-in-card" onSubmit={(event) => void submit(event)} noValidate aria-labelledby="sign-in-title">
+      <form
+        className="card sign-in-card"
+        onSubmit={(event) => void submit(event)}
+        noValidate
+        aria-labelledby="sign-in-title"
+      >
         <h1 id="sign-in-title">
           <span className="brand-mark" aria-hidden="true">
             ▶
           </span>{' '}
           securevod console
         </h1>
-        <p className="muted">Sign in with an AccessKey pair. The console signs every API call in this browser.</p>
+        <p className="muted">
+          Sign in with an AccessKey pair. The console signs every API call in this browser.
+        </p>
         {reasonMessage ? <Notice tone="info">{reasonMessage}</Notice> : null}
         {error ? <Notice tone="error">{error}</Notice> : null}
         <TextField

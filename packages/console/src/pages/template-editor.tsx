@@ -88,7 +88,10 @@ export function TemplateEditor(props: {
     setDraft((d) => {
       const used = new Set(d.templates.map((t) => t.definition));
       const definition = DEFINITIONS.find((x) => !used.has(x)) ?? 'SD';
-      return { ...d, templates: [...d.templates, newTemplateDraft(definition, d.templates[0]?.encryption ?? 'off')] };
+      return {
+        ...d,
+        templates: [...d.templates, newTemplateDraft(definition, d.templates[0]?.encryption ?? 'off')],
+      };
     });
 
   const removeTemplate = (index: number) => {
@@ -134,7 +137,12 @@ export function TemplateEditor(props: {
   };
 
   return (
-    <form className="card template-editor" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="editor-title">
+    <form
+      className="card template-editor"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-labelledby="editor-title"
+    >
       <h2 id="editor-title">{props.groupId ? `Edit “${props.initial.name}”` : 'New template group'}</h2>
       {formError ? <Notice tone="error">{formError}</Notice> : null}
       <TextField
@@ -147,7 +155,11 @@ export function TemplateEditor(props: {
         required
         autoFocus
       />
-      {errorOf('templates') ? <p className="field-error" role="alert">{errorOf('templates')}</p> : null}
+      {errorOf('templates') ? (
+        <p className="field-error" role="alert">
+          {errorOf('templates')}
+        </p>
+      ) : null}
       <ol className="template-list">
         {draft.templates.map((t, index) => (
           <TemplateFields
@@ -161,7 +173,12 @@ export function TemplateEditor(props: {
         ))}
       </ol>
       <div className="button-row">
-        <button type="button" className="button-secondary" onClick={addTemplate} disabled={draft.templates.length >= MAX_TEMPLATES}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={addTemplate}
+          disabled={draft.templates.length >= MAX_TEMPLATES}
+        >
           Add template
         </button>
       </div>
@@ -203,18 +220,37 @@ function TemplateFields(props: {
           {encrypted ? ' · encrypted' : ''}
         </legend>
         <div className="grid">
-          <SelectField {...common('definition')} label="Definition" options={DEFINITIONS.map((d) => [d, d])} />
+          <SelectField
+            {...common('definition')}
+            label="Definition"
+            options={DEFINITIONS.map((d) => [d, d])}
+          />
           <TextField {...common('name')} label="Template name" placeholder={t.definition} maxLength={128} />
           <TextField {...common('videoBitrate')} label="Video bitrate (kbps)" inputMode="numeric" />
           <TextField {...common('audioBitrate')} label="Audio bitrate (kbps)" inputMode="numeric" />
-          <TextField {...common('width')} label="Width (px)" inputMode="numeric" placeholder="auto" hint="Even, 128–4096." />
-          <TextField {...common('height')} label="Height (px)" inputMode="numeric" placeholder="auto" hint="Even, 128–4096." />
+          <TextField
+            {...common('width')}
+            label="Width (px)"
+            inputMode="numeric"
+            placeholder="auto"
+            hint="Even, 128–4096."
+          />
+          <TextField
+            {...common('height')}
+            label="Height (px)"
+            inputMode="numeric"
+            placeholder="auto"
+            hint="Even, 128–4096."
+          />
           <TextField {...common('fps')} label="Frame rate (fps)" inputMode="decimal" placeholder="source" />
           <TextField {...common('segmentSeconds')} label="Segment length (s)" inputMode="numeric" />
           <SelectField
             {...common('encryption')}
             label="Video Encryption"
-            options={ENCRYPTION_CHOICES.map((c): [string, string] => [c, ENCRYPTION_LABELS[c as EncryptionChoice]])}
+            options={ENCRYPTION_CHOICES.map((c): [string, string] => [
+              c,
+              ENCRYPTION_LABELS[c as EncryptionChoice],
+            ])}
             frameClassName="span-2"
           />
           {encrypted ? (

@@ -21,8 +21,13 @@ export function TemplateGroupsPage() {
   const { client } = useSession();
   const groups = useLoad(
     async (signal) =>
-      (await client.request<{ TranscodeTemplateGroupList?: WireGroupSummary[] }>('ListTranscodeTemplateGroup', {}, { signal }))
-        .TranscodeTemplateGroupList ?? [],
+      (
+        await client.request<{ TranscodeTemplateGroupList?: WireGroupSummary[] }>(
+          'ListTranscodeTemplateGroup',
+          {},
+          { signal },
+        )
+      ).TranscodeTemplateGroupList ?? [],
     [client],
   );
   const [editing, setEditing] = useState<Editing | undefined>();
@@ -49,14 +54,19 @@ export function TemplateGroupsPage() {
       );
       setEditing({
         groupId: group.TranscodeTemplateGroupId,
-        draft: fromWireTemplates(TranscodeTemplateGroup.Name, TranscodeTemplateGroup.TranscodeTemplateList ?? []),
+        draft: fromWireTemplates(
+          TranscodeTemplateGroup.Name,
+          TranscodeTemplateGroup.TranscodeTemplateList ?? [],
+        ),
       });
       return '';
     });
 
   const setDefault = (group: WireGroupSummary) =>
     run(async () => {
-      await client.request('SetDefaultTranscodeTemplateGroup', { TranscodeTemplateGroupId: group.TranscodeTemplateGroupId });
+      await client.request('SetDefaultTranscodeTemplateGroup', {
+        TranscodeTemplateGroupId: group.TranscodeTemplateGroupId,
+      });
       return `“${group.Name}” is now the default group: uploads that name no group use it.`;
     });
 
@@ -89,8 +99,8 @@ export function TemplateGroupsPage() {
         ) : null}
       </div>
       <p className="muted page-intro">
-        A template group decides which renditions an upload gets and whether they are encrypted. Turn on Video Encryption
-        in a template to encrypt that rendition under the video's own key.
+        A template group decides which renditions an upload gets and whether they are encrypted. Turn on Video
+        Encryption in a template to encrypt that rendition under the video's own key.
       </p>
       {confirmElement}
       {editing ? (
@@ -134,27 +144,45 @@ export function TemplateGroupsPage() {
                 return (
                   <tr key={group.TranscodeTemplateGroupId} data-group-name={group.Name}>
                     <td data-label="Name">
-                      <strong>{group.Name}</strong> {isDefault ? <span className="badge badge-ok">Default</span> : null}
+                      <strong>{group.Name}</strong>{' '}
+                      {isDefault ? <span className="badge badge-ok">Default</span> : null}
                       {locked ? <span className="badge badge-idle">Locked</span> : null}
                       <div className="muted small">
                         <code>{group.TranscodeTemplateGroupId}</code>
                       </div>
                     </td>
-                    <td data-label="Mode">{group.TranscodeMode === 'NoTranscode' ? 'No transcoding' : 'Transcode'}</td>
+                    <td data-label="Mode">
+                      {group.TranscodeMode === 'NoTranscode' ? 'No transcoding' : 'Transcode'}
+                    </td>
                     <td data-label="Modified">{formatTime(group.ModifyTime)}</td>
                     <td className="actions">
                       {!locked ? (
-                        <button type="button" className="button-secondary button-small" onClick={() => void edit(group)} aria-label={`Edit ${group.Name}`}>
+                        <button
+                          type="button"
+                          className="button-secondary button-small"
+                          onClick={() => void edit(group)}
+                          aria-label={`Edit ${group.Name}`}
+                        >
                           Edit
                         </button>
                       ) : null}
                       {!isDefault && group.TranscodeMode !== 'NoTranscode' ? (
-                        <button type="button" className="button-secondary button-small" onClick={() => void setDefault(group)} aria-label={`Make ${group.Name} the default`}>
+                        <button
+                          type="button"
+                          className="button-secondary button-small"
+                          onClick={() => void setDefault(group)}
+                          aria-label={`Make ${group.Name} the default`}
+                        >
                           Make default
                         </button>
                       ) : null}
                       {!isDefault && !locked ? (
-                        <button type="button" className="button-secondary button-small" onClick={() => void remove(group)} aria-label={`Delete ${group.Name}`}>
+                        <button
+                          type="button"
+                          className="button-secondary button-small"
+                          onClick={() => void remove(group)}
+                          aria-label={`Delete ${group.Name}`}
+                        >
                           Delete
                         </button>
                       ) : null}

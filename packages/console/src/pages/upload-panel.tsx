@@ -103,7 +103,9 @@ export function UploadPanel(props: {
   const defaultGroup = groups.data?.find((g) => g.IsDefault === 'Default');
   const groupOptions: [string, string][] = [
     ['', `Default group${defaultGroup ? ` (${defaultGroup.Name})` : ''}`],
-    ...(groups.data ?? []).filter((g) => g.IsDefault !== 'Default').map((g): [string, string] => [g.TranscodeTemplateGroupId, g.Name]),
+    ...(groups.data ?? [])
+      .filter((g) => g.IsDefault !== 'Default')
+      .map((g): [string, string] => [g.TranscodeTemplateGroupId, g.Name]),
   ];
 
   return (
@@ -159,18 +161,30 @@ export function UploadPanel(props: {
                   <div className="upload-progress">
                     <progress max={100} value={percent} aria-label={`Uploading ${row.file.name}`} />
                     <span aria-live="polite">{row.state === 'starting' ? 'Starting…' : `${percent}%`}</span>
-                    <button type="button" className="button-secondary button-small" onClick={() => row.controller.abort()}>
+                    <button
+                      type="button"
+                      className="button-secondary button-small"
+                      onClick={() => row.controller.abort()}
+                    >
                       Cancel
                     </button>
                   </div>
                 ) : null}
                 {row.state === 'uploaded' ? (
                   <div className="upload-progress" aria-live="polite">
-                    <span>Uploaded.</span> {video ? <StatusBadge video={video} /> : <span className="muted">Waiting for status…</span>}
+                    <span>Uploaded.</span>{' '}
+                    {video ? (
+                      <StatusBadge video={video} />
+                    ) : (
+                      <span className="muted">Waiting for status…</span>
+                    )}
                   </div>
                 ) : null}
                 {row.state === 'failed' || row.state === 'cancelled' ? (
-                  <p className={row.state === 'failed' ? 'field-error' : 'muted'} role={row.state === 'failed' ? 'alert' : undefined}>
+                  <p
+                    className={row.state === 'failed' ? 'field-error' : 'muted'}
+                    role={row.state === 'failed' ? 'alert' : undefined}
+                  >
                     {row.error}
                   </p>
                 ) : null}

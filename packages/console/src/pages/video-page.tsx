@@ -22,7 +22,8 @@ export function VideoPage(props: { readonly videoId: string }) {
   const { client } = useSession();
   const { videoId } = props;
   const video = useLoad(
-    async (signal) => (await client.request<{ Video: WireVideo }>('GetVideoInfo', { VideoId: videoId }, { signal })).Video,
+    async (signal) =>
+      (await client.request<{ Video: WireVideo }>('GetVideoInfo', { VideoId: videoId }, { signal })).Video,
     [client, videoId],
   );
   const status = video.data?.Status;
@@ -63,7 +64,9 @@ export function VideoPage(props: { readonly videoId: string }) {
   const setDownload = async (on: boolean) => {
     try {
       await client.request('UpdateVideoInfo', { VideoId: videoId, DownloadSwitch: on ? 'on' : 'off' });
-      setNotice(on ? 'Offline download is allowed for this video.' : 'Offline download is off for this video.');
+      setNotice(
+        on ? 'Offline download is allowed for this video.' : 'Offline download is off for this video.',
+      );
       setActionError(undefined);
       video.reload();
     } catch (error) {
@@ -91,11 +94,15 @@ export function VideoPage(props: { readonly videoId: string }) {
     <>
       <Breadcrumb title={v.Title} />
       {confirmElement}
-      <div className="page-header">
+      <div className="page-header title-with-badge">
         <h1>{v.Title}</h1>
         <StatusBadge video={v} />
       </div>
-      {v.StatusReason && /Fail/.test(v.Status) ? <Notice tone="error" title="Why it failed">{v.StatusReason}</Notice> : null}
+      {v.StatusReason && /Fail/.test(v.Status) ? (
+        <Notice tone="error" title="Why it failed">
+          {v.StatusReason}
+        </Notice>
+      ) : null}
       {notice ? <Notice tone="ok">{notice}</Notice> : null}
       {actionError ? <ErrorNotice error={actionError} /> : null}
       <div className="columns">
@@ -105,7 +112,11 @@ export function VideoPage(props: { readonly videoId: string }) {
             <PlayerPanel videoId={videoId} />
           ) : (
             <EmptyState title="Not playable yet.">
-              <p>{MOVING_STATUSES.has(v.Status) ? 'It can be played once transcoding finishes; this page updates by itself.' : 'Only videos with status Ready can be played.'}</p>
+              <p>
+                {MOVING_STATUSES.has(v.Status)
+                  ? 'It can be played once transcoding finishes; this page updates by itself.'
+                  : 'Only videos with status Ready can be played.'}
+              </p>
             </EmptyState>
           )}
         </section>
@@ -131,7 +142,11 @@ export function VideoPage(props: { readonly videoId: string }) {
             <dt>Offline download</dt>
             <dd>
               <label className="inline-check">
-                <input type="checkbox" checked={v.DownloadSwitch !== 'off'} onChange={(e) => void setDownload(e.target.checked)} />{' '}
+                <input
+                  type="checkbox"
+                  checked={v.DownloadSwitch !== 'off'}
+                  onChange={(e) => void setDownload(e.target.checked)}
+                />{' '}
                 Allowed for this video
               </label>
             </dd>
@@ -143,7 +158,9 @@ export function VideoPage(props: { readonly videoId: string }) {
       </div>
       <section className="card" aria-labelledby="renditions-title">
         <h2 id="renditions-title">Renditions</h2>
-        {v.Status !== 'Normal' ? <p className="muted">Renditions are listed once the video is ready.</p> : null}
+        {v.Status !== 'Normal' ? (
+          <p className="muted">Renditions are listed once the video is ready.</p>
+        ) : null}
         {renditions.error ? <ErrorNotice error={renditions.error} onRetry={renditions.reload} /> : null}
         {renditions.data && renditions.data.length === 0 ? <EmptyState title="No renditions." /> : null}
         {renditions.data && renditions.data.length > 0 ? (
@@ -185,7 +202,8 @@ function encryptionSummary(renditions: readonly WirePlayInfo[]): string {
 function Breadcrumb(props: { readonly title: string }) {
   return (
     <nav aria-label="Breadcrumb" className="breadcrumb">
-      <Link route={{ page: 'library' }}>Library</Link> <span aria-hidden="true">›</span> <span>{props.title}</span>
+      <Link route={{ page: 'library' }}>Library</Link> <span aria-hidden="true">›</span>{' '}
+      <span>{props.title}</span>
     </nav>
   );
 }
@@ -228,7 +246,9 @@ function PlayerPanel(props: { readonly videoId: string }) {
       setState('playing');
       void element.play().catch(() => undefined);
     } catch (failure) {
-      setError(isActionUnavailable(failure) ? new Error('This server cannot issue play credentials yet.') : failure);
+      setError(
+        isActionUnavailable(failure) ? new Error('This server cannot issue play credentials yet.') : failure,
+      );
       setState('failed');
     }
   };
@@ -259,7 +279,11 @@ function PlayerPanel(props: { readonly videoId: string }) {
             </select>
           </label>
         ) : null}
-        {state === 'playing' ? <span className="muted" aria-live="polite">Playing with the securevod player SDK.</span> : null}
+        {state === 'playing' ? (
+          <span className="muted" aria-live="polite">
+            Playing with the securevod player SDK.
+          </span>
+        ) : null}
       </div>
       {error ? <ErrorNotice error={error} /> : null}
     </div>

@@ -13,7 +13,10 @@ export interface ConsolePlayer {
   readonly ready: Promise<void>;
   readonly definition: string | undefined;
   readonly definitions: readonly string[];
-  on(type: 'error', listener: (error: { type?: string; details?: string; message: string; fatal?: boolean }) => void): () => void;
+  on(
+    type: 'error',
+    listener: (error: { type?: string; details?: string; message: string; fatal?: boolean }) => void,
+  ): () => void;
   setDefinition(definition: string): Promise<void>;
   destroy(): void;
 }
@@ -48,7 +51,11 @@ async function playAuthFor(client: VodClient, videoId: string): Promise<string> 
 }
 
 /** Starts playing `videoId` in `video`; the caller destroys the player when done. */
-export async function startPlayer(client: VodClient, video: HTMLVideoElement, videoId: string): Promise<ConsolePlayer> {
+export async function startPlayer(
+  client: VodClient,
+  video: HTMLVideoElement,
+  videoId: string,
+): Promise<ConsolePlayer> {
   const [SecureVod, playAuth] = await Promise.all([sdk(client.endpoint), playAuthFor(client, videoId)]);
   const endpoint = client.endpoint === '' ? location.origin : client.endpoint;
   return SecureVod.createPlayer({

@@ -129,10 +129,7 @@ export class CredentialVault implements SessionVault {
     await this.#transaction('readwrite', (store) => store.put(record, RECORD_ID));
   }
 
-  async #transaction<T>(
-    mode: IDBTransactionMode,
-    run: (store: IDBObjectStore) => IDBRequest,
-  ): Promise<T> {
+  async #transaction<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest): Promise<T> {
     const db = await openDatabase(this.#dbName);
     try {
       return await new Promise<T>((resolve, reject) => {

@@ -33,7 +33,10 @@ export const SIGN_IN_PROBE_ACTION = 'ListTranscodeTemplateGroup';
  * Errors that may mean the server no longer accepts the signed-in key. They may also be about
  * a key named in the request (UpdateAccessKey), so the session re-checks with a probe first.
  */
-const REJECTED_KEY_CODES: ReadonlySet<string> = new Set(['InvalidAccessKeyId.NotFound', 'InvalidAccessKeyId.Inactive']);
+const REJECTED_KEY_CODES: ReadonlySet<string> = new Set([
+  'InvalidAccessKeyId.NotFound',
+  'InvalidAccessKeyId.Inactive',
+]);
 
 /** How often at most activity is written through to a remembered session's record. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -94,7 +97,12 @@ export class SessionManager {
     const stored = await this.#vault.load();
     if (!stored) return undefined;
     const client = this.#client(stored);
-    return this.#start({ client, accessKeyId: stored.accessKeyId, endpoint: stored.endpoint, remembered: true });
+    return this.#start({
+      client,
+      accessKeyId: stored.accessKeyId,
+      endpoint: stored.endpoint,
+      remembered: true,
+    });
   }
 
   /** Records activity; remembered sessions get their idle deadline extended (at most once a minute). */

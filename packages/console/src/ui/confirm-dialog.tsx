@@ -23,9 +23,7 @@ export function useConfirm(): [(options: ConfirmOptions) => Promise<boolean>, Re
   const [pending, setPending] = useState<Pending | undefined>();
   const confirm = useCallback(
     (options: ConfirmOptions) =>
-      new Promise<boolean>((resolve) =>
-        setPending({ ...options, danger: options.danger ?? false, resolve }),
-      ),
+      new Promise<boolean>((resolve) => setPending({ ...options, danger: options.danger ?? false, resolve })),
     [],
   );
   const close = (confirmed: boolean) => {

@@ -46,7 +46,16 @@ type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | '
   readonly frameClassName?: string;
 };
 
-export function TextField({ label, value, onValue, hint, error, id, frameClassName, ...input }: TextFieldProps) {
+export function TextField({
+  label,
+  value,
+  onValue,
+  hint,
+  error,
+  id,
+  frameClassName,
+  ...input
+}: TextFieldProps) {
   const autoId = useId();
   const fieldId = id ?? autoId;
   return (
@@ -73,7 +82,17 @@ type SelectFieldProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'onChange'
   readonly frameClassName?: string;
 };
 
-export function SelectField({ label, value, onValue, options, hint, error, id, frameClassName, ...select }: SelectFieldProps) {
+export function SelectField({
+  label,
+  value,
+  onValue,
+  options,
+  hint,
+  error,
+  id,
+  frameClassName,
+  ...select
+}: SelectFieldProps) {
   const autoId = useId();
   const fieldId = id ?? autoId;
   return (
@@ -130,7 +149,10 @@ export function CheckboxField(props: {
 
 /** A secret input with a show/hide toggle; never autocompleted or spell-checked. */
 export function SecretField(
-  props: Omit<TextFieldProps, 'type'> & { readonly revealed: boolean; readonly onRevealed: (revealed: boolean) => void },
+  props: Omit<TextFieldProps, 'type'> & {
+    readonly revealed: boolean;
+    readonly onRevealed: (revealed: boolean) => void;
+  },
 ) {
   const { revealed, onRevealed, ...field } = props;
   return (
@@ -142,7 +164,12 @@ export function SecretField(
         autoCapitalize="off"
         autoCorrect="off"
       />
-      <button type="button" className="link-button" aria-pressed={revealed} onClick={() => onRevealed(!revealed)}>
+      <button
+        type="button"
+        className="link-button"
+        aria-pressed={revealed}
+        onClick={() => onRevealed(!revealed)}
+      >
         {revealed ? 'Hide' : 'Show'}
       </button>
     </div>

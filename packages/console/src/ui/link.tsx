@@ -9,11 +9,21 @@ export function followRoute(event: MouseEvent<HTMLAnchorElement>, route: Route):
 }
 
 export function Link(
-  props: Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { readonly route: Route; readonly children: ReactNode },
+  props: Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & {
+    readonly route: Route;
+    readonly children: ReactNode;
+  },
 ) {
-  const { route, children, ...anchor } = props;
+  const { route, children, onClick, ...anchor } = props;
   return (
-    <a {...anchor} href={routePath(route)} onClick={(event) => followRoute(event, route)}>
+    <a
+      {...anchor}
+      href={routePath(route)}
+      onClick={(event) => {
+        onClick?.(event);
+        followRoute(event, route);
+      }}
+    >
       {children}
     </a>
   );

@@ -3,7 +3,11 @@ import type { ReactNode } from 'react';
 import { describeError } from '../api/error-messages.js';
 import { ApiRequestError } from '../api/vod-client.js';
 
-export function Notice(props: { readonly tone: 'info' | 'ok' | 'warn' | 'error'; readonly children: ReactNode; readonly title?: string }) {
+export function Notice(props: {
+  readonly tone: 'info' | 'ok' | 'warn' | 'error';
+  readonly children: ReactNode;
+  readonly title?: string;
+}) {
   return (
     <div className={`notice notice-${props.tone}`} role={props.tone === 'error' ? 'alert' : 'status'}>
       {props.title ? <strong className="notice-title">{props.title}</strong> : null}
@@ -12,7 +16,11 @@ export function Notice(props: { readonly tone: 'info' | 'ok' | 'warn' | 'error';
   );
 }
 
-export function ErrorNotice(props: { readonly error: unknown; readonly onRetry?: () => void; readonly title?: string }) {
+export function ErrorNotice(props: {
+  readonly error: unknown;
+  readonly onRetry?: () => void;
+  readonly title?: string;
+}) {
   const requestId = props.error instanceof ApiRequestError ? props.error.details.requestId : undefined;
   return (
     <Notice tone="error" title={props.title}>
@@ -33,8 +41,8 @@ export function NotAvailable(props: { readonly feature: string; readonly action:
     <div className="not-available" role="status" data-testid="not-available">
       <strong>{props.feature} is not available on this server.</strong>
       <p>
-        The server does not implement <code>{props.action}</code> yet. Update securevod to use this page; everything
-        else in the console keeps working.
+        The server does not implement <code>{props.action}</code> yet. Update securevod to use this page;
+        everything else in the console keeps working.
       </p>
     </div>
   );

@@ -6,7 +6,12 @@
  */
 import type { VodClient } from '../api/vod-client.js';
 import { loadScript } from '../util/script-loader.js';
-import { decodeUploadTicket, ossClientOptions, type UploadAnswer, type UploadTicket } from './upload-ticket.js';
+import {
+  decodeUploadTicket,
+  ossClientOptions,
+  type UploadAnswer,
+  type UploadTicket,
+} from './upload-ticket.js';
 
 /** What the console uses of the ali-oss browser client. */
 interface OssBrowserClient {
@@ -81,7 +86,8 @@ async function ossConstructor(scriptUrl: string): Promise<OssConstructor> {
   if (existing) return existing;
   await loadScript(scriptUrl);
   const loaded = (globalThis as { OSS?: OssConstructor }).OSS;
-  if (!loaded) throw new UploadError('NoUploader', 'The upload library did not load; reload the page.', undefined);
+  if (!loaded)
+    throw new UploadError('NoUploader', 'The upload library did not load; reload the page.', undefined);
   return loaded;
 }
 
@@ -140,7 +146,9 @@ export async function uploadFile(request: UploadRequest): Promise<string> {
           { cause: error },
         );
       }
-      ticket = decodeUploadTicket(await client.request<UploadAnswer>('RefreshUploadVideo', { VideoId: videoId }));
+      ticket = decodeUploadTicket(
+        await client.request<UploadAnswer>('RefreshUploadVideo', { VideoId: videoId }),
+      );
     } finally {
       request.signal?.removeEventListener('abort', onAbort);
     }

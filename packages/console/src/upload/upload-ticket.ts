@@ -45,12 +45,15 @@ export function decodeUploadTicket(answer: UploadAnswer): UploadTicket {
   const auth = decodeBase64Json(answer.UploadAuth, 'UploadAuth');
   const text = (record: Record<string, unknown>, name: string, what: string): string => {
     const value = record[name];
-    if (typeof value !== 'string' || value === '') throw new UploadTicketError(`The server's ${what} has no ${name}.`);
+    if (typeof value !== 'string' || value === '')
+      throw new UploadTicketError(`The server's ${what} has no ${name}.`);
     return value;
   };
   const expiresAt = new Date(text(auth, 'Expiration', 'UploadAuth'));
-  if (Number.isNaN(expiresAt.getTime())) throw new UploadTicketError("The server's UploadAuth has an invalid Expiration.");
-  if (typeof answer.VideoId !== 'string' || answer.VideoId === '') throw new UploadTicketError('The server sent no VideoId.');
+  if (Number.isNaN(expiresAt.getTime()))
+    throw new UploadTicketError("The server's UploadAuth has an invalid Expiration.");
+  if (typeof answer.VideoId !== 'string' || answer.VideoId === '')
+    throw new UploadTicketError('The server sent no VideoId.');
   return {
     videoId: answer.VideoId,
     endpoint: text(address, 'Endpoint', 'UploadAddress'),

@@ -7,7 +7,11 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-export function saveBytes(bytes: Uint8Array<ArrayBuffer>, fileName: string, type = 'application/octet-stream'): void {
+export function saveBytes(
+  bytes: Uint8Array<ArrayBuffer>,
+  fileName: string,
+  type = 'application/octet-stream',
+): void {
   const url = URL.createObjectURL(new Blob([bytes], { type }));
   const anchor = document.createElement('a');
   anchor.href = url;

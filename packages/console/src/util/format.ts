@@ -22,11 +22,15 @@ export function formatDuration(seconds: number | string | undefined | null): str
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
 }
 
-export function formatTime(iso: string | undefined | null): string {
+/** Local date and time; `seconds` for logs, where order within a minute matters. */
+export function formatTime(iso: string | undefined | null, options: { seconds?: boolean } = {}): string {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return date.toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: options.seconds ? 'medium' : 'short',
+  });
 }
 
 export const VIDEO_STATUSES = [
@@ -54,7 +58,12 @@ export const STATUS_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** Statuses that change by themselves (the library keeps polling videos in them). */
-export const MOVING_STATUSES: ReadonlySet<string> = new Set(['Uploading', 'UploadSucc', 'Transcoding', 'Checking']);
+export const MOVING_STATUSES: ReadonlySet<string> = new Set([
+  'Uploading',
+  'UploadSucc',
+  'Transcoding',
+  'Checking',
+]);
 
 export function statusTone(status: string): 'ok' | 'busy' | 'bad' | 'idle' {
   if (status === 'Normal') return 'ok';

@@ -36,8 +36,14 @@ function describe(value: unknown): unknown {
     return { cryptoKey: value.algorithm.name, extractable: value.extractable, usages: value.usages };
   }
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    return { bytes: btoa(String.fromCharCode(...bytes)), text: new TextDecoder('utf-8', { fatal: false }).decode(bytes) };
+    const bytes =
+      value instanceof ArrayBuffer
+        ? new Uint8Array(value)
+        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return {
+      bytes: btoa(String.fromCharCode(...bytes)),
+      text: new TextDecoder('utf-8', { fatal: false }).decode(bytes),
+    };
   }
   return value;
 }

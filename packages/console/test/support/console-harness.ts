@@ -46,7 +46,9 @@ export function ensureBuilt(): void {
   }
 }
 
-export async function startConsoleHarness(options: { env?: Record<string, string> } = {}): Promise<ConsoleHarness> {
+export async function startConsoleHarness(
+  options: { env?: Record<string, string> } = {},
+): Promise<ConsoleHarness> {
   ensureBuilt();
   const dataDir = await makeDataDir('securevod-console-');
   const host = await startConsoleHost({ distDir: CONSOLE_DIST });

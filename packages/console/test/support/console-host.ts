@@ -22,6 +22,29 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/**
+ * The headers the server should send with the console (docs/console.md, "Serving"): the tests
+ * run the console under them, so a change that needs a looser policy fails here first.
+ */
+export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
 export interface ConsoleHost {
   readonly url: string;
   /** Where requests outside /console/ and the extra files go (set once the server is up). */
@@ -37,12 +60,19 @@ export async function startConsoleHost(options: { distDir: string }): Promise<Co
   const files = new Map<string, { body: string | Uint8Array; type: string }>();
 
   const serveDist = async (pathname: string, res: ServerResponse) => {
-    const rel = normalize(decodeURIComponent(pathname.slice('/console/'.length))).replace(/^(\.\.[/\\])+/, '');
+    const rel = normalize(decodeURIComponent(pathname.slice('/console/'.length))).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
     const candidate = join(options.distDir, rel);
     try {
       if (rel === '' || rel === '.') throw new Error('index');
       const body = await readFile(candidate);
-      res.writeHead(200, { 'content-type': TYPES[extname(candidate)] ?? 'application/octet-stream' });
+      res.writeHead(200, {
+        ...CONSOLE_SECURITY_HEADERS,
+        'content-type': TYPES[extname(candidate)] ?? 'application/octet-stream',
+        'cache-control': 'public, max-age=31536000, immutable',
+      });
       res.end(body);
     } catch {
       // SPA fallback: any path without a file is the app.
@@ -51,7 +81,11 @@ export async function startConsoleHost(options: { distDir: string }): Promise<Co
         return;
       }
       const index = await readFile(join(options.distDir, 'index.html'));
-      res.writeHead(200, { 'content-type': TYPES['.html']!, 'cache-control': 'no-cache' });
+      res.writeHead(200, {
+        ...CONSOLE_SECURITY_HEADERS,
+        'content-type': TYPES['.html']!,
+        'cache-control': 'no-cache',
+      });
       res.end(index);
     }
   };

@@ -28,8 +28,20 @@ export async function signIn(
 /** Opens a page through the navigation (opening the menu first on narrow screens). */
 export async function openPage(page: Page, key: PageKey): Promise<void> {
   const { nav, heading } = PAGES[key];
+  await page.getByRole('banner').waitFor();
   const menu = page.getByRole('button', { name: 'Menu' });
   if (await menu.isVisible()) await menu.click();
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: nav, exact: true }).click();
+  await page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name: nav, exact: true })
+    .click();
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+/** Waits until no section shows its loading state (the SPA's data has arrived). */
+export async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector('.loading') === null, undefined, {
+    timeout: 30_000,
+  });
+  await page.waitForTimeout(200);
 }

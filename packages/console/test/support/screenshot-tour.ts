@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { makeClip } from '../../../server/test/support/media.js';
 import { launchChromium } from './chromium.js';
 import { startConsoleHarness, type ConsoleHarness } from './console-harness.js';
-import { openPage, signIn, type PageKey } from './console-page.js';
+import { openPage, settle, signIn, type PageKey } from './console-page.js';
 
 export const VIEWPORTS = {
   desktop: { width: 1366, height: 768 },
@@ -32,7 +32,10 @@ const SHOTS: readonly { name: string; page: PageKey | 'video' | 'sign-in' | 'tem
   { name: 'key-deliveries', page: 'keyDeliveries' },
 ];
 
-export async function runScreenshotTour(outDir: string, log: (line: string) => void = console.error): Promise<string[]> {
+export async function runScreenshotTour(
+  outDir: string,
+  log: (line: string) => void = console.error,
+): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const clipDir = await mkdtemp(join(tmpdir(), 'securevod-console-shots-'));
   const receiver = createServer((req, res) => {
@@ -45,14 +48,20 @@ export async function runScreenshotTour(outDir: string, log: (line: string) => v
   const written: string[] = [];
   try {
     log('making clips and starting the server…');
-    await makeClip(join(clipDir, 'Intro to cryptography.mp4'), { seconds: 8 });
+    await makeClip(join(clipDir, 'Intro to cryptography.mp4'), { seconds: 8, width: 1280, height: 720 });
     await makeClip(join(clipDir, 'Week 2 - Block ciphers.mp4'), { seconds: 5, width: 480, height: 270 });
     harness = await startConsoleHarness();
     const page = await browser.context.newPage();
     await page.emulateMedia({ reducedMotion: 'reduce' });
     await signIn(page, harness.consoleUrl);
     await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
-    const videoId = await seed(page, harness, clipDir, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/vod-events`, log);
+    const videoId = await seed(
+      page,
+      harness,
+      clipDir,
+      `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/vod-events`,
+      log,
+    );
 
     for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       await page.setViewportSize(viewport);
@@ -75,7 +84,13 @@ export async function runScreenshotTour(outDir: string, log: (line: string) => v
 }
 
 /** Fills the service through the console; returns the VideoId that was played. */
-async function seed(page: Page, harness: ConsoleHarness, clipDir: string, callbackUrl: string, log: (line: string) => void): Promise<string> {
+async function seed(
+  page: Page,
+  harness: ConsoleHarness,
+  clipDir: string,
+  callbackUrl: string,
+  log: (line: string) => void,
+): Promise<string> {
   log('creating an encrypted default template group…');
   await openPage(page, 'templates');
   await page.getByRole('button', { name: 'New group' }).click();
@@ -106,13 +121,18 @@ async function seed(page: Page, harness: ConsoleHarness, clipDir: string, callba
       .locator('.badge[data-status="Normal"]')
       .waitFor({ timeout: 240_000 });
   }
-  const videoId = (await page.locator('tr[data-video-id]').filter({ hasText: 'Intro to cryptography' }).getAttribute('data-video-id'))!;
+  const videoId = (await page
+    .locator('tr[data-video-id]')
+    .filter({ hasText: 'Intro to cryptography' })
+    .getAttribute('data-video-id'))!;
 
   log('playing one video (fills the key-delivery log)…');
   await page.getByRole('link', { name: 'Intro to cryptography' }).click();
   await page.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(
-    () => ((document.querySelector('[data-testid="player-video"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1.5,
+    () =>
+      ((document.querySelector('[data-testid="player-video"]') as HTMLVideoElement | null)?.currentTime ??
+        0) > 1.5,
     undefined,
     { timeout: 60_000 },
   );
@@ -152,7 +172,12 @@ async function seed(page: Page, harness: ConsoleHarness, clipDir: string, callba
   return videoId;
 }
 
-async function show(page: Page, harness: ConsoleHarness, target: (typeof SHOTS)[number]['page'], videoId: string): Promise<void> {
+async function show(
+  page: Page,
+  harness: ConsoleHarness,
+  target: (typeof SHOTS)[number]['page'],
+  videoId: string,
+): Promise<void> {
   if (target === 'sign-in') {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
@@ -163,6 +188,17 @@ async function show(page: Page, harness: ConsoleHarness, target: (typeof SHOTS)[
     await page.locator(`tr[data-video-id="${videoId}"]`).getByRole('link').click();
     await page.getByRole('heading', { level: 1, name: 'Intro to cryptography' }).waitFor();
     await page.getByRole('cell', { name: 'Private (AES-256-GCM)' }).first().waitFor();
+    await page.getByRole('button', { name: 'Play' }).click();
+    await page.waitForFunction(
+      () =>
+        ((document.querySelector('[data-testid="player-video"]') as HTMLVideoElement | null)?.currentTime ??
+          0) > 2,
+      undefined,
+      { timeout: 60_000 },
+    );
+    await page.evaluate(() =>
+      (document.querySelector('[data-testid="player-video"]') as HTMLVideoElement).pause(),
+    );
   } else if (target === 'template-editor') {
     await openPage(page, 'templates');
     await page.getByRole('button', { name: 'Edit Encrypted course ladder' }).click();
@@ -171,7 +207,7 @@ async function show(page: Page, harness: ConsoleHarness, target: (typeof SHOTS)[
   } else {
     await openPage(page, target);
   }
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.mouse.move(0, 0);
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 }

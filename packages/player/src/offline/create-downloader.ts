@@ -129,7 +129,14 @@ interface Attempt {
   readonly restarts: number;
 }
 
-async function downloadOnce({ endpoint, app, fetch, store, download, restarts }: Attempt): Promise<StoredPackage> {
+async function downloadOnce({
+  endpoint,
+  app,
+  fetch,
+  store,
+  download,
+  restarts,
+}: Attempt): Promise<StoredPackage> {
   const { vid, signal } = download;
   const query = new URLSearchParams({ PlayAuth: download.playAuth, AppIdentification: app.origin });
   if (download.definition) query.set('Definition', download.definition);
@@ -188,6 +195,8 @@ async function downloadOnce({ endpoint, app, fetch, store, download, restarts }:
     if (loaded !== total) {
       throw networkError('downloadInterrupted', `The download stopped after ${loaded} of ${total} bytes.`);
     }
+    // Cancelled as the last bytes came in: still cancelled, nothing kept.
+    if (signal?.aborted) throw cancelled(signal);
     return await writer.commit();
   } catch (error) {
     await reader.cancel().catch(() => undefined);
@@ -212,7 +221,11 @@ function checkHeader(head: Uint8Array, total: number, vid: string, app: PageApp)
     const message = error instanceof PackageError ? error.message : String(error);
     throw fatal('other', 'invalidServerResponse', `The server sent an unreadable package: ${message}`, error);
   }
-  if (header.packageLength !== total || header.appIdentification !== app.canonical || header.videoId !== vid) {
+  if (
+    header.packageLength !== total ||
+    header.appIdentification !== app.canonical ||
+    header.videoId !== vid
+  ) {
     throw fatal(
       'other',
       'invalidServerResponse',

@@ -68,7 +68,10 @@ export interface OfflinePlayer {
   /** The authenticated package header (undefined until it opens). */
   readonly header: PackageHeader | undefined;
   readonly stats: OfflinePlayerStats;
-  on<K extends keyof OfflinePlayerEvents>(type: K, listener: (event: OfflinePlayerEvents[K]) => void): () => void;
+  on<K extends keyof OfflinePlayerEvents>(
+    type: K,
+    listener: (event: OfflinePlayerEvents[K]) => void,
+  ): () => void;
   off<K extends keyof OfflinePlayerEvents>(type: K, listener: (event: OfflinePlayerEvents[K]) => void): void;
   /** Stops playback and decryption, detaches from the element and zeroes decrypted chunks. */
   destroy(): void;
@@ -88,7 +91,8 @@ export function createOfflinePlayer(options: OfflinePlayerOptions): OfflinePlaye
   if (options.keyFile === undefined || options.keyFile === null) {
     throw new TypeError('options.keyFile is required (the key file bytes or its base64 AppEncryptKey).');
   }
-  if (typeof options.appDecryptKey !== 'string') throw new TypeError('options.appDecryptKey must be a string.');
+  if (typeof options.appDecryptKey !== 'string')
+    throw new TypeError('options.appDecryptKey must be a string.');
   return new SecureVodOfflinePlayer(options);
 }
 
@@ -121,7 +125,10 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
     };
   }
 
-  on<K extends keyof OfflinePlayerEvents>(type: K, listener: (event: OfflinePlayerEvents[K]) => void): () => void {
+  on<K extends keyof OfflinePlayerEvents>(
+    type: K,
+    listener: (event: OfflinePlayerEvents[K]) => void,
+  ): () => void {
     return this.emitter.on(type, listener);
   }
 
@@ -155,7 +162,8 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
       }));
       const init = await readInitSegment(reader);
       const initEnd = init.bytes.length;
-      const durationHint = init.info.durationSeconds ?? (await findLastFragmentEnd(reader, init.info, initEnd));
+      const durationHint =
+        init.info.durationSeconds ?? (await findLastFragmentEnd(reader, init.info, initEnd));
       this.index
         .build(scanFragments(reader, init.info, initEnd), this.controller.signal)
         .catch((error: unknown) => this.fail(error));
@@ -170,7 +178,11 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
       });
       await this.feeder.start();
       if (this.stopped()) return;
-      this.emitter.emit('ready', { header: opened.header, mimeType: init.info.mimeType, duration: durationHint });
+      this.emitter.emit('ready', {
+        header: opened.header,
+        mimeType: init.info.mimeType,
+        duration: durationHint,
+      });
     } catch (error) {
       throw this.fail(error);
     }

@@ -12,7 +12,15 @@
  * The reader is random access over decrypted plaintext (`plaintext-reader.ts`); reading a box
  * header decrypts the 1 MiB chunk that holds it, so a full scan decrypts the package once.
  */
-import { MAX_BOX_HEADER, Mp4Error, parseInitSegment, parseMoof, readBoxHeader, type Box, type InitSegmentInfo } from './mp4-boxes.js';
+import {
+  MAX_BOX_HEADER,
+  Mp4Error,
+  parseInitSegment,
+  parseMoof,
+  readBoxHeader,
+  type Box,
+  type InitSegmentInfo,
+} from './mp4-boxes.js';
 
 /** Random access to bytes: exactly `length` bytes from `offset`. */
 export interface ByteReader {
@@ -59,7 +67,8 @@ export async function readInitSegment(reader: ByteReader): Promise<InitSegment> 
       throw new Mp4Error(`The fMP4 has a ${box.type} before its moov.`);
     }
     if (box.type === 'moov') {
-      if (box.end > MAX_INIT_BYTES) throw new Mp4Error(`The init segment is larger than ${MAX_INIT_BYTES} bytes.`);
+      if (box.end > MAX_INIT_BYTES)
+        throw new Mp4Error(`The init segment is larger than ${MAX_INIT_BYTES} bytes.`);
       const bytes = await reader.read(0, box.end);
       return { bytes, info: parseInitSegment(bytes, box) };
     }

@@ -101,7 +101,9 @@ export async function createIndexedDbPackageStore(blockSize = INDEXEDDB_BLOCK_SI
     async create(record) {
       assertPackageId(record.id);
       await put([PACKAGES], (tx) =>
-        tx.objectStore(PACKAGES).put({ id: record.id, record, complete: false, blockSize } satisfies PackageRow),
+        tx
+          .objectStore(PACKAGES)
+          .put({ id: record.id, record, complete: false, blockSize } satisfies PackageRow),
       );
       const buffer = new Uint8Array(blockSize);
       let filled = 0;
@@ -187,7 +189,9 @@ export async function createIndexedDbPackageStore(blockSize = INDEXEDDB_BLOCK_SI
           const first = Math.floor(offset / rowBlock);
           const last = Math.floor((end - 1) / rowBlock);
           const tx = db.transaction(BLOCKS, 'readonly');
-          const blocks = (await request(tx.objectStore(BLOCKS).getAll(blockRange(id, first, last)))) as Uint8Array[];
+          const blocks = (await request(
+            tx.objectStore(BLOCKS).getAll(blockRange(id, first, last)),
+          )) as Uint8Array[];
           // A block missing (storage cleared under us): fewer bytes than asked, which the package
           // reader reports as a truncated package.
           if (blocks.length !== last - first + 1) return new Uint8Array(0);

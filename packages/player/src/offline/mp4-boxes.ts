@@ -230,11 +230,7 @@ export interface TrackFragmentTiming {
 }
 
 /** The timing of each track in a `moof` box (`bytes` holds at least the whole moof). */
-export function parseMoof(
-  bytes: Uint8Array,
-  moof: Box,
-  tracks: readonly TrackInfo[],
-): TrackFragmentTiming[] {
+export function parseMoof(bytes: Uint8Array, moof: Box, tracks: readonly TrackInfo[]): TrackFragmentTiming[] {
   return guarded(() => parseMoofBox(bytes, moof, tracks));
 }
 
@@ -259,7 +255,8 @@ function parseMoofBox(bytes: Uint8Array, moof: Box, tracks: readonly TrackInfo[]
         if (flags & 0x02) at += 4; // sample_description_index
         if (flags & 0x08) defaultDuration = view.getUint32(at);
       } else if (box.type === 'tfdt') {
-        baseMediaDecodeTime = bytes[box.body] === 1 ? readU64(view, box.body + 4) : view.getUint32(box.body + 4);
+        baseMediaDecodeTime =
+          bytes[box.body] === 1 ? readU64(view, box.body + 4) : view.getUint32(box.body + 4);
       } else if (box.type === 'trun') {
         if (trackId === undefined) throw new Mp4Error('A trun comes before its tfhd.');
         const fallback = defaultDuration ?? tracks.find((t) => t.id === trackId)?.defaultSampleDuration ?? 0;

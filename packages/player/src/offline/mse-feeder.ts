@@ -75,7 +75,13 @@ export class MseFeeder {
       this.schedule();
     });
     this.listen(video, 'error', () =>
-      this.fail(fatal('media', 'mediaDecodeFailed', `The browser could not play the video: ${video.error?.message ?? 'media error'}.`)),
+      this.fail(
+        fatal(
+          'media',
+          'mediaDecodeFailed',
+          `The browser could not play the video: ${video.error?.message ?? 'media error'}.`,
+        ),
+      ),
     );
     this.cleanups.push(this.options.index.onGrow(wake));
     this.schedule();

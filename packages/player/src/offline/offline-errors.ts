@@ -45,11 +45,21 @@ export function fromOfflineError(error: unknown): PlayerError {
       case 'Truncated':
         return fatal('decrypt', 'packageIncomplete', `${error.message} Download the video again.`, error);
       default:
-        return fatal('other', 'packageInvalid', `This is not a usable offline package: ${error.message}`, error);
+        return fatal(
+          'other',
+          'packageInvalid',
+          `This is not a usable offline package: ${error.message}`,
+          error,
+        );
     }
   }
   if (error instanceof Mp4Error) {
-    return fatal('media', 'packageMediaInvalid', `The video in the package cannot be played: ${error.message}`, error);
+    return fatal(
+      'media',
+      'packageMediaInvalid',
+      `The video in the package cannot be played: ${error.message}`,
+      error,
+    );
   }
   if (error instanceof AppIdentificationError) {
     return fatal('other', 'originNotSupported', error.reason, error);

@@ -26,7 +26,8 @@ const DIRECTORY = 'securevod-offline';
 /** Whether this browser has OPFS with `createWritable` (Safari before 17.4/18 lacks the latter). */
 export async function opfsAvailable(): Promise<boolean> {
   try {
-    if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') return false;
+    if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function')
+      return false;
     if (
       typeof FileSystemFileHandle === 'undefined' ||
       typeof FileSystemFileHandle.prototype.createWritable !== 'function'
@@ -160,7 +161,9 @@ export async function createOpfsPackageStore(): Promise<PackageStore> {
       try {
         return packageSourceFromBlob(await (await dir.getFileHandle(`${id}.svpk`)).getFile());
       } catch (error) {
-        throw new PackageStoreError('NotFound', `The bytes of stored package ${id} are gone.`, { cause: error });
+        throw new PackageStoreError('NotFound', `The bytes of stored package ${id} are gone.`, {
+          cause: error,
+        });
       }
     },
   };

@@ -21,5 +21,7 @@ export function toPackageSource(input: PackageInput): PackageSource {
   if (input instanceof ArrayBuffer) return packageSourceFromBytes(new Uint8Array(input));
   const source = input as Partial<PackageSource> | null;
   if (typeof source?.read === 'function' && Number.isSafeInteger(source.size)) return source as PackageSource;
-  throw new TypeError('source must be a Blob, a Uint8Array, an ArrayBuffer or { size, read(offset, length) }.');
+  throw new TypeError(
+    'source must be a Blob, a Uint8Array, an ArrayBuffer or { size, read(offset, length) }.',
+  );
 }

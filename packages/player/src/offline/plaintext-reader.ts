@@ -57,7 +57,11 @@ export class PlaintextReader implements ByteReader {
 
   /** Zeroes and forgets every cached chunk. */
   clear(): void {
-    for (const pending of this.cache.values()) void pending.then((c) => c.fill(0), () => undefined);
+    for (const pending of this.cache.values())
+      void pending.then(
+        (c) => c.fill(0),
+        () => undefined,
+      );
     this.cache.clear();
   }
 
@@ -80,7 +84,10 @@ export class PlaintextReader implements ByteReader {
       const evicted = this.cache.get(oldest)!;
       this.cache.delete(oldest);
       // Zero it once no reader can still be copying from it (reads copy before returning).
-      void evicted.then((c) => setTimeout(() => c.fill(0)), () => undefined);
+      void evicted.then(
+        (c) => setTimeout(() => c.fill(0)),
+        () => undefined,
+      );
     }
     return pending;
   }

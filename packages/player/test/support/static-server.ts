@@ -1,7 +1,7 @@
 /**
  * A tiny static HTTP server for browser tests: serves a fixed map of URL paths to files on disk
- * (e.g. the built SDK bundle and a demo page), so a page can run from an origin that is not the
- * securevod server's. Everything else is 404.
+ * (e.g. the built SDK bundle and a demo page) or to inline HTML, so a page can run from an origin
+ * that is not the securevod server's. Everything else is 404.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -20,12 +20,19 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function startStaticServer(files: Readonly<Record<string, string>>): Promise<StaticServer> {
+/** URL path → a file path on disk, or `{ html }` to serve as it is. */
+export type StaticFiles = Readonly<Record<string, string | { readonly html: string }>>;
+
+export async function startStaticServer(files: StaticFiles): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const file = files[path];
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    if (typeof file !== 'string') {
+      res.writeHead(200, { 'content-type': TYPES.html!, 'cache-control': 'no-store' }).end(file.html);
       return;
     }
     readFile(file).then(

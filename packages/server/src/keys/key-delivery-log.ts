@@ -2,6 +2,10 @@
  * The audit log of key deliveries (issue: key service): every key handed out — standard or
  * private — with who (credential kind, viewer id when known), which video, stream and period,
  * when, and from which address. Queryable by the operator (ListKeyDeliveries, CLI, console).
+ *
+ * Records are buffered and written in batches (every `flushMs` or `maxBuffer` records, one
+ * statement each), so auditing costs the key service a push, not a database write per key. A
+ * crash loses at most the last `flushMs` of entries; `close()` and every query flush first.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/database.js';
@@ -42,28 +46,59 @@ export interface KeyDeliveriesTable {
   user_agent: string | null;
 }
 
-export function createKeyDeliveryLog(db: Db) {
+export function createKeyDeliveryLog(
+  db: Db,
+  options: { flushMs?: number; maxBuffer?: number; onError?: (error: unknown) => void } = {},
+) {
   const { kysely } = db;
+  const flushMs = options.flushMs ?? 200;
+  const maxBuffer = options.maxBuffer ?? 500;
+  let buffer: KeyDeliveriesTable[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = buffer;
+    buffer = [];
+    if (batch.length > 0) {
+      writing = writing
+        .then(() => kysely.insertInto('key_deliveries').values(batch).execute())
+        .then(
+          () => undefined,
+          (error: unknown) => options.onError?.(error),
+        );
+    }
+    return writing;
+  };
+
   return {
     async record(entry: Omit<KeyDelivery, 'id' | 'deliveredAt'>): Promise<void> {
-      await kysely
-        .insertInto('key_deliveries')
-        .values({
-          id: randomUUID(),
-          delivered_at: new Date().toISOString(),
-          video_id: entry.videoId,
-          stream_id: entry.streamId,
-          period: entry.period,
-          scheme: entry.scheme,
-          client_ip: entry.clientIp,
-          credential: entry.credential,
-          viewer_id: entry.viewerId,
-          user_agent: entry.userAgent?.slice(0, 300) ?? null,
-        })
-        .execute();
+      buffer.push({
+        id: randomUUID(),
+        delivered_at: new Date().toISOString(),
+        video_id: entry.videoId,
+        stream_id: entry.streamId,
+        period: entry.period,
+        scheme: entry.scheme,
+        client_ip: entry.clientIp,
+        credential: entry.credential,
+        viewer_id: entry.viewerId,
+        user_agent: entry.userAgent?.slice(0, 300) ?? null,
+      });
+      if (buffer.length >= maxBuffer) void flush();
+      else timer ??= setTimeout(() => void flush(), flushMs);
+    },
+
+    flush,
+
+    async close(): Promise<void> {
+      await flush();
     },
 
     async query(q: KeyDeliveryQuery): Promise<{ total: number; deliveries: KeyDelivery[] }> {
+      await flush();
       let base = kysely.selectFrom('key_deliveries');
       if (q.videoId) base = base.where('video_id', '=', q.videoId);
       if (q.clientIp) base = base.where('client_ip', '=', q.clientIp);

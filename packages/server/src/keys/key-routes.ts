@@ -4,11 +4,11 @@
  *                                                or an MtsHlsUriToken bound to video, stream and period
  *   POST /keys/private/<vid>/<stream>/<period>   the period key wrapped to the SDK's ECDH public key;
  *                                                the content key never crosses the wire in the clear
- * Data keys come from a bounded short-lived cache (KMS calls are the expensive part); every
- * delivery is written to the audit log.
+ * Hot path (BENCHMARKS.md): a token check, two cache lookups (stream facts, period key), the
+ * response, and a buffered audit record — no database round trip or KMS call on a warm cache.
  */
-import { KeyExchangeError, deriveSegmentKey, keyPeriodForSegment, wrapKeyForClient } from '@securevod/crypto';
-import type { FastifyInstance } from 'fastify';
+import { KeyExchangeError, deriveSegmentKey, keyPeriodForSegment } from '@securevod/crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HLS_KEY_TOKEN_PARAM, verifyHlsKeyToken } from '../playback/hls-key-token.js';
 import { MEDIA_TOKEN_PARAM } from '../playback/media-access.js';
 import { verifyMediaToken } from '../playback/media-token.js';
@@ -16,10 +16,13 @@ import { PlaybackError } from '../playback/playback-error.js';
 import type { PlaybackService } from '../playback/playback-service.js';
 import { sendError, stringField } from '../playback/player-http.js';
 import { newRequestId } from '../rpc/rpc-plugin.js';
-import type { StreamRecord, StreamStore } from '../store/stream-store.js';
+import type { EncryptScheme } from '../store/catalogue-schema.js';
+import type { StreamStore } from '../store/stream-store.js';
 import type { VideoStore } from '../store/video-store.js';
 import type { DataKeyCache } from './data-key-cache.js';
 import type { KeyDeliveryLog } from './key-delivery-log.js';
+import { TtlCache } from './period-key-cache.js';
+import { ServerKeyExchange } from './server-key-exchange.js';
 
 export interface KeyRoutesDeps {
   playback: PlaybackService;
@@ -27,158 +30,147 @@ export interface KeyRoutesDeps {
   streams: StreamStore;
   dataKeys: DataKeyCache;
   keyLog: KeyDeliveryLog;
+  /** How long stream facts and period keys are reused (default 5 s). */
+  cacheTtlMs?: number;
 }
 
-function periodCount(stream: StreamRecord): number {
-  return keyPeriodForSegment(stream.segmentCount - 1, stream.keyRotationSegments) + 1;
+interface StreamFacts {
+  videoId: string;
+  playable: boolean;
+  scheme: EncryptScheme;
+  customerKey: boolean;
+  periods: number;
+  dataKeyCiphertext: string | null;
 }
+
+type Scheme = 'aes-128' | 'aes-256-gcm';
 
 export async function keyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): Promise<void> {
   const { playback } = deps;
-  const findStream = async (
+  const secrets = playback.secrets as Uint8Array[];
+  const ttlMs = deps.cacheTtlMs ?? 5000;
+  const facts = new TtlCache<StreamFacts | undefined>({ maxEntries: 10_000, ttlMs });
+  const periodKeys = new TtlCache<Uint8Array>({ maxEntries: 20_000, ttlMs });
+  const exchange = new ServerKeyExchange({ rotateAfterMs: 10_000 });
+  app.addHook('onClose', async () => {
+    facts.clear();
+    periodKeys.clear();
+  });
+
+  const streamFacts = (streamId: string) =>
+    facts.get(streamId, async () => {
+      const stream = await deps.streams.find(streamId);
+      if (!stream) return undefined;
+      const video = await deps.videos.find(stream.videoId);
+      return {
+        videoId: stream.videoId,
+        playable: video?.status === 'Normal',
+        scheme: stream.encryptScheme,
+        customerKey: stream.customerKeyCiphertext !== null,
+        periods: keyPeriodForSegment(stream.segmentCount - 1, stream.keyRotationSegments) + 1,
+        dataKeyCiphertext: video?.dataKeyCiphertext ?? null,
+      };
+    });
+
+  /** The period key, after checking the request names a real period of a playable stream. */
+  const periodKey = async (videoId: string, streamId: string, period: number, scheme: Scheme) => {
+    const found = await streamFacts(streamId);
+    if (!found || found.videoId !== videoId) throw new PlaybackError('KeyNotFound');
+    if (!found.playable) throw new PlaybackError('VideoNotPlayable');
+    if (found.scheme !== scheme || found.customerKey || !found.dataKeyCiphertext)
+      throw new PlaybackError('KeyNotFound');
+    if (!Number.isInteger(period) || period < 0 || period >= found.periods)
+      throw new PlaybackError('KeyNotFound');
+    const wrapped = found.dataKeyCiphertext;
+    return periodKeys.get(`${streamId}\n${period}\n${scheme}`, async () => {
+      const dataKey = await deps.dataKeys.get(videoId, wrapped);
+      return deriveSegmentKey(dataKey, { videoId, rendition: streamId, period, scheme });
+    });
+  };
+
+  const audit = (
+    req: FastifyRequest,
     videoId: string,
     streamId: string,
     period: number,
-    scheme: StreamRecord['encryptScheme'],
-  ) => {
-    const video = await deps.videos.find(videoId);
-    if (!video) throw new PlaybackError('VideoNotFound');
-    if (video.status !== 'Normal') throw new PlaybackError('VideoNotPlayable');
-    const stream = await deps.streams.find(streamId);
-    if (
-      !stream ||
-      stream.videoId !== videoId ||
-      stream.encryptScheme !== scheme ||
-      stream.customerKeyCiphertext !== null
-    ) {
-      throw new PlaybackError('KeyNotFound');
-    }
-    if (
-      !Number.isInteger(period) ||
-      period < 0 ||
-      period >= periodCount(stream) ||
-      !video.dataKeyCiphertext
-    ) {
-      throw new PlaybackError('KeyNotFound');
-    }
-    return { video, stream, dataKeyCiphertext: video.dataKeyCiphertext };
-  };
+    scheme: Scheme,
+    credential: string,
+  ) =>
+    deps.keyLog.record({
+      videoId,
+      streamId,
+      period,
+      scheme,
+      clientIp: req.ip,
+      credential,
+      viewerId: null,
+      userAgent: req.headers['user-agent'] ?? null,
+    });
 
-  app.get<{ Params: { vid: string; stream: string; period: string } }>(
-    '/keys/hls/:vid/:stream/:period',
-    async (req, reply) => {
-      try {
-        const { vid, stream: streamId } = req.params;
-        const period = Number(req.params.period);
-        const query = req.query as Record<string, string | undefined>;
-        const now = playback.nowSeconds();
-        let credential: string;
-        // The SDK's session token (kept fresh by /play/refresh) wins over the MtsHlsUriToken a
-        // playlist carried, which keeps its original expiry.
-        if (query[MEDIA_TOKEN_PARAM]) {
-          verifyMediaToken(playback.secrets as Uint8Array[], query[MEDIA_TOKEN_PARAM], {
-            now,
-            videoId: vid,
-            clientIp: req.ip,
-          });
-          credential = 'media-token';
-        } else if (query[HLS_KEY_TOKEN_PARAM]) {
-          verifyHlsKeyToken(playback.secrets as Uint8Array[], query[HLS_KEY_TOKEN_PARAM], {
-            now,
-            videoId: vid,
-            rendition: streamId,
-            period,
-            clientIp: req.ip,
-          });
-          credential = HLS_KEY_TOKEN_PARAM;
-        } else {
-          throw new PlaybackError('HlsKeyTokenMissing');
-        }
-        const found = await findStream(vid, streamId, period, 'aes-128');
-        const dataKey = await deps.dataKeys.get(vid, found.dataKeyCiphertext);
-        const key = await deriveSegmentKey(dataKey, {
+  type KeyParams = { Params: { vid: string; stream: string; period: string } };
+
+  app.get<KeyParams>('/keys/hls/:vid/:stream/:period', async (req, reply) => {
+    try {
+      const { vid, stream: streamId } = req.params;
+      const period = Number(req.params.period);
+      const query = req.query as Record<string, string | undefined>;
+      const now = playback.nowSeconds();
+      let credential: string;
+      // The SDK's session token (kept fresh by /play/refresh) wins over the MtsHlsUriToken a
+      // playlist carried, which keeps its original expiry.
+      if (query[MEDIA_TOKEN_PARAM]) {
+        verifyMediaToken(secrets, query[MEDIA_TOKEN_PARAM], { now, videoId: vid, clientIp: req.ip });
+        credential = 'media-token';
+      } else if (query[HLS_KEY_TOKEN_PARAM]) {
+        verifyHlsKeyToken(secrets, query[HLS_KEY_TOKEN_PARAM], {
+          now,
           videoId: vid,
           rendition: streamId,
           period,
-          scheme: 'aes-128',
-        });
-        await deps.keyLog.record({
-          videoId: vid,
-          streamId,
-          period,
-          scheme: 'aes-128',
           clientIp: req.ip,
-          credential,
-          viewerId: null,
-          userAgent: req.headers['user-agent'] ?? null,
         });
-        return reply
-          .header('cache-control', 'no-store')
-          .type('application/octet-stream')
-          .send(Buffer.from(key));
-      } catch (error) {
-        return sendError(reply, req, error);
+        credential = HLS_KEY_TOKEN_PARAM;
+      } else {
+        throw new PlaybackError('HlsKeyTokenMissing');
       }
-    },
-  );
+      const key = await periodKey(vid, streamId, period, 'aes-128');
+      void audit(req, vid, streamId, period, 'aes-128', credential);
+      return reply
+        .header('cache-control', 'no-store')
+        .type('application/octet-stream')
+        .send(Buffer.from(key));
+    } catch (error) {
+      return sendError(reply, req, error);
+    }
+  });
 
-  app.post<{ Params: { vid: string; stream: string; period: string } }>(
-    '/keys/private/:vid/:stream/:period',
-    async (req, reply) => {
+  app.post<KeyParams>('/keys/private/:vid/:stream/:period', async (req, reply) => {
+    try {
+      const { vid, stream: streamId } = req.params;
+      const period = Number(req.params.period);
+      const token =
+        stringField(req.body, 'Token') ??
+        (req.query as Record<string, string | undefined>)[MEDIA_TOKEN_PARAM];
+      verifyMediaToken(secrets, token, { now: playback.nowSeconds(), videoId: vid, clientIp: req.ip });
+      const publicKey = stringField(req.body, 'PublicKey');
+      if (!publicKey) throw new PlaybackError('InvalidPublicKey');
+      const key = await periodKey(vid, streamId, period, 'aes-256-gcm');
+      let wrapped;
       try {
-        const { vid, stream: streamId } = req.params;
-        const period = Number(req.params.period);
-        const token =
-          stringField(req.body, 'Token') ??
-          (req.query as Record<string, string | undefined>)[MEDIA_TOKEN_PARAM];
-        verifyMediaToken(playback.secrets as Uint8Array[], token, {
-          now: playback.nowSeconds(),
-          videoId: vid,
-          clientIp: req.ip,
-        });
-        const publicKey = stringField(req.body, 'PublicKey');
-        if (!publicKey) throw new PlaybackError('InvalidPublicKey');
-        const found = await findStream(vid, streamId, period, 'aes-256-gcm');
-        const dataKey = await deps.dataKeys.get(vid, found.dataKeyCiphertext);
-        const key = await deriveSegmentKey(dataKey, {
-          videoId: vid,
-          rendition: streamId,
-          period,
-          scheme: 'aes-256-gcm',
-        });
-        let wrapped;
-        try {
-          wrapped = await wrapKeyForClient({
-            clientPublicKey: publicKey,
-            key,
-            context: { videoId: vid, rendition: streamId, period },
-          });
-        } catch (error) {
-          if (error instanceof KeyExchangeError)
-            throw new PlaybackError('InvalidPublicKey', { cause: error });
-          throw error;
-        } finally {
-          key.fill(0);
-        }
-        await deps.keyLog.record({
-          videoId: vid,
-          streamId,
-          period,
-          scheme: 'aes-256-gcm',
-          clientIp: req.ip,
-          credential: 'media-token',
-          viewerId: null,
-          userAgent: req.headers['user-agent'] ?? null,
-        });
-        return reply.header('cache-control', 'no-store').send({
-          RequestId: newRequestId(),
-          ServerPublicKey: wrapped.serverPublicKey,
-          Iv: wrapped.iv,
-          WrappedKey: wrapped.wrappedKey,
-        });
+        wrapped = exchange.wrap(publicKey, key, { videoId: vid, rendition: streamId, period });
       } catch (error) {
-        return sendError(reply, req, error);
+        if (error instanceof KeyExchangeError) throw new PlaybackError('InvalidPublicKey', { cause: error });
+        throw error;
       }
-    },
-  );
+      void audit(req, vid, streamId, period, 'aes-256-gcm', 'media-token');
+      return reply.header('cache-control', 'no-store').send({
+        RequestId: newRequestId(),
+        ServerPublicKey: wrapped.serverPublicKey,
+        Iv: wrapped.iv,
+        WrappedKey: wrapped.wrappedKey,
+      });
+    } catch (error) {
+      return sendError(reply, req, error);
+    }
+  });
 }

@@ -1,0 +1,72 @@
+/**
+ * The server half of the private key exchange (docs/formats.md "Private key exchange"), on
+ * node:crypto — the same construction as `wrapKeyForClient` in @securevod/crypto (which the SDK
+ * side mirrors), about three times cheaper than WebCrypto in Node.
+ *
+ * The server's ECDH key pair is reused for a short window (`rotateAfterMs`) instead of being
+ * made per request: that halves the elliptic-curve work. It costs no real forward secrecy — the
+ * client's key pair is still fresh per session, and whoever could steal the server's short-lived
+ * ECDH key from memory could as well read the period keys the server derives in that memory.
+ */
+import {
+  KeyExchangeError,
+  keyExchangeContextBytes,
+  type KeyExchangeContext,
+  type KeyExchangeResponse,
+} from '@securevod/crypto';
+import { createCipheriv, createECDH, hkdfSync, randomBytes, type ECDH } from 'node:crypto';
+
+const LABEL = Buffer.from('securevod/key-exchange/v1', 'utf8');
+const INVALID_PUBLIC_KEY =
+  'The client public key is not a P-256 point: send the base64url (no padding) of the 65-byte uncompressed raw key.';
+
+export class ServerKeyExchange {
+  private current: { ecdh: ECDH; publicRaw: Buffer; until: number } | undefined;
+
+  constructor(
+    private readonly options: { rotateAfterMs: number; now?: () => number } = { rotateAfterMs: 10_000 },
+  ) {}
+
+  wrap(clientPublicKey: string, periodKey: Uint8Array, context: KeyExchangeContext): KeyExchangeResponse {
+    const clientRaw = Buffer.from(clientPublicKey, 'base64url');
+    if (
+      clientRaw.length !== 65 ||
+      clientRaw[0] !== 0x04 ||
+      clientRaw.toString('base64url') !== clientPublicKey
+    ) {
+      throw new KeyExchangeError('InvalidPublicKey', INVALID_PUBLIC_KEY);
+    }
+    const { ecdh, publicRaw } = this.keyPair();
+    let shared: Buffer;
+    try {
+      shared = ecdh.computeSecret(clientRaw);
+    } catch (cause) {
+      throw new KeyExchangeError('InvalidPublicKey', INVALID_PUBLIC_KEY, { cause });
+    }
+    const ctx = keyExchangeContextBytes(context);
+    const wrappingKey = Buffer.from(
+      hkdfSync('sha256', shared, LABEL, Buffer.concat([clientRaw, publicRaw, ctx]), 32),
+    );
+    shared.fill(0);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', wrappingKey, iv);
+    cipher.setAAD(ctx);
+    const sealed = Buffer.concat([cipher.update(periodKey), cipher.final(), cipher.getAuthTag()]);
+    wrappingKey.fill(0);
+    return {
+      serverPublicKey: publicRaw.toString('base64url'),
+      iv: iv.toString('base64url'),
+      wrappedKey: sealed.toString('base64url'),
+    };
+  }
+
+  private keyPair() {
+    const now = this.options.now?.() ?? Date.now();
+    if (!this.current || now >= this.current.until) {
+      const ecdh = createECDH('prime256v1');
+      const publicRaw = ecdh.generateKeys();
+      this.current = { ecdh, publicRaw, until: now + this.options.rotateAfterMs };
+    }
+    return this.current;
+  }
+}
