@@ -21,7 +21,10 @@ export interface BenchContext {
 
 /** What "good enough" means for a row, as data. */
 export type Goal =
-  { kind: 'ratio-at-least'; value: number } | { kind: 'ours-below'; value: number; unit: string };
+  | { kind: 'ratio-at-least'; value: number }
+  /** For times: ours may take at most `value` × the anchor's. */
+  | { kind: 'ratio-at-most'; value: number }
+  | { kind: 'ours-below'; value: number; unit: string };
 
 export interface ComparisonRow {
   metric: string;
@@ -65,14 +68,24 @@ export function compare(
   const row: ComparisonRow = { metric, unit, ours, anchor, ratio };
   if (goal) {
     row.goal = goal;
-    row.met = goal.kind === 'ratio-at-least' ? ratio >= goal.value : ours < goal.value;
+    row.met =
+      goal.kind === 'ratio-at-least'
+        ? ratio >= goal.value
+        : goal.kind === 'ratio-at-most'
+          ? ratio <= goal.value
+          : ours < goal.value;
   }
   return row;
 }
 
 export function describeGoal(goal: Goal | undefined): string {
   if (!goal) return '';
-  return goal.kind === 'ratio-at-least'
-    ? `≥ ${Math.round(goal.value * 100)} % of anchor`
-    : `< ${goal.value} ${goal.unit}`;
+  switch (goal.kind) {
+    case 'ratio-at-least':
+      return `≥ ${Math.round(goal.value * 100)} % of anchor`;
+    case 'ratio-at-most':
+      return `≤ ${goal.value}× anchor`;
+    case 'ours-below':
+      return `< ${goal.value} ${goal.unit}`;
+  }
 }

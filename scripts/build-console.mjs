@@ -5,7 +5,11 @@
 // walk and some stats), so `npm start`/`npm test` can run it every time. `--quiet` prints only
 // when it builds; `--force` always builds.
 // Also importable: `ensureConsoleBuilt({ force, quiet })` resolves to true when it built.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// Concurrent callers (parallel test files) take turns through a lock file, so one process never
+// serves a dist/ another is emptying; the second finds the build fresh and returns.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,7 +42,42 @@ function newestSource() {
   );
 }
 
+const LOCK = join(
+  tmpdir(),
+  `securevod-console-build-${createHash('sha256').update(CONSOLE_DIR).digest('hex').slice(0, 12)}.lock`,
+);
+/** A lock older than this is left over from a killed build. */
+const STALE_LOCK_MS = 5 * 60 * 1000;
+
+async function withBuildLock(run) {
+  for (;;) {
+    try {
+      closeSync(openSync(LOCK, 'wx'));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(LOCK).mtimeMs;
+      } catch {
+        continue; // released between open and stat
+      }
+      if (age > STALE_LOCK_MS) rmSync(LOCK, { force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    return await run();
+  } finally {
+    rmSync(LOCK, { force: true });
+  }
+}
+
 export async function ensureConsoleBuilt({ force = false, quiet = false } = {}) {
+  return withBuildLock(() => buildIfStale({ force, quiet }));
+}
+
+async function buildIfStale({ force, quiet }) {
   const built = existsSync(OUTPUT) ? statSync(OUTPUT).mtimeMs : 0;
   if (!force && built > 0 && built >= newestSource()) {
     if (!quiet) console.error('[build-console] packages/console/dist is up to date');

@@ -5,6 +5,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { parseRoute, usePathname, type PageName, type Route } from './router.js';
 import { Link } from './ui/link.js';
+import { Notice } from './ui/notices.js';
 import type { Session, SessionManager, SignOutReason } from './session/session-manager.js';
 import { SessionContext } from './ui/session-context.js';
 import { SignInPage } from './pages/sign-in-page.js';
@@ -77,6 +78,7 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
   const pathname = usePathname();
   const route = parseRoute(pathname);
   const [menuOpen, setMenuOpen] = useState(false);
+  const [storageNoticeDismissed, setStorageNoticeDismissed] = useState(false);
   const current: PageName = route.page === 'video' ? 'library' : route.page;
 
   useEffect(() => {
@@ -135,6 +137,14 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
         </p>
       </nav>
       <main id="main" className="content" tabIndex={-1}>
+        {props.session.rememberFailed && !storageNoticeDismissed ? (
+          <Notice tone="warn">
+            This browser would not store the sign-in, so it lasts only while this tab is open.{' '}
+            <button type="button" className="link-button" onClick={() => setStorageNoticeDismissed(true)}>
+              Dismiss
+            </button>
+          </Notice>
+        ) : null}
         <Page route={route} />
       </main>
     </div>

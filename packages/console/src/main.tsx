@@ -4,7 +4,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
 import { CredentialVault, MemoryVault, type SessionVault } from './session/credential-vault.js';
 import { SessionManager } from './session/session-manager.js';
-import './styles.css';
+import './styles/base.css';
+import './styles/components.css';
+import './styles/layout.css';
 
 const vault: SessionVault = typeof indexedDB === 'undefined' ? new MemoryVault() : new CredentialVault();
 const sessions = new SessionManager({ vault });

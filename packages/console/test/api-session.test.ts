@@ -134,6 +134,21 @@ describe('SessionManager', () => {
     assert.equal(await vault.load(), undefined);
   });
 
+  it('signs in without storage when the vault fails, and says so', async () => {
+    const broken = {
+      save: () => Promise.reject(new Error('IndexedDB disabled')),
+      load: () => Promise.reject(new Error('IndexedDB disabled')),
+      touch: () => Promise.reject(new Error('IndexedDB disabled')),
+      clear: () => Promise.reject(new Error('IndexedDB disabled')),
+    };
+    const sessions = new SessionManager({ vault: broken });
+    const session = await sessions.signIn({ endpoint: server.url, ...TEST_ROOT_KEY, remember: true });
+    assert.equal(session.remembered, false);
+    assert.equal(session.rememberFailed, true);
+    await sessions.signOut();
+    assert.equal(sessions.current, undefined);
+  });
+
   it('ends a session after 8 hours without activity', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const vault = new MemoryVault({ now: () => now });

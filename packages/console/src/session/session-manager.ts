@@ -20,6 +20,8 @@ export interface Session {
   readonly accessKeyId: string;
   readonly endpoint: string;
   readonly remembered: boolean;
+  /** "Remember me" was asked for, but the browser's storage refused. */
+  readonly rememberFailed?: boolean;
 }
 
 export type SignOutReason = 'signed-out' | 'expired' | 'rejected';
@@ -76,19 +78,28 @@ export class SessionManager {
     });
     await client.request(SIGN_IN_PROBE_ACTION);
     // A remembered session from before (maybe another key) must not outlive this sign-in.
-    await this.#vault.clear();
+    // Storage failures (IndexedDB disabled, private windows) never block signing in: the
+    // session then simply lives in memory only.
+    await this.#vault.clear().catch(() => undefined);
+    let remembered = false;
     if (input.remember) {
-      await this.#vault.save({
-        endpoint: client.endpoint,
-        accessKeyId: client.accessKeyId,
-        accessKeySecret: input.accessKeySecret,
-      });
+      remembered = await this.#vault
+        .save({
+          endpoint: client.endpoint,
+          accessKeyId: client.accessKeyId,
+          accessKeySecret: input.accessKeySecret,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
     }
     return this.#start({
       client,
       accessKeyId: client.accessKeyId,
       endpoint: client.endpoint,
-      remembered: input.remember,
+      remembered,
+      rememberFailed: input.remember && !remembered,
     });
   }
 
@@ -127,7 +138,7 @@ export class SessionManager {
   async signOut(reason: SignOutReason = 'signed-out'): Promise<void> {
     const had = this.#session !== undefined;
     this.#session = undefined;
-    await this.#vault.clear();
+    await this.#vault.clear().catch(() => undefined);
     if (had) for (const listener of this.#listeners) listener(undefined, reason);
   }
 

@@ -36,14 +36,24 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-/** Runs the build scripts (each builds only when its output is missing or stale). */
+/**
+ * Runs the build scripts (each builds only when its output is missing or stale). The console
+ * must build; a failed player-SDK build only costs the playback steps, which then fail on their
+ * own check that the server serves the SDK.
+ */
 export function ensureBuilt(): void {
-  for (const script of ['build-sdk.mjs', 'build-console.mjs']) {
-    const path = join(REPO_ROOT, 'scripts', script);
-    if (!existsSync(path)) continue;
-    const res = spawnSync(process.execPath, [path, '--quiet'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (res.status !== 0) throw new Error(`scripts/${script} failed with exit code ${res.status}`);
+  const run = (script: string) =>
+    spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', script), '--quiet'], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    });
+  if (existsSync(join(REPO_ROOT, 'scripts', 'build-sdk.mjs'))) {
+    const sdk = run('build-sdk.mjs');
+    if (sdk.status !== 0)
+      console.error(`[console tests] scripts/build-sdk.mjs failed (${sdk.status}); playback will fail`);
   }
+  const built = run('build-console.mjs');
+  if (built.status !== 0) throw new Error(`scripts/build-console.mjs failed with exit code ${built.status}`);
 }
 
 export async function startConsoleHarness(
@@ -64,7 +74,12 @@ export async function startConsoleHarness(
     throw error;
   }
   // `server.url` is the public URL (this host); the address it listens on is in Fastify's log.
-  const listening = /Server listening at (http:\/\/[^\s"]+)/.exec(server.output())?.[1];
+  // The log is written asynchronously: it may trail the "listening" event by a moment.
+  let listening: string | undefined;
+  for (let waited = 0; !listening && waited < 10_000; waited += 50) {
+    listening = /Server listening at (http:\/\/[^\s"]+)/.exec(server.output())?.[1];
+    if (!listening) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   if (!listening) {
     await server.stop();
     await host.close();

@@ -5,11 +5,11 @@
  * - ListDownloadSecretKeys / RevokeDownloadSecretKey (our extensions): an app's secret versions;
  *   a revoked version opens no new download and is refused by SDKs that saw the revocation list.
  */
-import { AppIdentificationError, normalizeAppIdentification } from '@securevod/crypto';
 import { ApiError, apiErrors } from '../errors/api-error.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 import type { DownloadSecretStore } from '../store/download-secret-store.js';
 import type { SettingsStore } from '../store/settings-store.js';
+import { canonicalAppIdentification } from '../download/app-identification-param.js';
 
 export interface DownloadConfig {
   downloadSwitch: 'on' | 'off';
@@ -27,16 +27,6 @@ export function downloadConfigStore(settings: SettingsStore) {
   };
 }
 export type DownloadConfigStore = ReturnType<typeof downloadConfigStore>;
-
-function canonicalApp(raw: string): string {
-  try {
-    return normalizeAppIdentification(raw).canonical;
-  } catch (error) {
-    if (error instanceof AppIdentificationError)
-      throw apiErrors.invalidParameter('AppIdentification', error.message);
-    throw error;
-  }
-}
 
 export function downloadSettingsActions(deps: {
   config: DownloadConfigStore;
@@ -67,14 +57,14 @@ export function downloadSettingsActions(deps: {
 
     ListDownloadSecretKeys: async ({ params }) => {
       const raw = params.optional('AppIdentification');
-      const apps = raw !== undefined ? [canonicalApp(raw)] : await deps.secrets.listApps();
+      const apps = raw !== undefined ? [canonicalAppIdentification(raw)] : await deps.secrets.listApps();
       const list = [];
       for (const app of apps) list.push({ AppIdentification: app, Versions: await versionsOf(app) });
       return { AppList: list };
     },
 
     RevokeDownloadSecretKey: async ({ params }) => {
-      const app = canonicalApp(params.required('AppIdentification'));
+      const app = canonicalAppIdentification(params.required('AppIdentification'));
       const version = params.integer('SecretVersion', { min: 1, max: 2 ** 31 - 1 });
       if (version === undefined) throw apiErrors.missingParameter('SecretVersion');
       const existing = await deps.secrets.find(app, version);

@@ -7,12 +7,7 @@
  * and memory is bounded by one segment plus one chunk, whatever the size.
  *   GET /download/revocations?AppIdentification=…  revoked secret versions of an app (for SDKs)
  */
-import {
-  AppIdentificationError,
-  createPackageWriter,
-  normalizeAppIdentification,
-  writePackageStream,
-} from '@securevod/crypto';
+import { createPackageWriter, writePackageStream } from '@securevod/crypto';
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import type { DownloadConfigStore } from '../actions/download-settings-actions.js';
@@ -28,6 +23,7 @@ import type { DownloadSecretStore } from '../store/download-secret-store.js';
 import type { StreamStore } from '../store/stream-store.js';
 import { ClearRenditionReader } from './clear-rendition-reader.js';
 import { downloadSecretContext } from './download-secret-service.js';
+import { canonicalAppIdentification } from './app-identification-param.js';
 
 export interface DownloadRoutesDeps {
   playback: PlaybackService;
@@ -71,16 +67,6 @@ function param(query: Record<string, string | undefined>, name: string): string 
   return value === undefined || value === '' ? undefined : value;
 }
 
-function canonicalApp(raw: string): string {
-  try {
-    return normalizeAppIdentification(raw).canonical;
-  } catch (error) {
-    if (error instanceof AppIdentificationError)
-      throw apiErrors.invalidParameter('AppIdentification', error.message);
-    throw error;
-  }
-}
-
 export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesDeps): Promise<void> {
   const { playback } = deps;
 
@@ -98,7 +84,7 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
     try {
       const raw = param(req.query as Record<string, string | undefined>, 'AppIdentification');
       if (!raw) throw apiErrors.missingParameter('AppIdentification');
-      const appId = canonicalApp(raw);
+      const appId = canonicalAppIdentification(raw);
       const versions = await deps.secrets.list(appId);
       return reply.header('cache-control', 'no-cache').send({
         RequestId: newRequestId(),
@@ -140,7 +126,7 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
       if (config.downloadMode === 'Secure') {
         const raw = param(query, 'AppIdentification');
         if (!raw) throw apiErrors.missingParameter('AppIdentification');
-        appId = canonicalApp(raw);
+        appId = canonicalAppIdentification(raw);
         secretRow = await deps.secrets.latestActive(appId);
         if (!secretRow) throw downloadErrors.appNotRegistered(appId);
       }

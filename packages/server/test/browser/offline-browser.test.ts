@@ -61,7 +61,11 @@ interface Sdk {
     list(): Promise<StoredPackage[]>;
     remove(id: string): Promise<boolean>;
   };
-  createOfflinePlayer(o: object): { ready: Promise<void>; destroy(): void };
+  createOfflinePlayer(o: object): {
+    ready: Promise<void>;
+    destroy(): void;
+    on(type: 'error', listener: (error: unknown) => void): () => void;
+  };
   openPackageStore(kind?: string): Promise<{
     kind: string;
     list(): Promise<StoredPackage[]>;
@@ -225,6 +229,10 @@ describe('secure download and offline playback in Chromium against the real serv
         await video.play();
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`stuck at ${video.currentTime}`)), 20_000);
+          player.on('error', (error) => {
+            clearTimeout(timer);
+            reject(error as Error);
+          });
           video.addEventListener('timeupdate', () => {
             if (video.currentTime > 2) {
               clearTimeout(timer);
@@ -405,7 +413,7 @@ describe('secure download and offline playback in Chromium against the real serv
     assert.ok((stats.decryptedChunks as number) >= 3, JSON.stringify(stats));
   });
 
-  test('offline on origin X: the wrong AppDecryptKey, a key file of another version, a revoked version', async () => {
+  test('offline on origin X: the wrong AppDecryptKey, a key file of another version, a revoked version, altered bytes', async () => {
     const main = packages.main!.id;
     assert.deepEqual(
       (await sdkPlay(page, { packageId: main, keyFile: keyFiles[2], appDecryptKey: WRONG_DECRYPT_KEY }))
@@ -448,6 +456,20 @@ describe('secure download and offline playback in Chromium against the real serv
       appDecryptKey: APP_DECRYPT_KEY,
     });
     assert.ok(fromIndexedDb.played && fromIndexedDb.played > 2, JSON.stringify(fromIndexedDb));
+
+    // Altered bytes in the middle: the package opens, and playback stops at the chunk, fatally.
+    const tampered = Buffer.from(mainBytes, 'base64');
+    const headerLength = tampered.readUInt16BE(6);
+    tampered[headerLength + (1024 * 1024 + 16) + 1000]! ^= 0x01; // chunk 1
+    const altered = await sdkPlay(page, {
+      base64Source: tampered.toString('base64'),
+      keyFile: keyFiles[2],
+      appDecryptKey: APP_DECRYPT_KEY,
+    });
+    assert.equal(altered.error?.details, 'packageTampered', JSON.stringify(altered));
+    assert.equal(altered.error?.type, 'decrypt');
+    assert.equal(altered.error?.fatal, true);
+    assert.match(altered.error?.message ?? '', /chunk 1/);
 
     // Deleting in the demo removes the package and its row.
     const revokedRow = `#packages tr[data-id="${packages.revoked!.id}"]`;
