@@ -47,7 +47,7 @@ export async function staticRoutes(
   // /console/ get index.html so deep links work.
   const consoleFile = async (path: string) => {
     const clean = path.replace(/^\/+/, '');
-    if (clean && /^[A-Za-z0-9_.\/-]+$/.test(clean) && !clean.split('/').some((s) => s.startsWith('.'))) {
+    if (clean && /^[A-Za-z0-9_./-]+$/.test(clean) && !clean.split('/').some((s) => s.startsWith('.'))) {
       try {
         return {
           body: await readFile(join(opts.consoleDir, clean)),
