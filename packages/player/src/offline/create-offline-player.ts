@@ -167,6 +167,7 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
       this.index
         .build(scanFragments(reader, init.info, initEnd), this.controller.signal)
         .catch((error: unknown) => this.fail(error));
+      if (this.stopped()) return;
       this.feeder = new MseFeeder({
         video: this.video,
         init,
@@ -184,7 +185,11 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
         duration: durationHint,
       });
     } catch (error) {
-      throw this.fail(error);
+      const failure = this.fail(error);
+      // A failure elsewhere (the index) may have come before the feeder existed.
+      this.feeder?.destroy();
+      this.reader?.clear();
+      throw failure;
     }
   }
 

@@ -44,6 +44,7 @@ export class MseFeeder {
   private durationFinal = false;
   private readonly reappends = new Map<number, number>();
   private readonly cleanups: Array<() => void> = [];
+  private readonly stopped = new AbortController();
 
   constructor(private readonly options: MseFeederOptions) {}
 
@@ -58,13 +59,16 @@ export class MseFeeder {
     }
     const mediaSource = (this.mediaSource = new MediaSource());
     this.objectUrl = URL.createObjectURL(mediaSource);
+    // Destroyed meanwhile (a failure elsewhere detaches the element): 'sourceopen' never comes.
     await new Promise<void>((resolve) => {
       mediaSource.addEventListener('sourceopen', () => resolve(), { once: true });
+      this.stopped.signal.addEventListener('abort', () => resolve(), { once: true });
       video.src = this.objectUrl!;
     });
     if (this.destroyed) return;
     this.sourceBuffer = mediaSource.addSourceBuffer(init.info.mimeType);
     await this.append(init.bytes);
+    if (this.destroyed) return;
     const hint = this.options.durationHint;
     if (hint !== undefined && Number.isFinite(hint) && hint > 0) mediaSource.duration = hint;
 
@@ -91,6 +95,7 @@ export class MseFeeder {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.stopped.abort();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     const { video } = this.options;
     if (this.objectUrl && video.src === this.objectUrl) {
