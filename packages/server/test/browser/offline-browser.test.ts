@@ -91,38 +91,44 @@ describe('secure download and offline playback in Chromium against the real serv
   const packages: { revoked?: StoredPackage; main?: StoredPackage; indexedDb?: StoredPackage } = {};
   let mainBytes = '';
 
-  before(async () => {
-    // The server and the second origin serve packages/player/dist: build it from the current sources.
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/build-sdk.mjs'), '--quiet'], {
-      stdio: 'inherit',
-    });
-    assert.equal(built.status, 0, 'scripts/build-sdk.mjs failed');
-    dataDir = await makeDataDir();
-    const clip = join(dataDir, 'clip.mp4');
-    await makeClip(clip, { seconds: CLIP_SECONDS, width: 640, height: 360 });
-    server = await startServerProcess({ dataDir, env: { SECUREVOD_X264_PRESET: 'ultrafast' } });
-    const vod = vodClient(server.url);
-    // 2.5 Mbit/s: the package spans several 1 MiB chunks, so playback reads across chunk boundaries.
-    const group = await addGroup(vod, 'private', [
-      {
-        ...encryptedTemplate('SD', 360, 'AliyunVoDEncryption', 2),
-        Video: { Codec: 'H.264', Bitrate: '2500', Height: '360' },
-      },
-    ]);
-    videoId = await uploadVideo(vod, clip, group, 'offline');
-    browser = await launchChromium();
-    other = await startStaticServer({
-      '/sdk/securevod-player.js': join(REPO_ROOT, 'packages/player/dist/securevod-player.js'),
-      '/demo/offline.html': join(REPO_ROOT, 'packages/player/demo/offline.html'),
-    });
-  });
+  before(
+    async () => {
+      // The server and the second origin serve packages/player/dist: build it from the current sources.
+      const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/build-sdk.mjs'), '--quiet'], {
+        stdio: 'inherit',
+      });
+      assert.equal(built.status, 0, 'scripts/build-sdk.mjs failed');
+      dataDir = await makeDataDir();
+      const clip = join(dataDir, 'clip.mp4');
+      await makeClip(clip, { seconds: CLIP_SECONDS, width: 640, height: 360 });
+      server = await startServerProcess({ dataDir, env: { SECUREVOD_X264_PRESET: 'ultrafast' } });
+      const vod = vodClient(server.url);
+      // 2.5 Mbit/s: the package spans several 1 MiB chunks, so playback reads across chunk boundaries.
+      const group = await addGroup(vod, 'private', [
+        {
+          ...encryptedTemplate('SD', 360, 'AliyunVoDEncryption', 2),
+          Video: { Codec: 'H.264', Bitrate: '2500', Height: '360' },
+        },
+      ]);
+      videoId = await uploadVideo(vod, clip, group, 'offline');
+      browser = await launchChromium();
+      other = await startStaticServer({
+        '/sdk/securevod-player.js': join(REPO_ROOT, 'packages/player/dist/securevod-player.js'),
+        '/demo/offline.html': join(REPO_ROOT, 'packages/player/demo/offline.html'),
+      });
+    },
+    { timeout: 300_000 },
+  );
 
-  after(async () => {
-    await browser?.close();
-    await other?.close();
-    await server?.stop();
-    await removeDir(dataDir);
-  });
+  after(
+    async () => {
+      await browser?.close();
+      await other?.close();
+      await server?.stop();
+      await removeDir(dataDir);
+    },
+    { timeout: 60_000 },
+  );
 
   const rpc = <T = Record<string, unknown>>(action: string, params: Record<string, string>) =>
     vodClient(server.url).request<T>(action, params);
@@ -227,10 +233,10 @@ describe('secure download and offline playback in Chromium against the real serv
         appDecryptKey: o.appDecryptKey,
       });
       try {
-        await player.ready;
-        await video.play();
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`stuck at ${video.currentTime}`)), 20_000);
+        // Listeners first and one deadline for everything: `ready` or `play()` may never settle
+        // for a package that fails, and page.evaluate itself has no timeout.
+        const playing = new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`stuck at ${video.currentTime}`)), 30_000);
           player.on('error', (error) => {
             clearTimeout(timer);
             reject(error as Error);
@@ -242,6 +248,9 @@ describe('secure download and offline playback in Chromium against the real serv
             }
           });
         });
+        await Promise.race([player.ready, playing]);
+        void video.play().catch(() => undefined);
+        await playing;
         return { played: video.currentTime, frames: video.getVideoPlaybackQuality().totalVideoFrames };
       } catch (e) {
         const error = e as { toJSON?(): ErrorData; message: string };
