@@ -72,7 +72,12 @@ async function encryptInProcess(pool: Uint8Array, plaintextLength: number): Prom
   const wallSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   secret.fill(0);
-  return { plaintextBytes: plaintextLength, packageBytes, wallSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return {
+    plaintextBytes: plaintextLength,
+    packageBytes,
+    wallSeconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 interface EndToEnd {
@@ -119,7 +124,11 @@ async function endToEnd(ctx: BenchContext): Promise<EndToEnd> {
 }
 
 /** One more download from a second server process on the same data, under the V8 profiler. */
-async function profiledDownload(ctx: BenchContext, dataDir: string, videoId: string): Promise<ProfileSummary> {
+async function profiledDownload(
+  ctx: BenchContext,
+  dataDir: string,
+  videoId: string,
+): Promise<ProfileSummary> {
   const profileDir = join(ctx.workDir, 'profile');
   const server = await startService({ dataDir, cpuProfileDir: profileDir });
   let window;
@@ -141,7 +150,9 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   ctx.log(`anchor: openssl speed -evp aes-256-gcm -seconds ${OPENSSL_SECONDS} (CPU time, then -elapsed)…`);
   const opensslCpu: OpensslCipherSpeed = await opensslAes256Gcm(OPENSSL_SECONDS);
   const opensslWall: OpensslCipherSpeed = await opensslAes256Gcm(OPENSSL_SECONDS, { elapsed: true });
-  ctx.log(`anchor: ${(opensslCpu.bytesPerSecond / MB).toFixed(0)} MB/CPU-s, ${(opensslWall.bytesPerSecond / MB).toFixed(0)} MB/s wall`);
+  ctx.log(
+    `anchor: ${(opensslCpu.bytesPerSecond / MB).toFixed(0)} MB/CPU-s, ${(opensslWall.bytesPerSecond / MB).toFixed(0)} MB/s wall`,
+  );
 
   const pool = new Uint8Array(randomBytes(POOL_BYTES));
   ctx.log(`ours: encryptPackageStream, ${WARMUP_BYTES / MiB} MiB warm-up, then ${STREAM_BYTES / MiB} MiB…`);
@@ -175,10 +186,27 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     ours: 'encryptPackageStream (1 MiB chunks, WebCrypto AES-256-GCM) in-process; GET /download/<vid> in Secure mode',
     anchor: `openssl speed -evp aes-256-gcm -seconds ${OPENSSL_SECONDS}, 16384-byte blocks, one thread`,
     rows: [
-      compare('encryptPackageStream, per CPU second', 'MB/s', oursCpu / MB, opensslCpu.bytesPerSecond / MB, GOAL),
-      compare('encryptPackageStream, wall clock', 'MB/s', oursWall / MB, opensslWall.bytesPerSecond / MB, GOAL),
+      compare(
+        'encryptPackageStream, per CPU second',
+        'MB/s',
+        oursCpu / MB,
+        opensslCpu.bytesPerSecond / MB,
+        GOAL,
+      ),
+      compare(
+        'encryptPackageStream, wall clock',
+        'MB/s',
+        oursWall / MB,
+        opensslWall.bytesPerSecond / MB,
+        GOAL,
+      ),
       compare('GET /download (Secure), wall clock', 'MB/s', e2eWall / MB, opensslWall.bytesPerSecond / MB),
-      compare('GET /download (Secure), per server CPU second', 'MB/s', e2eCpu / MB, opensslCpu.bytesPerSecond / MB),
+      compare(
+        'GET /download (Secure), per server CPU second',
+        'MB/s',
+        e2eCpu / MB,
+        opensslCpu.bytesPerSecond / MB,
+      ),
     ],
     notes: [
       `In-process: ${PASSES} passes of ${STREAM_BYTES / MiB} MiB of plaintext (after a ${WARMUP_BYTES / MiB} MiB warm-up) in ${PIECE_BYTES / 1024} KiB pieces cut from an ${POOL_BYTES / MiB} MiB random pool, each a ${ours.packageBytes}-byte package; the median pass took ${ours.wallSeconds.toFixed(2)} s wall, ${ours.cpuSeconds.toFixed(2)} s CPU (user + system of the bench process, all threads); all passes: ${passes.map((p) => `${p.wallSeconds.toFixed(2)} s`).join(', ')}.`,

@@ -91,7 +91,10 @@ export interface HighBitrateOptions {
  * Uploads `clipPath` into a one-rendition group (720p, 50 Mbit/s, `encryptType`) and waits until
  * the server has transcoded it, logging progress; returns the VideoId.
  */
-export async function uploadHighBitrateVideo(server: ServerProcess, opts: HighBitrateOptions): Promise<string> {
+export async function uploadHighBitrateVideo(
+  server: ServerProcess,
+  opts: HighBitrateOptions,
+): Promise<string> {
   const vod = vodClient(server.url);
   const template = {
     ...encryptedTemplate('HD', 720, opts.encryptType),
@@ -110,9 +113,12 @@ export async function uploadHighBitrateVideo(server: ServerProcess, opts: HighBi
   const started = Date.now();
   let lastLog = started;
   for (;;) {
-    const { Video } = await vod.request<{ Video: VideoInfo & { TranscodeProgress?: number } }>('GetVideoInfo', {
-      VideoId: ticket.videoId,
-    });
+    const { Video } = await vod.request<{ Video: VideoInfo & { TranscodeProgress?: number } }>(
+      'GetVideoInfo',
+      {
+        VideoId: ticket.videoId,
+      },
+    );
     if (Video.Status === 'Normal') break;
     if (Video.Status === 'TranscodeFail') throw new Error(`transcoding failed: ${Video.StatusReason}`);
     const now = Date.now();

@@ -40,7 +40,11 @@ const PROBE = `(() => {
     };
     video.requestVideoFrameCallback(onFrame);
   };
-  const wrap = (sdk) => {
+  // The bundle's exports are getters (esbuild), so the wrapped functions go on a copy.
+  const wrap = (exports) => {
+    if (!exports || typeof exports !== 'object') return exports;
+    const sdk = {};
+    for (const key of Object.keys(exports)) sdk[key] = exports[key];
     for (const name of ['createPlayer', 'createOfflinePlayer']) {
       const original = sdk && sdk[name];
       if (typeof original !== 'function') continue;

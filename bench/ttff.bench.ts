@@ -81,7 +81,9 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     const vod = vodClient(server.url);
     const clip = join(ctx.workDir, 'clip.mp4');
     await makeClip(clip, { seconds: 12, width: 640, height: 360 });
-    const privateGroup = await addGroup(vod, 'ttff private', [encryptedTemplate('SD', 360, 'AliyunVoDEncryption')]);
+    const privateGroup = await addGroup(vod, 'ttff private', [
+      encryptedTemplate('SD', 360, 'AliyunVoDEncryption'),
+    ]);
     const clearGroup = await addGroup(vod, 'ttff clear', [encryptedTemplate('SD', 360)]);
     const videos: Record<Kind, string> = {
       private: await uploadVideo(vod, clip, privateGroup, 'ttff private'),

@@ -27,7 +27,14 @@ export async function opensslAes256Gcm(
   seconds: number,
   options: { elapsed?: boolean } = {},
 ): Promise<OpensslCipherSpeed> {
-  const args = ['speed', ...(options.elapsed ? ['-elapsed'] : []), '-evp', 'aes-256-gcm', '-seconds', String(seconds)];
+  const args = [
+    'speed',
+    ...(options.elapsed ? ['-elapsed'] : []),
+    '-evp',
+    'aes-256-gcm',
+    '-seconds',
+    String(seconds),
+  ];
   // Six block sizes, `seconds` each, plus start-up.
   const { stdout } = await run('openssl', args, { timeout: (6 * seconds + 30) * 1000 });
   return { command: `openssl ${args.join(' ')}`, ...parseAesGcmSpeed(stdout) };
