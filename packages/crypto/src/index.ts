@@ -10,3 +10,4 @@ export * from './key-derivation.js';
 export * from './segment-crypto.js';
 export * from './key-exchange.js';
 export * from './offline-package.js';
+export * from './rpc-signature.js';

@@ -4,28 +4,9 @@
  * The same functions sign (CLI, tests) and verify (RPC layer), so both sides cannot drift.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalize, percentEncode, stringToSign } from '@securevod/crypto';
 
-/** RFC 3986 encoding as the API requires: unreserved `A-Z a-z 0-9 - _ . ~` kept, space as %20. */
-export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** Sorted `name=value` pairs joined with `&`, every name and value percent-encoded. */
-export function canonicalize(params: Readonly<Record<string, string>>): string {
-  return Object.keys(params)
-    .filter((name) => name !== 'Signature')
-    .map((name) => [percentEncode(name), percentEncode(params[name] ?? '')] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => `${name}=${value}`)
-    .join('&');
-}
-
-export function stringToSign(method: string, params: Readonly<Record<string, string>>): string {
-  return `${method.toUpperCase()}&${percentEncode('/')}&${percentEncode(canonicalize(params))}`;
-}
+export { canonicalize, percentEncode, stringToSign };
 
 export function sign(accessKeySecret: string, toSign: string): string {
   return createHmac('sha1', `${accessKeySecret}&`).update(toSign, 'utf8').digest('base64');
