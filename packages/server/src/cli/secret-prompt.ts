@@ -51,8 +51,10 @@ export async function resolveAppDecryptKey(input: {
  */
 export function promptHidden(question: string, io: SecretPromptIo): Promise<string> {
   const { input, output } = io;
-  output.write(question);
+  // Echo off before the question appears: whatever is typed (or pasted) after seeing it must
+  // never reach the terminal.
   input.setRawMode(true);
+  output.write(question);
   input.setEncoding('utf8');
   input.resume();
   return new Promise((resolve, reject) => {
