@@ -20,6 +20,26 @@ const TYPES: Record<string, string> = {
   woff2: 'font/woff2',
 };
 
+/** The console talks only to this origin; a strict policy keeps injected scripts and framing out. */
+export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
 export async function staticRoutes(
   app: FastifyInstance,
   opts: { sdkDir: string; demoDir: string; consoleDir: string },
@@ -59,32 +79,13 @@ export async function staticRoutes(
     }
     return { body: await readFile(join(opts.consoleDir, 'index.html')), type: TYPES.html };
   };
-  // The console talks only to this origin; a strict policy keeps injected scripts and framing out.
-  const consoleHeaders = {
-    'content-security-policy': [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' data: blob:",
-      "media-src 'self' blob:",
-      "connect-src 'self'",
-      "worker-src 'self' blob:",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; '),
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-  };
   app.get('/console', async (_req, reply) => reply.redirect('/console/'));
   app.get<{ Params: { '*': string } }>('/console/*', async (req, reply) => {
     try {
       const file = await consoleFile(req.params['*']);
       const immutable = req.params['*'].startsWith('assets/');
       return reply
-        .headers(consoleHeaders)
+        .headers(CONSOLE_SECURITY_HEADERS)
         .header('content-type', file.type ?? 'application/octet-stream')
         .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
         .send(file.body);
