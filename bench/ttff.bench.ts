@@ -77,6 +77,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const server = await startService({ dataDir });
   let browser: Browser | undefined;
   const runs: Run[] = [];
+  let version = '';
   try {
     const vod = vodClient(server.url);
     const clip = join(ctx.workDir, 'clip.mp4');
@@ -90,6 +91,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       clear: await uploadVideo(vod, clip, clearGroup, 'ttff clear'),
     };
     browser = await launchChromium();
+    version = browser.version();
     ctx.log('warm-up: one unmeasured run of each…');
     await oneRun(browser, server, videos.clear);
     await oneRun(browser, server, videos.private);
@@ -129,7 +131,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       compare('to playback moving (mediaTime > 0), median', 'ms', ours.moving, anchor.moving),
     ],
     notes: [
-      `Clip: 12 s 640×360 testsrc2 + sine, one SD rendition (360p, 500 kbit/s, 2 s segments) per video, transcoded by the server. Chromium ${browser?.version() ?? ''} headless (/usr/bin/chromium, playwright-core), one browser, a fresh context per run; ${RUNS} measured runs of each after one warm-up of each, alternating clear/private, private/clear, …`,
+      `Clip: 12 s 640×360 testsrc2 + sine, one SD rendition (360p, 500 kbit/s, 2 s segments) per video, transcoded by the server. Chromium ${version} headless (/usr/bin/chromium, playwright-core), one browser, a fresh context per run; ${RUNS} measured runs of each after one warm-up of each, alternating clear/private, private/clear, …`,
       'Times are from navigation start (performance.now() in the page). First frame = presentationTime of the first requestVideoFrameCallback on the <video>; moving = the first presented frame with mediaTime > 0. The PlayAuth is fetched before navigation and not counted.',
       `First frame, min–max: private ${ms(ours.firstFrameMin)}–${ms(ours.firstFrameMax)}, clear ${ms(anchor.firstFrameMin)}–${ms(anchor.firstFrameMax)}.`,
       `Private, medians: ${phases(ours)}.`,

@@ -143,7 +143,10 @@ export async function packageRendition(opts: PackageRenditionOptions): Promise<P
       clear.fill(0);
     }
     const contentType = scheme === 'aes-256-gcm' ? 'application/octet-stream' : 'video/iso.segment';
-    bytes += (await store.put(outputPrefix + uri, body, { contentType })).size;
+    // Read the size first: `bytes += await …` would read `bytes` before the await and lose the
+    // other concurrent tasks' additions.
+    const { size } = await store.put(outputPrefix + uri, body, { contentType });
+    bytes += size;
     entries[index] = entry;
     segmentsDone++;
     opts.onProgress?.({ segmentsDone, segmentCount });

@@ -186,6 +186,9 @@ describe('upload → encrypted transcoding → callbacks', () => {
       );
       const dk = await dataKey(videoId);
       for (const stream of streams) {
+        let stored = 0;
+        for await (const object of store.list(stream.storagePrefix)) stored += object.size;
+        assert.equal(stream.size, stored, `${stream.definition}: Size counts every stored byte`);
         const playlist = await readText(store, stream.playlistKey);
         const keyLines = playlist.split('\n').filter((l) => l.startsWith('#EXT-X-KEY'));
         assert.ok(keyLines.every((l) => l.includes('METHOD=AES-128')));
