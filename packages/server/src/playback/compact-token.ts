@@ -46,9 +46,16 @@ export function verifyCompactToken(
   secrets: TokenSecrets,
   purpose: TokenPurpose,
   token: string,
-): Record<string, unknown> | null {
+): Readonly<Record<string, unknown>> | null {
   const list = secretList(secrets);
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+  // A player presents the same token for every segment and key: remember tokens whose signature
+  // already verified under this very secrets object (callers still check expiry and binding on
+  // the claims every time). Failed verifications are never cached.
+  const cache = verifiedCache(secrets);
+  const cacheKey = `${purpose}\n${token}`;
+  const hit = cache.get(cacheKey);
+  if (hit) return hit;
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   const [header, payload, signature] = parts as [string, string, string];
@@ -66,7 +73,10 @@ export function verifyCompactToken(
   try {
     const claims: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return null;
-    return claims as Record<string, unknown>;
+    const frozen = Object.freeze(claims as Record<string, unknown>);
+    cache.set(cacheKey, frozen);
+    if (cache.size > MAX_VERIFIED_CACHED) cache.delete(cache.keys().next().value!);
+    return frozen;
   } catch {
     return null;
   }
@@ -102,6 +112,18 @@ export function strictBase64Url(text: string): Buffer | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
   const bytes = Buffer.from(text, 'base64url');
   return bytes.toString('base64url') === text ? bytes : null;
+}
+
+const MAX_VERIFIED_CACHED = 10_000;
+const verified = new WeakMap<object, Map<string, Readonly<Record<string, unknown>>>>();
+
+function verifiedCache(secrets: TokenSecrets): Map<string, Readonly<Record<string, unknown>>> {
+  let cache = verified.get(secrets);
+  if (!cache) {
+    cache = new Map();
+    verified.set(secrets, cache);
+  }
+  return cache;
 }
 
 function secretList(secrets: TokenSecrets): readonly Uint8Array[] {
