@@ -106,12 +106,8 @@ export function playbackActions(deps: {
       const pageNo = params.integer('PageNo', { min: 1, max: 100000, fallback: 1 })!;
       const pageSize = params.integer('PageSize', { min: 1, max: 100, fallback: 20 })!;
       const time = (name: string) => {
-        const raw = params.optional(name);
-        if (raw === undefined) return undefined;
-        const ms = Date.parse(raw);
-        if (Number.isNaN(ms))
-          throw apiErrors.invalidParameter(name, 'It must be a UTC time like 2026-01-01T00:00:00Z.');
-        return new Date(ms).toISOString();
+        const ms = params.time(name);
+        return ms === undefined ? undefined : new Date(ms).toISOString();
       };
       const { total, deliveries } = await deps.keyLog.query({
         videoId: params.optional('VideoId'),

@@ -183,16 +183,8 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         ['CreationTime:Desc', 'CreationTime:Asc'] as const,
         'CreationTime:Desc',
       );
-      const time = (name: string) => {
-        const raw = params.optional(name);
-        if (raw === undefined) return undefined;
-        const ms = Date.parse(raw);
-        if (Number.isNaN(ms))
-          throw apiErrors.invalidParameter(name, 'It must be a UTC time like 2026-01-01T00:00:00Z.');
-        return ms;
-      };
-      const startMs = time('StartTime');
-      const endMs = time('EndTime');
+      const startMs = params.time('StartTime');
+      const endMs = params.time('EndTime');
       if (startMs !== undefined && endMs !== undefined && endMs <= startMs) {
         throw apiErrors.invalidParameter('EndTime', 'It must be later than StartTime.');
       }

@@ -13,7 +13,7 @@ import {
   importPrivateSegmentKey,
 } from '@securevod/crypto';
 import { createDecipheriv } from 'node:crypto';
-import type { ObjectStore } from '../storage/object-store.js';
+import { readObject, type ObjectStore } from '../storage/object-store.js';
 import type { StreamRecord } from '../store/stream-store.js';
 
 interface SegmentEntry {
@@ -48,7 +48,7 @@ export class ClearRenditionReader {
         'streams encrypted with a customer-managed key cannot be downloaded: their key lives in the customer key service',
       );
     }
-    const playlist = await readText(store, stream.playlistKey);
+    const playlist = (await readObject(store, stream.playlistKey)).toString('utf8');
     const initKey = `${stream.storagePrefix}${/#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)?.[1] ?? 'init.mp4'}`;
     const initSize = (await store.head(initKey))?.size ?? 0;
     const segments: SegmentEntry[] = [];
@@ -72,10 +72,10 @@ export class ClearRenditionReader {
   }
 
   async *chunks(): AsyncIterable<Uint8Array> {
-    yield await readBytes(this.store, this.initKey);
+    yield await readObject(this.store, this.initKey);
     const keys = new Map<number, Promise<CryptoKey>>();
     for (const segment of this.segments) {
-      const bytes = await readBytes(this.store, segment.key);
+      const bytes = await readObject(this.store, segment.key);
       if (this.stream.encryptScheme === 'none') {
         yield bytes;
         continue;
@@ -118,7 +118,10 @@ export class ClearRenditionReader {
       case 'aes-256-gcm':
         return segment.size - PRIVATE_OVERHEAD;
       case 'aes-128': {
-        const tail = await readRange(this.store, segment.key, segment.size - 32, segment.size - 1);
+        const tail = await readObject(this.store, segment.key, {
+          start: segment.size - 32,
+          end: segment.size - 1,
+        });
         const raw = await deriveSegmentKey(this.dataKey!, {
           videoId: this.stream.videoId,
           rendition: this.stream.streamId,
@@ -136,22 +139,4 @@ export class ClearRenditionReader {
       }
     }
   }
-}
-
-async function readBytes(store: ObjectStore, key: string): Promise<Uint8Array> {
-  const { body } = await store.get(key);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function readRange(store: ObjectStore, key: string, start: number, end: number): Promise<Buffer> {
-  const { body } = await store.get(key, { range: { start, end } });
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function readText(store: ObjectStore, key: string): Promise<string> {
-  return Buffer.from(await readBytes(store, key)).toString('utf8');
 }

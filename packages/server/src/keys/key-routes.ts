@@ -21,7 +21,7 @@ import type { StreamStore } from '../store/stream-store.js';
 import type { VideoStore } from '../store/video-store.js';
 import type { DataKeyCache } from './data-key-cache.js';
 import type { KeyDeliveryLog } from './key-delivery-log.js';
-import { TtlCache } from './period-key-cache.js';
+import { TtlCache } from './ttl-cache.js';
 import { ServerKeyExchange } from './server-key-exchange.js';
 
 export interface KeyRoutesDeps {

@@ -9,8 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newRequestId } from '../rpc/rpc-plugin.js';
-import type { ObjectStore } from '../storage/object-store.js';
-import { ObjectStoreError } from '../storage/object-store.js';
+import { ObjectStoreError, readObject, type ObjectStore } from '../storage/object-store.js';
 import type { StreamStore } from '../store/stream-store.js';
 import type { VideoStore } from '../store/video-store.js';
 import { HLS_KEY_TOKEN_PARAM, issueHlsKeyToken } from './hls-key-token.js';
@@ -24,7 +23,7 @@ import { verifyMediaToken } from './media-token.js';
 import { verifyPlayAuth } from './play-auth.js';
 import { PlaybackError } from './playback-error.js';
 import { sendError, stringField } from './player-http.js';
-import type { PlaybackService } from './playback-service.js';
+import { mediaObject, type PlaybackService } from './playback-service.js';
 
 /** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
 export const SESSION_TTL_SECONDS = 600;
@@ -101,7 +100,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
             Format: s.format,
             PlayURL: playback.mediaUrl(
               video.videoId,
-              `${s.storagePrefix.slice(`videos/${video.videoId}/`.length)}index.m3u8`,
+              mediaObject(video.videoId, s.playlistKey),
               token,
               session.expiresAt,
             ),
@@ -165,7 +164,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
         reply.header('content-type', CONTENT_TYPES[ext] ?? 'application/octet-stream');
         reply.header('cache-control', mediaCacheControl(grant.object));
         if (ext === 'm3u8') {
-          const text = await readAll(deps.objects, key);
+          const text = (await readObject(deps.objects, key)).toString('utf8');
           const rewritten = rewriteMediaPlaylist(text, grant, {
             ...(playback.urlSigning?.privateKeys[0]
               ? {
@@ -200,13 +199,6 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
       }
     });
   }
-}
-
-async function readAll(store: ObjectStore, key: string): Promise<string> {
-  const { body } = await store.get(key);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function sendObject(store: ObjectStore, key: string, req: FastifyRequest, reply: FastifyReply) {

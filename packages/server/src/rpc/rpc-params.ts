@@ -48,6 +48,16 @@ export class RpcParams {
     return raw as T;
   }
 
+  /** A UTC time (`2026-01-01T00:00:00Z`) as epoch milliseconds. */
+  time(name: string): number | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    const ms = Date.parse(raw);
+    if (Number.isNaN(ms))
+      throw apiErrors.invalidParameter(name, 'It must be a UTC time like 2026-01-01T00:00:00Z.');
+    return ms;
+  }
+
   /** A JSON-typed parameter (PlayConfig, UserData, …): pop-core callers JSON.stringify them. */
   json<T = unknown>(name: string): T | undefined {
     const raw = this.optional(name);

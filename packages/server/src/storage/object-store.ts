@@ -177,3 +177,11 @@ export function resolveRange(range: ByteRange | undefined, size: number): { star
   }
   return { start, end: end === undefined ? size - 1 : Math.min(end, size - 1) };
 }
+
+/** A whole object (or a byte range of it) in memory — for small objects: playlists, segments, tails. */
+export async function readObject(store: ObjectStore, key: string, range?: ByteRange): Promise<Buffer> {
+  const { body } = await store.get(key, range ? { range } : undefined);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,9 +1,8 @@
 /**
- * What the key service needs per request, cached briefly in memory so a key request costs a
- * token check and a map lookup: the stream's facts (video status, scheme, period count, wrapped
- * data key) and the derived period keys. Entries live `ttlMs` (a deleted or blocked video stops
- * getting keys within that window; `forgetVideo` ends it at once in this process). Never
- * persisted; bounded in size.
+ * A bounded map whose entries live `ttlMs`, holding promises so concurrent misses share one load
+ * (a failed load is forgotten). The key service keeps stream facts and derived period keys in it
+ * (a deleted or blocked video stops getting keys within the TTL); DataKeyCache keeps unwrapped
+ * data keys. Never persisted.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: Promise<V>; expiresAt: number }>();
@@ -26,10 +25,6 @@ export class TtlCache<V> {
       this.entries.delete(oldest);
     }
     return value;
-  }
-
-  deleteWhere(predicate: (key: string) => boolean): void {
-    for (const key of [...this.entries.keys()]) if (predicate(key)) this.entries.delete(key);
   }
 
   clear(): void {
