@@ -1,6 +1,6 @@
+/** The offline package (docs/formats.md): the test vector, round trips, and every way a package is refused. */
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   AppIdentificationError,
@@ -12,185 +12,31 @@ import {
   hexToBytes,
   openKeyFile,
   openPackage,
-  PACKAGE_NOT_LICENSED_MESSAGE,
   PackageError,
   packageSourceFromBytes,
   readPackageHeader,
-  utf8Encode,
   type PackageErrorCode,
-  type PackageSource,
-  type PackageWriterOptions,
 } from '@securevod/crypto';
-
-const ANDROID = 'BB:0D:AC:74:D3:21:09:EF:9C:71:1A:5E:77:2C:8E:BF:03:FD:FA:5A';
-const APP = `android:${ANDROID}`;
-const WEB = 'web:https://video.example.com';
-const KEY = 'AppDecryptKeyAndroid20230101';
-const VIDEO_ID = '9f2c4e1a7b3d4c8e9a0b1c2d3e4f5a6b';
-const CS = 1024;
-const MiB = 1 << 20;
-
-const VECTOR = {
-  secret: hexToBytes('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'),
-  packageKey: hexToBytes('202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f'),
-  noncePrefix: hexToBytes('a0a1a2a3a4a5a6a7'),
-  wrapIv: hexToBytes('b0b1b2b3b4b5b6b7b8b9babb'),
-  plaintext: utf8Encode('securevod offline package: 3 chunks, v1'),
-};
-
-const vectorOptions: PackageWriterOptions = {
-  secret: VECTOR.secret,
-  secretVersion: 1,
-  videoId: VIDEO_ID,
-  definition: 'HD',
-  appIdentification: ANDROID,
-  plaintextLength: VECTOR.plaintext.length,
-  chunkSize: 16,
-  _fixed: { packageKey: VECTOR.packageKey, noncePrefix: VECTOR.noncePrefix, wrapIv: VECTOR.wrapIv },
-};
-
-// ---------------------------------------------------------------------------------------------
-// helpers
-
-async function hexBlock(title: string): Promise<string> {
-  const markdown = await readFile(new URL('../../../docs/formats.md', import.meta.url), 'utf8');
-  const section = markdown.split(/^## /m).find((s) => s.startsWith(title));
-  assert.ok(section, `docs/formats.md has a "## ${title}" section`);
-  const vector = section.split(/^### /m).find((s) => s.startsWith('Test vector'));
-  assert.ok(vector, `"${title}" has a "### Test vector" subsection`);
-  const block = /```hex\n([\s\S]*?)```/.exec(vector);
-  assert.ok(block, 'the test vector has a ```hex block');
-  return block[1]!
-    .split('\n')
-    .map((line) => line.replace(/#.*$/, '').replace(/\s+/g, ''))
-    .join('')
-    .toLowerCase();
-}
-
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function pseudoRandom(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** Yields `bytes` in uneven pieces (including empty ones), as a network stream would. */
-async function* pieces(bytes: Uint8Array, seed = 7): AsyncGenerator<Uint8Array> {
-  const sizes = pseudoRandom(64, seed);
-  for (let at = 0, i = 0; at < bytes.length || i === 0; i++) {
-    const size = i % 5 === 3 ? 0 : 1 + sizes[i % 64]! * 13;
-    yield bytes.slice(at, at + size);
-    at += size;
-  }
-}
-
-async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const p of stream) parts.push(p);
-  return concatBytes(...parts);
-}
-
-interface Fixture {
-  readonly secret: Uint8Array;
-  readonly key: CryptoKey;
-}
-
-async function fixture(secret = nodeRandomBytes(32)): Promise<Fixture> {
-  const key = await crypto.subtle.importKey('raw', new Uint8Array(secret), 'AES-GCM', false, [
-    'decrypt',
-    'unwrapKey',
-  ]);
-  return { secret: new Uint8Array(secret), key };
-}
-
-function options(f: Fixture, plaintextLength: number, extra: Partial<PackageWriterOptions> = {}) {
-  return {
-    secret: f.secret,
-    secretVersion: 3,
-    videoId: VIDEO_ID,
-    definition: 'HD',
-    appIdentification: WEB,
-    plaintextLength,
-    chunkSize: CS,
-    ...extra,
-  } satisfies PackageWriterOptions;
-}
-
-async function makePackage(f: Fixture, plaintext: Uint8Array, extra: Partial<PackageWriterOptions> = {}) {
-  return collect(encryptPackageStream(pieces(plaintext), options(f, plaintext.length, extra)));
-}
-
-function open(f: Fixture, pkg: Uint8Array | PackageSource, app = WEB, secretVersion = 3) {
-  const source = pkg instanceof Uint8Array ? packageSourceFromBytes(pkg) : pkg;
-  return openPackage(source, { secretKey: f.key, secretVersion, appIdentification: app });
-}
-
-function isPackageError(code: PackageErrorCode, what = '', mentions?: RegExp): (e: unknown) => true {
-  return (e) => {
-    assert.ok(e instanceof PackageError, `${what}: ${String(e)}`);
-    assert.equal(e.code, code, `${what}: ${e.message}`);
-    if (code === 'NotLicensed') assert.equal(e.message, PACKAGE_NOT_LICENSED_MESSAGE);
-    if (mentions) assert.match(e.message, mentions);
-    return true;
-  };
-}
-
-/**
- * The package built with node:crypto straight from docs/formats.md, as an independent check of the
- * writer — and to build what the writer refuses to (a last chunk without the final flag).
- */
-function independentPackage(
-  o: PackageWriterOptions & { _fixed: NonNullable<PackageWriterOptions['_fixed']> },
-  plaintext: Uint8Array,
-  finalFlag: (index: number, count: number) => boolean = (i, n) => i === n - 1,
-): Uint8Array {
-  const lp = (s: string) => {
-    const b = Buffer.from(s, 'utf8');
-    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]);
-  };
-  const app = o.appIdentification.startsWith('android:')
-    ? o.appIdentification
-    : `android:${o.appIdentification}`;
-  const strings = Buffer.concat([lp(o.videoId), lp(o.definition), lp(app)]);
-  const chunkSize = o.chunkSize!;
-  const fixed = Buffer.alloc(44);
-  fixed.write('SVPK', 0, 'latin1');
-  fixed.writeUInt16BE(1, 4);
-  fixed.writeUInt16BE(44 + strings.length + 48, 6);
-  fixed.writeUInt32BE(o.secretVersion, 8);
-  fixed.writeUInt32BE(chunkSize, 12);
-  fixed.writeBigUInt64BE(BigInt(plaintext.length), 16);
-  Buffer.from(o._fixed.noncePrefix).copy(fixed, 24);
-  Buffer.from(o._fixed.wrapIv).copy(fixed, 32);
-  const signed = Buffer.concat([fixed, strings]);
-  const wrap = createCipheriv('aes-256-gcm', o.secret, o._fixed.wrapIv);
-  wrap.setAAD(signed);
-  const header = Buffer.concat([signed, wrap.update(o._fixed.packageKey), wrap.final(), wrap.getAuthTag()]);
-  const digest = createHash('sha256').update(header).digest();
-  const count = Math.max(1, Math.ceil(plaintext.length / chunkSize));
-  const chunks = [];
-  for (let i = 0; i < count; i++) {
-    const iv = Buffer.alloc(12);
-    Buffer.from(o._fixed.noncePrefix).copy(iv);
-    iv.writeUInt32BE(i, 8);
-    const aad = Buffer.alloc(37);
-    digest.copy(aad);
-    aad.writeUInt32BE(i, 32);
-    aad[36] = finalFlag(i, count) ? 1 : 0;
-    const c = createCipheriv('aes-256-gcm', o._fixed.packageKey, iv);
-    c.setAAD(aad);
-    chunks.push(c.update(plaintext.subarray(i * chunkSize, (i + 1) * chunkSize)), c.final(), c.getAuthTag());
-  }
-  return new Uint8Array(Buffer.concat([header, ...chunks]));
-}
-
-// ---------------------------------------------------------------------------------------------
+import {
+  ANDROID,
+  APP,
+  WEB,
+  KEY,
+  VIDEO_ID,
+  CS,
+  MiB,
+  VECTOR,
+  vectorOptions,
+  hexBlock,
+  pseudoRandom,
+  collect,
+  fixture,
+  options,
+  makePackage,
+  open,
+  isPackageError,
+  independentPackage,
+} from './support/offline-package-fixtures.js';
 
 void describe('offline package test vector', () => {
   void it('the writer with fixed inputs gives the documented bytes, and so does node:crypto', async () => {
@@ -528,81 +374,5 @@ void describe('truncation, reordering, splicing', () => {
 
     const otherHeader = concatBytes(b.subarray(0, h), a.subarray(h));
     await assert.rejects((await open(f, otherHeader)).readChunk(0), isPackageError('Tampered'));
-  });
-});
-
-void describe('readPackageHeader', () => {
-  void it('reads a header from the first 4096 bytes of a large package, without secrets', async () => {
-    const f = await fixture();
-    const pkg = await makePackage(f, pseudoRandom(10 * CS, 1), { definition: 'FHD' });
-    const header = readPackageHeader(pkg.subarray(0, 4096));
-    assert.equal(header.definition, 'FHD');
-    assert.equal(header.videoId, VIDEO_ID);
-    assert.equal(header.appIdentification, WEB);
-    assert.equal(header.secretVersion, 3);
-    assert.equal(header.chunkCount, 10);
-    assert.throws(
-      () => readPackageHeader(pkg.subarray(0, 50)),
-      isPackageError('Truncated', '', /first 4096 bytes/),
-    );
-  });
-
-  void it('Malformed: magic, version, header length, chunk size', async () => {
-    const f = await fixture();
-    const pkg = await makePackage(f, pseudoRandom(100, 1));
-    const alter = (offset: number, value: number) => {
-      const a = Uint8Array.from(pkg);
-      a[offset] = value;
-      return a;
-    };
-    const malformed = (m: RegExp) => isPackageError('Malformed', '', m);
-    assert.throws(() => readPackageHeader(alter(0, 0x73)), malformed(/does not start with "SVPK"/));
-    assert.throws(() => readPackageHeader(alter(5, 2)), malformed(/version 2 is not supported/));
-    assert.throws(() => readPackageHeader(alter(6, 0x20)), malformed(/header length 8\d\d\d is outside/));
-    assert.throws(() => readPackageHeader(alter(7, pkg[7]! + 1)), malformed(/do not fit/));
-    const smallChunks = alter(14, 0);
-    smallChunks[15] = 15;
-    assert.throws(() => readPackageHeader(smallChunks), malformed(/chunk size 15 is outside/));
-    assert.throws(() => readPackageHeader(alter(12, 2)), malformed(/chunk size 33555456 is outside/));
-    assert.throws(() => readPackageHeader(alter(17, 0x20)), malformed(/2\^53/));
-    assert.throws(() => readPackageHeader(new Uint8Array(0)), isPackageError('Truncated'));
-  });
-});
-
-void describe('writer contract', () => {
-  void it('refuses arguments outside the contract', async () => {
-    const f = await fixture();
-    const base = options(f, 100);
-    await assert.rejects(createPackageWriter({ ...base, secret: new Uint8Array(31) }), RangeError);
-    await assert.rejects(createPackageWriter({ ...base, secretVersion: 2 ** 32 }), RangeError);
-    await assert.rejects(createPackageWriter({ ...base, chunkSize: 15 }), RangeError);
-    await assert.rejects(createPackageWriter({ ...base, chunkSize: 2 ** 24 + 1 }), RangeError);
-    await assert.rejects(createPackageWriter({ ...base, plaintextLength: -1 }), RangeError);
-    await assert.rejects(createPackageWriter({ ...base, plaintextLength: 1.5 }), RangeError);
-    await assert.rejects(createPackageWriter({ ...base, plaintextLength: 2 ** 53 }), RangeError);
-    await assert.rejects(
-      createPackageWriter({ ...base, chunkSize: 16, plaintextLength: 2 ** 40 }),
-      RangeError,
-    );
-    await assert.rejects(createPackageWriter({ ...base, videoId: '' }), TypeError);
-    await assert.rejects(createPackageWriter({ ...base, videoId: 'v'.repeat(4000) }), /at most 4096/);
-    await assert.rejects(createPackageWriter({ ...base, appIdentification: 'nope' }), AppIdentificationError);
-
-    const w = await createPackageWriter({ ...base, plaintextLength: CS + 1 });
-    await assert.rejects(w.encryptChunk(0, new Uint8Array(CS), true), /Only the last chunk/);
-    await assert.rejects(w.encryptChunk(1, new Uint8Array(1), false), /Only the last chunk/);
-    await assert.rejects(w.encryptChunk(1, new Uint8Array(2), true), /must hold 1 plaintext bytes/);
-    await assert.rejects(w.encryptChunk(2, new Uint8Array(0), true), RangeError);
-  });
-
-  void it('encryptPackageStream: LengthMismatch when the source is shorter or longer', async () => {
-    const f = await fixture();
-    const plaintext = pseudoRandom(2 * CS, 1);
-    for (const declared of [2 * CS + 1, 2 * CS - 1, 3 * CS, 0]) {
-      await assert.rejects(
-        collect(encryptPackageStream(pieces(plaintext), options(f, declared))),
-        isPackageError('LengthMismatch', String(declared)),
-      );
-    }
   });
 });
