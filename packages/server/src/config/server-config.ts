@@ -32,6 +32,19 @@ export interface ServerConfig {
   jobLeaseMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /**
+   * Cluster mode's shared Redis (`SECUREVOD_REDIS_URL`): the BullMQ job queue, nonce replay,
+   * counters and cache invalidation. Undefined = the embedded defaults (queue in the database,
+   * everything else in process). `keyPrefix` ends with `:` and starts every key this node writes.
+   */
+  redis: { url: string; keyPrefix: string } | undefined;
+  /** Bearer token `/metrics` requires; undefined = open (bind it to a private network then). */
+  metricsToken: string | undefined;
+  /**
+   * On SIGTERM: how long running jobs may take to finish before they are handed back to the
+   * queue, and in-flight requests to complete (`SECUREVOD_SHUTDOWN_GRACE_MS`).
+   */
+  shutdownGraceMs: number;
 }
 
 export interface ServerFlags {
@@ -159,6 +172,18 @@ export function loadServerConfig(input: {
     );
   }
 
+  const redis = readRedis(pick, problems);
+
+  const metricsToken = pick(undefined, 'SECUREVOD_METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    problems.push('SECUREVOD_METRICS_TOKEN: 16-256 printable ASCII characters without spaces');
+  }
+  const graceRaw = pick(undefined, 'SECUREVOD_SHUTDOWN_GRACE_MS') ?? '25000';
+  const shutdownGraceMs = Number(graceRaw);
+  if (!/^\d+$/.test(graceRaw) || shutdownGraceMs > 3_600_000) {
+    problems.push(`SECUREVOD_SHUTDOWN_GRACE_MS: "${graceRaw}" must be milliseconds from 0 to 3600000`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
@@ -176,5 +201,42 @@ export function loadServerConfig(input: {
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
+    redis,
+    metricsToken,
+    shutdownGraceMs,
   };
+}
+
+/**
+ * `SECUREVOD_REDIS_URL` (`redis://` or `rediss://` for TLS; user, password and database number
+ * in the URL as usual) and `SECUREVOD_REDIS_PREFIX` (default `securevod`), which lets several
+ * installations, or tests, share one Redis.
+ */
+function readRedis(
+  pick: (flag: string | undefined, envName: string) => string | undefined,
+  problems: string[],
+): ServerConfig['redis'] {
+  const url = pick(undefined, 'SECUREVOD_REDIS_URL');
+  const prefix = pick(undefined, 'SECUREVOD_REDIS_PREFIX') ?? 'securevod';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    problems.push('SECUREVOD_REDIS_PREFIX: 1-64 letters, digits, "_", "." or "-"');
+  }
+  if (url === undefined) {
+    if (pick(undefined, 'SECUREVOD_REDIS_PREFIX') !== undefined) {
+      problems.push('SECUREVOD_REDIS_PREFIX: set SECUREVOD_REDIS_URL too (without it nothing uses Redis)');
+    }
+    return undefined;
+  }
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error('scheme');
+    if (parsed.pathname !== '' && parsed.pathname !== '/' && !/^\/\d{1,2}$/.test(parsed.pathname)) {
+      throw new Error('database');
+    }
+  } catch {
+    problems.push(
+      'SECUREVOD_REDIS_URL: must be redis://[user:password@]host[:port][/db] or rediss://… for TLS',
+    );
+  }
+  return { url, keyPrefix: `${prefix}:` };
 }

@@ -21,6 +21,7 @@ import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db } from '../store/database.js';
 import {
   JOB_STATUSES,
+  MAX_JOB_PRIORITY,
   type AnyJob,
   type EnqueueOptions,
   type JobQueue,
@@ -86,7 +87,7 @@ export function createDbJobQueue(db: Db, options: DbJobQueueOptions = {}): JobQu
         enqueueOptions.maxAttempts ?? options.retryPolicies?.[type]?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
       const priority = enqueueOptions.priority ?? 0;
       requireInteger('maxAttempts', maxAttempts, 1);
-      requireInteger('priority', priority);
+      requireInteger('priority', priority, -MAX_JOB_PRIORITY, MAX_JOB_PRIORITY);
       if (!JOB_TYPES.includes(type)) throw new TypeError(`Unknown job type "${String(type)}"`);
       const at = now().toISOString();
       const id = idFactory();
@@ -107,6 +108,7 @@ export function createDbJobQueue(db: Db, options: DbJobQueueOptions = {}): JobQu
           created_at: at,
           updated_at: at,
           finished_at: null,
+          progress: null,
         })
         .execute();
       return id;
@@ -202,6 +204,13 @@ export function createDbJobQueue(db: Db, options: DbJobQueueOptions = {}): JobQu
       return result.numUpdatedRows > 0n;
     },
 
+    async progress(jobId, workerId, percent) {
+      const result = await leasedTo(jobId, workerId)
+        .set({ progress: clampPercent(percent), updated_at: now().toISOString() })
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async release(jobId, workerId) {
       // run_at is kept: the job is still due and keeps its place in line.
       const result = await leasedTo(jobId, workerId)
@@ -274,6 +283,7 @@ function toJob(row: JobsTable): AnyJob {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    progress: row.progress,
   } as AnyJob;
 }
 
@@ -289,10 +299,24 @@ function truncate(message: string): string {
   return message.length <= MAX_ERROR_LENGTH ? message : `${message.slice(0, MAX_ERROR_LENGTH - 1)}…`;
 }
 
-function requireInteger(name: string, value: number, min = Number.MIN_SAFE_INTEGER): void {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(
-      `${name} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}, got ${value}`,
-    );
+export function requireInteger(
+  name: string,
+  value: number,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const bounds =
+      max < Number.MAX_SAFE_INTEGER
+        ? ` from ${min} to ${max}`
+        : min > Number.MIN_SAFE_INTEGER
+          ? ` >= ${min}`
+          : '';
+    throw new RangeError(`${name} must be an integer${bounds}, got ${value}`);
   }
+}
+
+/** A reported percentage as stored: an integer from 0 to 100 (NaN counts as 0). */
+export function clampPercent(percent: number): number {
+  return Number.isFinite(percent) ? Math.min(100, Math.max(0, Math.round(percent))) : 0;
 }

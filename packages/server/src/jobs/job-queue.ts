@@ -8,8 +8,19 @@
  * the job's lease (it is `running` with that owner). A worker whose lease ran out and whose job
  * another worker claimed gets `false` and changes nothing, so it cannot overwrite the new owner.
  *
- * Implementations: `db-job-queue.ts` (durable, in the metadata store). Every implementation
- * must pass `test/contracts/job-queue-contract.ts`.
+ * Time: the database queue reads the clock it is given (tests move it by hand); the BullMQ queue
+ * keeps time in Redis (lock TTLs, delayed sets), so there a lapsed lease is noticed by BullMQ's
+ * stalled-job check a moment after it lapses rather than at the exact millisecond, and a worker
+ * whose lease lapsed may find it lost (heartbeat false) even before another worker claims the job.
+ *
+ * Order: among due jobs of one type, the highest priority first, then the earliest `runAt`,
+ * then the oldest. Across types no order is promised (the BullMQ queue keeps one BullMQ queue per
+ * type): a caller that needs strict priority across types claims one type per worker, as the
+ * server does.
+ *
+ * Implementations: `db-job-queue.ts` (durable, in the metadata store; the embedded default) and
+ * `bullmq-job-queue.ts` (BullMQ on Redis; cluster mode). Every implementation must pass
+ * `test/contracts/job-queue-contract.ts`.
  */
 import type { JobPayloads, JobType } from './job-types.js';
 
@@ -37,6 +48,8 @@ export interface Job<T extends JobType = JobType> {
   readonly updatedAt: string;
   /** Set when the job reached `succeeded` or `failed`. */
   readonly finishedAt: string | null;
+  /** Percent done (0-100) last reported by a worker holding the lease; null before any report. */
+  readonly progress: number | null;
 }
 
 /** A job of any registered type, narrowed by `type` (what `claim` hands out). */
@@ -47,9 +60,12 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** Default: the queue's retry policy for the type, else 3. */
   maxAttempts?: number;
-  /** Higher runs first among due jobs (default 0). */
+  /** Higher runs first among due jobs (default 0); an integer within ±`MAX_JOB_PRIORITY`. */
   priority?: number;
 }
+
+/** Priorities are integers in [-MAX_JOB_PRIORITY, MAX_JOB_PRIORITY] (BullMQ's range allows it). */
+export const MAX_JOB_PRIORITY = 1_000_000;
 
 export interface JobStats {
   byStatus: Record<JobStatus, number>;
@@ -86,6 +102,11 @@ export interface JobQueue {
     error: string,
     retry: { permanent: boolean; retryAt?: Date },
   ): Promise<boolean>;
+  /**
+   * Records how far the running attempt got (0-100, rounded to an integer and clamped). False
+   * (and no change) if the worker lost the lease.
+   */
+  progress(jobId: string, workerId: string, percent: number): Promise<boolean>;
   /**
    * Gives an unfinished job back without counting the attempt (graceful shutdown): `queued`,
    * due now. False (and no change) if the worker lost the lease.

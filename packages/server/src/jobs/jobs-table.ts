@@ -1,5 +1,5 @@
 /**
- * Kysely row type of the `jobs` table (migration 0003-jobs), listed in `store/schema.ts`'s
+ * Kysely row type of the `jobs` table (migrations 0003-jobs, 0035-job-progress), listed in `store/schema.ts`'s
  * `Schema`. It follows that file's portability rules: ISO text timestamps, JSON as text.
  * Only `db-job-queue.ts` reads or writes it.
  */
@@ -23,4 +23,6 @@ export interface JobsTable {
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
   finished_at: IsoTimestamp | null;
+  /** Percent done of the current or last attempt (migration 0035-job-progress). */
+  progress: number | null;
 }

@@ -41,6 +41,11 @@ export interface JobContext {
    * `JobAbortedError('LeaseLost')` if another worker has the job.
    */
   heartbeat(): Promise<void>;
+  /**
+   * Reports percent done (0-100) to the queue, where operators see it. Call it at most about once
+   * a second. Never rejects: a queue failure is reported as `worker:error`, a lost lease aborts.
+   */
+  progress(percent: number): Promise<void>;
   /** The worker's logger with the job's id, type and attempt added. */
   readonly log: WorkerLogger;
 }
@@ -49,7 +54,7 @@ export type JobHandler<T extends JobType> = (job: Job<T>, ctx: JobContext) => Pr
 /** One handler per registered type: a type without a handler does not compile (STYLE §6). */
 export type JobHandlers = { [T in JobType]: JobHandler<T> };
 
-export type WorkerOperation = 'claim' | 'heartbeat' | 'complete' | 'fail' | 'release';
+export type WorkerOperation = 'claim' | 'heartbeat' | 'progress' | 'complete' | 'fail' | 'release';
 
 export interface WorkerEvents {
   'job:started': { job: AnyJob };
@@ -269,6 +274,14 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       heartbeat: async () => {
         if (!entry.leaseLost && !(await queue.heartbeat(job.id, workerId, leaseMs))) loseLease();
         if (entry.leaseLost) throw controller.signal.reason;
+      },
+      progress: async (percent) => {
+        if (entry.leaseLost) return;
+        try {
+          if (!(await queue.progress(job.id, workerId, percent))) loseLease();
+        } catch (error) {
+          this.report(error, 'progress', job.id);
+        }
       },
     };
 

@@ -26,6 +26,7 @@ import { mezzanineSummary } from '../catalogue/mezzanine-summary.js';
 import type { TemplateGroupService } from '../catalogue/template-group-service.js';
 import type { Job } from '../jobs/job-queue.js';
 import type { JobPayloads } from '../jobs/job-types.js';
+import type { JobContext } from '../jobs/worker.js';
 import type { Kms } from '../kms/kms.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { EncryptScheme } from '../store/catalogue-schema.js';
@@ -76,7 +77,7 @@ export async function cleanScratch(scratchDir: string): Promise<void> {
 }
 
 export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
-  return async (job: Job<'transcode'>, ctx: { signal: AbortSignal }): Promise<void> => {
+  return async (job: Job<'transcode'>, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<void> => {
     const { videoId, jobId } = job.payload;
     const video = await deps.videos.find(videoId);
     if (!video) return; // deleted meanwhile: nothing to do
@@ -95,7 +96,7 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     await mkdir(deps.scratchDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(join(deps.scratchDir, `job-${jobId}-`));
     try {
-      const streams = await transcode(deps, job.payload, video, scratch, jobPrefix, ctx.signal);
+      const streams = await transcode(deps, job.payload, video, scratch, jobPrefix, ctx);
       const published = await deps.streams.publish(videoId, streams, {
         from: 'Transcoding',
         to: 'Normal',
@@ -146,7 +147,7 @@ async function transcode(
   video: VideoRecord,
   scratch: string,
   jobPrefix: string,
-  signal: AbortSignal,
+  { signal, progress: reportProgress }: Pick<JobContext, 'signal' | 'progress'>,
 ): Promise<StreamRecord[]> {
   const group = await deps.groups.store.find(payload.templateGroupId);
   if (!group) throw new PermanentTranscodeError(`template group ${payload.templateGroupId} no longer exists`);
@@ -182,9 +183,9 @@ async function transcode(
         if (progress.percent === undefined || now - lastProgressWrite < 1000) return;
         lastProgressWrite = now;
         // Encoding is most of the work: report it as 0–90 %, packaging as the rest.
-        void deps.videos
-          .update(video.videoId, { transcodeProgress: Math.round(progress.percent * 0.9) })
-          .catch(() => undefined);
+        const percent = Math.round(progress.percent * 0.9);
+        void deps.videos.update(video.videoId, { transcodeProgress: percent }).catch(() => undefined);
+        void reportProgress(percent);
       },
     },
   );

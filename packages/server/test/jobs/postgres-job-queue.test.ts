@@ -29,9 +29,9 @@ await withPostgres('PostgreSQL job queue', 'securevod_jobs_test', (newSchema) =>
   jobQueueContract('PostgreSQL', async (): Promise<JobQueueStore> => {
     const schema = await migratedSchema();
     return {
-      async connect({ now }) {
+      async connect({ now, retryPolicies }) {
         const db = await openDatabase({ url, schema });
-        const queue = createDbJobQueue(db, { now });
+        const queue = createDbJobQueue(db, { now, retryPolicies });
         return {
           queue,
           close: async () => {

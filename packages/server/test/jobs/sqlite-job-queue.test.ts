@@ -35,9 +35,9 @@ async function migratedFile(): Promise<string> {
 jobQueueContract('SQLite', async (): Promise<JobQueueStore> => {
   const path = await migratedFile();
   return {
-    async connect({ now }) {
+    async connect({ now, retryPolicies }) {
       const db = await openDatabase({ sqlitePath: path });
-      const queue = createDbJobQueue(db, { now });
+      const queue = createDbJobQueue(db, { now, retryPolicies });
       return {
         queue,
         close: async () => {
