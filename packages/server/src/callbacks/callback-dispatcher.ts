@@ -48,8 +48,8 @@ export class CallbackDispatcher {
     };
     await this.deps.queue.enqueue(
       'callback',
+      // maxAttempts comes from the queue's retry table (jobs/retry-policies.ts).
       { url, body: event, signed: config?.authSwitch === 'on' },
-      { maxAttempts: 3 },
     );
     this.deps.onEnqueued?.();
   }
@@ -63,11 +63,11 @@ export class CallbackDispatcher {
       EventType: 'TestEvent',
       Status: 'success',
     };
-    await this.deps.queue.enqueue(
-      'callback',
-      { url: config.callbackUrl, body, signed: config.authSwitch === 'on' },
-      { maxAttempts: 3 },
-    );
+    await this.deps.queue.enqueue('callback', {
+      url: config.callbackUrl,
+      body,
+      signed: config.authSwitch === 'on',
+    });
     this.deps.onEnqueued?.();
   }
 

@@ -40,7 +40,8 @@ export class TranscodeScheduler {
     await this.deps.queue.enqueue(
       'transcode',
       { videoId: video.videoId, templateGroupId, jobId, encryptConfig: options.encryptConfig, userData },
-      { priority: options.priority ?? 6, maxAttempts: 3 },
+      // maxAttempts comes from the queue's retry table (jobs/retry-policies.ts).
+      { priority: options.priority ?? 6 },
     );
     this.deps.wake?.();
     return jobId;
