@@ -4,6 +4,7 @@
  * subset). The only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -26,19 +27,32 @@ import { UploadService } from './catalogue/upload-service.js';
 import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
-import { createDbJobQueue } from './jobs/db-job-queue.js';
 import type { Job, JobQueue } from './jobs/job-queue.js';
+import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
 import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { keyRoutes } from './keys/key-routes.js';
 import type { Kms } from './kms/kms.js';
 import { openLocalKms } from './kms/local-kms.js';
+import { instrumentObjectStore } from './ops/instrumented-object-store.js';
+import { ServerMetrics } from './ops/metrics.js';
+import { opsRoutes } from './ops/ops-routes.js';
+import { ReadinessProbe } from './ops/readiness.js';
+import { observeWorker } from './ops/worker-metrics.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
-import { InMemoryReplayCache } from './rpc/replay-cache.js';
+import { openRedisSharedServices } from './redis/redis-shared-services.js';
 import { rpcPlugin, type ActionHandler } from './rpc/rpc-plugin.js';
+import {
+  publishingAccessKeyStore,
+  publishingDownloadSecretStore,
+  publishingVideoStore,
+  subscribeCaches,
+} from './shared/invalidation-wiring.js';
+import type { SharedCounters } from './shared/shared-counters.js';
+import { openInProcessSharedServices, type SharedServices } from './shared/shared-services.js';
 import { staticRoutes } from './static-routes.js';
 import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -64,6 +78,16 @@ export interface RunningServer {
   readonly db: Db;
   readonly objects: ObjectStore;
   readonly queue: JobQueue;
+  /** The shared services in use (`database` = embedded default, `redis` = cluster mode). */
+  readonly shared: SharedServices;
+  /** Rate-limit and stream counters, shared by every node in cluster mode. */
+  readonly counters: SharedCounters;
+  readonly metrics: ServerMetrics;
+  /**
+   * Graceful drain (SIGTERM): `/readyz` says `draining`, workers stop taking jobs and get
+   * `shutdownGraceMs` to finish (then hand their jobs back), listeners close (in-flight requests
+   * get the same grace), then everything else. Calling again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -78,7 +102,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       : { sqlitePath: join(config.dataDir, 'securevod.sqlite') },
   );
   await migrateToLatest(db);
-  const objects = await createLocalDirectoryStore({ root: join(config.dataDir, 'storage') });
 
   let publicUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`;
   const getPublicUrl = () => publicUrl;
@@ -97,21 +120,65 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     trustProxy: false,
   });
 
+  // What the nodes share: Redis in cluster mode, else the database and this process.
+  const shared = config.redis
+    ? await openRedisSharedServices({
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        retryPolicies: JOB_RETRY_POLICIES,
+        stalledCheckMs: Math.max(1000, Math.min(15_000, Math.floor(config.jobLeaseMs / 4))),
+        connectionName: `securevod:${hostname()}:${process.pid}`,
+        onConnectionError: (err) => app.log.warn({ err: err.message }, 'Redis connection error'),
+        onListenerError: (err) => app.log.error({ err }, 'cache invalidation listener failed'),
+      })
+    : openInProcessSharedServices({
+        db,
+        retryPolicies: JOB_RETRY_POLICIES,
+        onListenerError: (err) => app.log.error({ err }, 'cache invalidation listener failed'),
+      });
+  const { queue, invalidation } = shared;
+  const metrics = new ServerMetrics({
+    queue,
+    onCollectError: (err) => app.log.warn({ err }, 'queue depth for /metrics unavailable'),
+  });
+  const objects = instrumentObjectStore(
+    await createLocalDirectoryStore({ root: join(config.dataDir, 'storage') }),
+    (operation) => metrics.storageError(operation),
+  );
+  const readiness = new ReadinessProbe(
+    {
+      database: async () => void (await sql`select 1`.execute(db.kysely)),
+      storage: async () => void (await objects.head('readyz/probe-that-never-exists')),
+      ...(shared.pingRedis ? { redis: () => shared.pingRedis!(1000) } : {}),
+      kms: async () => {
+        const context = { purpose: 'readyz' };
+        const { ciphertextBlob } = await kms.encrypt(new Uint8Array(16), context);
+        await kms.decrypt(ciphertextBlob, context);
+      },
+    },
+    { timeoutMs: 2000, cacheMs: 1000 },
+  );
+  await opsRoutes(app, { metrics, readiness, metricsToken: config.metricsToken });
+
   // Stores and services.
   const settings = createSettingsStore(db);
-  const videos = createVideoStore(db);
+  // Changes other nodes may have cached are announced on the invalidation bus.
+  const videos = publishingVideoStore(createVideoStore(db), invalidation, app.log);
   const streams = createStreamStore(db);
   const credentials = createUploadCredentialStore(db);
-  const accessKeyStore = createAccessKeyStore(db);
+  const accessKeyStore = publishingAccessKeyStore(createAccessKeyStore(db), invalidation, app.log);
   const accessKeys = new AccessKeyService(accessKeyStore, kms);
   const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
   const rootAccessKey = await accessKeys.ensureRoot(config.rootAccessKey, rootCredentialsFile);
-  const downloadSecretStore = createDownloadSecretStore(db);
+  const downloadSecretStore = publishingDownloadSecretStore(
+    createDownloadSecretStore(db),
+    invalidation,
+    app.log,
+  );
   const downloadSecrets = new DownloadSecretService(downloadSecretStore, kms);
   const downloadConfig = downloadConfigStore(settings);
   const groups = new TemplateGroupService(createTemplateGroupStore(db));
   await groups.ensureBuiltins();
-  const queue = createDbJobQueue(db);
   const callbackConfig = callbackConfigStore(settings);
   const workers: Worker[] = [];
   const wake = () => workers.forEach((w) => w.wake());
@@ -139,8 +206,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   app.addHook('onClose', () => keyLog.close());
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
   app.addHook('onClose', async () => dataKeys.clear());
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const unsubscribeCaches = subscribeCaches(invalidation, {
+    accessKeys,
+    dataKeys,
+    reloadKms: () => kms.reload(),
+    log: app.log,
+  });
+  app.addHook('onClose', async () => unsubscribeCaches());
   await app.register(playerRoutes, {
     playback,
     videos,
@@ -149,7 +221,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     roles: { media: config.roles.includes('media') },
   });
   if (config.roles.includes('keys')) {
-    await app.register(keyRoutes, { playback, videos, streams, dataKeys, keyLog });
+    await app.register(keyRoutes, { playback, videos, streams, dataKeys, keyLog, invalidation });
   }
   if (config.roles.includes('media')) {
     await app.register(downloadRoutes, {
@@ -182,12 +254,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       ...downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
       ...playbackActions({ playback, keyLog }),
     };
-    const replayCache = new InMemoryReplayCache();
-    app.addHook('onClose', () => replayCache.close());
     await app.register(rpcPlugin, {
       actions,
       findAccessKey: (id) => accessKeys.find(id),
-      replayCache,
+      replayCache: shared.replayCache,
       get hostId() {
         return new URL(publicUrl).host;
       },
@@ -228,10 +298,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       handlers,
       pollIntervalMs: 1000,
       leaseMs: config.jobLeaseMs,
-      retryPolicies: {
-        transcode: { maxAttempts: 3, baseDelayMs: 10_000, maxDelayMs: 120_000 },
-        callback: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },
-      },
+      retryPolicies: JOB_RETRY_POLICIES,
       logger: app.log,
     };
     // Separate workers so slow callback endpoints never take transcoding slots. One transcode at
@@ -262,9 +329,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicUrl) publicUrl = `http://${displayHost(config.host)}:${new URL(address).port}`;
-  for (const w of workers) w.start();
+  for (const w of workers) {
+    observeWorker(w, metrics);
+    w.start();
+  }
 
-  let closed = false;
+  let closing: Promise<void> | undefined;
+  const drain = async () => {
+    readiness.startDraining();
+    const grace = config.shutdownGraceMs;
+    // Jobs first: while they finish, this node still answers requests (a combined node keeps
+    // serving keys and media; load balancers already see /readyz say "draining").
+    await Promise.all(workers.map((w) => w.stop({ graceMs: grace })));
+    // Then the listeners: no new connections; in-flight requests get the same grace, after which
+    // their connections are cut (a long download must not hold the shutdown forever).
+    const cut = setTimeout(() => app.server.closeAllConnections(), grace);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(cut);
+    }
+    await shared.close();
+    await db.close();
+    await kms.close();
+  };
+
   return {
     get url() {
       return publicUrl;
@@ -276,14 +365,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     db,
     objects,
     queue,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all(workers.map((w) => w.stop({ graceMs: 5000 })));
-      await app.close();
-      await queue.close();
-      await db.close();
-      await kms.close();
+    shared,
+    counters: shared.counters,
+    metrics,
+    close() {
+      closing ??= drain();
+      return closing;
     },
   };
 }

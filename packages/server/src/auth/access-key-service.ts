@@ -74,6 +74,15 @@ export class AccessKeyService {
   }
 
   /**
+   * Drops the cached secret of one key, or of all (an invalidation event: the key changed on some
+   * node). The status is read from the store on every request, so this bounds what stays in memory.
+   */
+  forget(accessKeyId?: string): void {
+    if (accessKeyId === undefined) this.secrets.clear();
+    else this.secrets.delete(accessKeyId);
+  }
+
+  /**
    * Makes sure a root AccessKey exists (DESIGN §7). With `configured` (from the environment)
    * that pair is used; otherwise one is generated and written to `credentialsFile` (mode 0600).
    * Returns what happened, so the entry point can say where the key is.

@@ -26,6 +26,11 @@ export class DataKeyCache {
     });
   }
 
+  /** Drops the video's keys (it was deleted or changed; see shared/invalidation-bus.ts). */
+  forgetVideo(videoId: string): void {
+    this.cache.deleteWhere((key) => key.startsWith(`${videoId}\n`));
+  }
+
   clear(): void {
     this.cache.clear();
   }

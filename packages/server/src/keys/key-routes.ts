@@ -14,6 +14,7 @@ import { MEDIA_TOKEN_PARAM } from '../playback/media-access.js';
 import { verifyMediaToken } from '../playback/media-token.js';
 import { PlaybackError } from '../playback/playback-error.js';
 import type { PlaybackService } from '../playback/playback-service.js';
+import type { InvalidationBus } from '../shared/invalidation-bus.js';
 import { sendError, stringField } from '../playback/player-http.js';
 import { newRequestId } from '../rpc/rpc-plugin.js';
 import type { EncryptScheme } from '../store/catalogue-schema.js';
@@ -32,6 +33,8 @@ export interface KeyRoutesDeps {
   keyLog: KeyDeliveryLog;
   /** How long stream facts and period keys are reused (default 5 s). */
   cacheTtlMs?: number;
+  /** Drops a video's cached facts and period keys when any node changes or deletes it. */
+  invalidation: InvalidationBus;
 }
 
 interface StreamFacts {
@@ -52,15 +55,37 @@ export async function keyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): Prom
   const facts = new TtlCache<StreamFacts | undefined>({ maxEntries: 10_000, ttlMs });
   const periodKeys = new TtlCache<Uint8Array>({ maxEntries: 20_000, ttlMs });
   const exchange = new ServerKeyExchange({ rotateAfterMs: 10_000 });
+  /** Streams whose facts are cached, by video, so an invalidation finds them. */
+  const streamsOfVideo = new Map<string, Set<string>>();
+  const unsubscribe = deps.invalidation.subscribe((event) => {
+    if (event.kind !== 'video' && event.kind !== 'all') return;
+    const streamIds = event.kind === 'all' ? undefined : streamsOfVideo.get(event.videoId);
+    if (event.kind === 'all') {
+      facts.clear();
+      periodKeys.clear();
+      streamsOfVideo.clear();
+      return;
+    }
+    for (const streamId of streamIds ?? []) {
+      facts.deleteWhere((key) => key === streamId);
+      periodKeys.deleteWhere((key) => key.startsWith(`${streamId}\n`));
+    }
+    streamsOfVideo.delete(event.videoId);
+  });
   app.addHook('onClose', async () => {
+    unsubscribe();
     facts.clear();
     periodKeys.clear();
+    streamsOfVideo.clear();
   });
 
   const streamFacts = (streamId: string) =>
     facts.get(streamId, async () => {
       const stream = await deps.streams.find(streamId);
       if (!stream) return undefined;
+      let known = streamsOfVideo.get(stream.videoId);
+      if (!known) streamsOfVideo.set(stream.videoId, (known = new Set()));
+      known.add(streamId);
       const video = await deps.videos.find(stream.videoId);
       return {
         videoId: stream.videoId,

@@ -27,6 +27,11 @@ export class TtlCache<V> {
     return value;
   }
 
+  /** Drops every entry whose key matches (invalidation events; rare, so a scan is fine). */
+  deleteWhere(matches: (key: string) => boolean): void {
+    for (const key of [...this.entries.keys()]) if (matches(key)) this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

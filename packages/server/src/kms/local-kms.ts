@@ -31,13 +31,19 @@ const KEY_FILE = /^master-v([1-9][0-9]{0,9})\.key$/;
 const MAX_VERSION = 0xffffffff;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export async function openLocalKms(options: { dir: string }): Promise<Kms> {
+/** The local KMS, plus `reload`: picks up versions another process created (cluster fan-out). */
+export interface LocalKmsHandle extends Kms {
+  /** Loads key files not yet in memory; the highest version becomes current for new blobs. */
+  reload(): Promise<void>;
+}
+
+export async function openLocalKms(options: { dir: string }): Promise<LocalKmsHandle> {
   const kms = new LocalKms(options.dir);
   await kms.open();
   return kms;
 }
 
-class LocalKms implements Kms {
+class LocalKms implements LocalKmsHandle {
   readonly keyId = LOCAL_KMS_KEY_ID;
   private readonly keys = new Map<number, Buffer>();
   private current = 0;
@@ -149,6 +155,11 @@ class LocalKms implements Kms {
     });
     this.rotation = next.catch(() => undefined);
     return next;
+  }
+
+  async reload(): Promise<void> {
+    this.assertOpen();
+    await this.loadKeyFiles();
   }
 
   async close(): Promise<void> {

@@ -51,6 +51,8 @@ export async function startServerProcess(options: {
         SECUREVOD_ROOT_ACCESS_KEY_ID: TEST_ROOT_KEY.accessKeyId,
         SECUREVOD_ROOT_ACCESS_KEY_SECRET: TEST_ROOT_KEY.accessKeySecret,
         SECUREVOD_LOG_LEVEL: 'info',
+        // Running jobs get 5 s to finish at SIGTERM (stop() kills after 10 s).
+        SECUREVOD_SHUTDOWN_GRACE_MS: '5000',
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
