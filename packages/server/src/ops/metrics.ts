@@ -86,7 +86,13 @@ export class ServerMetrics {
         registers,
         async collect() {
           try {
-            const stats = await queue.stats();
+            // A queue that does not answer (Redis down) must not hold the scrape.
+            const stats = await Promise.race([
+              queue.stats(),
+              new Promise<never>((_, reject) =>
+                setTimeout(() => reject(new Error('queue stats timed out')), 1000).unref(),
+              ),
+            ]);
             for (const type of JOB_TYPES) {
               for (const status of JOB_STATUSES) this.set({ type, status }, stats.byType[type][status]);
             }

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { closeRedis, openRedis } from './redis-connection.js';
 import {
   InvalidationListeners,
   parseInvalidationEvent,
@@ -15,6 +16,23 @@ import {
   type InvalidationEvent,
   type InvalidationListener,
 } from '../shared/invalidation-bus.js';
+
+/**
+ * Publishes one event from a process that runs no bus (an operator command such as
+ * `securevod kms rotate`): every node's bus delivers it.
+ */
+export async function publishInvalidation(
+  url: string,
+  keyPrefix: string,
+  event: InvalidationEvent,
+): Promise<void> {
+  const client = openRedis({ url, kind: 'command', connectionName: 'securevod:cli' });
+  try {
+    await client.publish(`${keyPrefix}invalidate`, JSON.stringify({ from: `cli:${randomUUID()}`, event }));
+  } finally {
+    await closeRedis(client);
+  }
+}
 
 export class RedisInvalidationBus implements InvalidationBus {
   private readonly id = randomUUID();

@@ -111,9 +111,15 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     } catch (error) {
       await deps.objects.deletePrefix(jobPrefix).catch(() => undefined);
       const permanent = (error as { permanent?: unknown }).permanent === true;
-      const lastAttempt = permanent || job.attempts >= job.maxAttempts;
+      // A worker that is shutting down hands the job back (the attempt does not count): the
+      // video stays Transcoding and the next worker starts over.
+      const handedBack =
+        !permanent && (ctx.signal.reason as { code?: unknown } | undefined)?.code === 'WorkerStopping';
+      const lastAttempt = !handedBack && (permanent || job.attempts >= job.maxAttempts);
       const reason = describeFailure(error);
-      if (lastAttempt) {
+      if (handedBack) {
+        await deps.videos.update(videoId, { statusReason: 'interrupted by a worker shutdown; queued again' });
+      } else if (lastAttempt) {
         const hasStreams = (await deps.streams.listForVideo(videoId)).length > 0;
         await deps.videos.transition(videoId, ['Transcoding'], {
           status: hasStreams ? 'Normal' : 'TranscodeFail',
