@@ -56,6 +56,8 @@ export interface BullmqJobQueueOptions {
   retryPolicies?: Partial<Record<JobType, RetryPolicy>>;
   /** How often this process runs BullMQ's stalled-job check (default 5000 ms). */
   stalledCheckMs?: number;
+  /** Told about BullMQ's connection and background errors (which it would otherwise print). */
+  onError?: (error: Error) => void;
 }
 
 /** BullMQ's priority of our priority 0; ours p becomes OFFSET - p, inside BullMQ's 1..2^21. */
@@ -139,6 +141,9 @@ export async function createBullmqJobQueue(options: BullmqJobQueueOptions): Prom
       }),
     );
   }
+  const onError = options.onError ?? (() => undefined);
+  for (const producer of producers.values()) producer.on('error', onError);
+  for (const consumer of consumers.values()) consumer.on('error', onError);
   await Promise.all([...producers.values(), ...consumers.values()].map((q) => q.waitUntilReady()));
   for (const consumer of consumers.values()) await consumer.startStalledCheckTimer();
 

@@ -43,6 +43,7 @@ export async function openRedisSharedServices(options: {
       keyPrefix: options.keyPrefix,
       retryPolicies: options.retryPolicies,
       stalledCheckMs: options.stalledCheckMs,
+      onError: options.onConnectionError,
     });
     const invalidation = new RedisInvalidationBus(
       command,
