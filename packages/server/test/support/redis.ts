@@ -27,7 +27,7 @@ export function uniquePrefix(name: string): string {
 
 /** Deletes every key under `prefix` (SCAN, never FLUSHDB: the server is shared). */
 export async function deleteKeys(url: string, prefix: string): Promise<number> {
-  if (!prefix.startsWith('svtest:')) throw new Error(`refusing to delete keys outside svtest: (${prefix})`);
+  if (!/^svtest[:-]/.test(prefix)) throw new Error(`refusing to delete keys outside svtest (${prefix})`);
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   let deleted = 0;
   try {

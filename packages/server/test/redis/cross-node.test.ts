@@ -1,0 +1,165 @@
+/**
+ * Two server processes (nodes A and B) sharing one data dir (SQLite, local storage, local KMS)
+ * and one Redis key prefix: what one node does must reach the other (issue 10 §3).
+ * - A v1-signed request accepted by A and replayed to B → SignatureNonceUsed (Redis nonces).
+ * - An AccessKey disabled on A is refused by B within one second.
+ * - A video deleted on A gets no more keys from B within one second, although B had its stream
+ *   facts cached for five (the invalidation bus, not the TTL, does it).
+ * - `securevod kms rotate` announces the rotation: B wraps new keys under the new master-key
+ *   version within one second, without a restart.
+ * The full multi-node topology (PostgreSQL, S3, separate worker nodes) is tested elsewhere.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { signRpcString, stringToSign } from '@securevod/crypto';
+import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
+import { makeClip } from '../support/media.js';
+import { deleteKeys, REDIS_URL, withRedis } from '../support/redis.js';
+import {
+  makeDataDir,
+  removeDir,
+  REPO_ROOT,
+  SECUREVOD_BIN,
+  startServerProcess,
+  TEST_ROOT_KEY,
+  type ServerProcess,
+} from '../support/server-process.js';
+import { popError, popTimestamp, vodClient } from '../support/vod-client.js';
+
+const prefix = `svtest-cross-${randomBytes(4).toString('hex')}`;
+const env = {
+  SECUREVOD_REDIS_URL: REDIS_URL,
+  SECUREVOD_REDIS_PREFIX: prefix,
+  SECUREVOD_X264_PRESET: 'ultrafast',
+};
+
+/** A v1-signed GET URL for `action`, as pop-core would send it (reference §1). */
+async function signedUrl(base: string, action: string, params: Record<string, string> = {}): Promise<string> {
+  const all: Record<string, string> = {
+    Action: action,
+    Format: 'JSON',
+    Version: '2017-03-21',
+    AccessKeyId: TEST_ROOT_KEY.accessKeyId,
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    SignatureNonce: randomUUID(),
+    Timestamp: popTimestamp(new Date()),
+    ...params,
+  };
+  all.Signature = await signRpcString(TEST_ROOT_KEY.accessKeySecret, stringToSign('GET', all));
+  return `${base}/?${new URLSearchParams(all)}`;
+}
+
+/** Milliseconds until `check` holds, polling every 50 ms; fails after `limitMs`. */
+async function within(limitMs: number, what: string, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > limitMs) assert.fail(`${what} took longer than ${limitMs} ms`);
+    await sleep(50);
+  }
+  return Date.now() - started;
+}
+
+await withRedis('cross-node consistency', () => {
+  describe('cross-node consistency over Redis', () => {
+    let dataDir: string;
+    let a: ServerProcess;
+    let b: ServerProcess;
+
+    before(async () => {
+      dataDir = await makeDataDir('securevod-cross-');
+      a = await startServerProcess({ dataDir, env });
+      b = await startServerProcess({ dataDir, env });
+    });
+    after(async () => {
+      await a?.stop();
+      await b?.stop();
+      await removeDir(dataDir);
+      await deleteKeys(REDIS_URL, `${prefix}:`);
+    });
+
+    it('refuses on B a signed request replayed from A', async () => {
+      const url = await signedUrl(a.url, 'GetVideoList');
+      assert.equal((await fetch(url)).status, 200);
+      const replay = await fetch(url.replace(a.url, b.url));
+      assert.equal(replay.status, 400);
+      assert.equal(((await replay.json()) as { Code: string }).Code, 'SignatureNonceUsed');
+    });
+
+    it('refuses on B, within a second, an AccessKey disabled on A', async () => {
+      const created = await vodClient(a.url).request<{
+        AccessKey: { AccessKeyId: string; AccessKeySecret: string };
+      }>('CreateAccessKey', {});
+      const key = {
+        accessKeyId: created.AccessKey.AccessKeyId,
+        accessKeySecret: created.AccessKey.AccessKeySecret,
+      };
+      await vodClient(b.url, key).request('GetVideoList', {}); // B now holds its secret
+      await vodClient(a.url).request('UpdateAccessKey', {
+        UserAccessKeyId: key.accessKeyId,
+        Status: 'Inactive',
+      });
+      await within(1000, 'B refusing the disabled key', async () => {
+        const error = await popError(vodClient(b.url, key).request('GetVideoList', {})).catch(
+          () => undefined,
+        );
+        return error?.code === 'InvalidAccessKeyId.Inactive';
+      });
+    });
+
+    it('stops handing out keys on B within a second of a delete on A', async () => {
+      const clip = join(dataDir, 'clip.mp4');
+      await makeClip(clip, { seconds: 4 });
+      const vodA = vodClient(a.url);
+      const group = await addGroup(vodA, 'standard', [encryptedTemplate('SD', 360, 'HLSEncryption')]);
+      const videoId = await uploadVideo(vodA, clip, group);
+
+      const info = await vodClient(b.url).request<{ PlayInfoList: { PlayInfo: { PlayURL: string }[] } }>(
+        'GetPlayInfo',
+        { VideoId: videoId },
+      );
+      const playlistUrl = info.PlayInfoList.PlayInfo[0]!.PlayURL;
+      assert.ok(playlistUrl.startsWith(b.url), playlistUrl);
+      const media = await (await fetch(playlistUrl)).text();
+      const variant = media.includes('#EXT-X-STREAM-INF') ? /^[^#\s].*$/m.exec(media)?.[0] : undefined;
+      const mediaPlaylist = variant ? await (await fetch(new URL(variant, playlistUrl))).text() : media;
+      const base = variant ? new URL(variant, playlistUrl).href : playlistUrl;
+      const keyUri = /#EXT-X-KEY:[^\n]*URI="([^"]+)"/.exec(mediaPlaylist)?.[1];
+      assert.ok(keyUri, `a key URI in ${mediaPlaylist}`);
+      const keyUrl = new URL(keyUri, base).href;
+      const first = await fetch(keyUrl);
+      assert.equal(first.status, 200, 'B serves the key (and caches the stream facts for 5 s)');
+      assert.equal((await first.arrayBuffer()).byteLength, 16);
+
+      await vodA.request('DeleteVideo', { VideoIds: videoId });
+      const took = await within(1000, 'B refusing keys of the deleted video', async () => {
+        const res = await fetch(keyUrl);
+        await res.arrayBuffer();
+        return res.status !== 200;
+      });
+      assert.ok(took < 1000);
+    });
+
+    it('uses a master key rotated by `securevod kms rotate` on B within a second, without a restart', async () => {
+      const version = async () => {
+        const res = await vodClient(b.url).request<{ CiphertextBlob: string }>('GenerateKMSDataKey', {});
+        return Buffer.from(res.CiphertextBlob, 'base64').readUInt32BE(5);
+      };
+      const before = await version();
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [SECUREVOD_BIN, 'kms', 'rotate', '--data-dir', dataDir, '--json'],
+        { cwd: REPO_ROOT, env: { ...process.env, ...env } },
+      );
+      const rotated = JSON.parse(stdout) as { currentVersion: number; announced: boolean };
+      assert.equal(rotated.currentVersion, before + 1);
+      assert.equal(rotated.announced, true);
+      await within(1000, 'B wrapping under the new version', async () => (await version()) === before + 1);
+    });
+  });
+});
