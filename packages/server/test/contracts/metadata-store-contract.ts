@@ -12,6 +12,7 @@ import { createDownloadSecretStore } from '../../src/store/download-secret-store
 import { migrateToLatest, migrations } from '../../src/store/migrator.js';
 import { createSettingsStore } from '../../src/store/settings-store.js';
 import { StoreError } from '../../src/store/store-error.js';
+import { accessStoreContract } from './access-store-contract.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const APP = 'android:BB:0D:AC:74:D3:21:E1:43:07:71:9B:62:90:AF:A1:66:6E:44:5D:75';
@@ -112,6 +113,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
         isRoot: false,
         description: null,
         createdAt: '2026-11-22T17:46:27.123Z',
+        userId: null,
         ...overrides,
       });
 
@@ -334,5 +336,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
           assert.equal(await createSettingsStore(db).get('bad'), undefined);
         }));
     });
+
+    describe('access control', () => accessStoreContract((body) => withDb(body)));
   });
 }
