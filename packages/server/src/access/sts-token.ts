@@ -110,11 +110,10 @@ export async function loadStsKeys(kms: Kms, settings: SettingsStore): Promise<Ui
   let wrapped = await settings.get<string[]>(SETTING);
   if (!wrapped || wrapped.length === 0) {
     const fresh = new Uint8Array(randomBytes(32));
-    wrapped = [(await kms.encrypt(fresh, CONTEXT)).ciphertextBlob];
+    const blob = (await kms.encrypt(fresh, CONTEXT)).ciphertextBlob;
     fresh.fill(0);
-    await settings.set(SETTING, wrapped);
-    // Two servers starting at once may both have written: use whatever won.
-    wrapped = (await settings.get<string[]>(SETTING)) ?? wrapped;
+    // Two servers starting at once agree on whichever insert won.
+    wrapped = await settings.setIfAbsent(SETTING, [blob]);
   }
   const keys: Uint8Array[] = [];
   for (const blob of wrapped) keys.push((await kms.decrypt(blob, CONTEXT)).plaintext);

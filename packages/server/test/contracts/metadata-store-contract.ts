@@ -326,6 +326,17 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
           assert.ok(value !== undefined && value.i >= 0 && value.i < 10);
         }));
 
+      it('inserts only when absent, and concurrent callers all get the winning value', () =>
+        withDb(async (db) => {
+          const store = createSettingsStore(db);
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, i) => store.setIfAbsent('once', { i })),
+          );
+          assert.equal(new Set(results.map((r) => r.i)).size, 1);
+          assert.deepEqual(await store.get('once'), results[0]);
+          assert.deepEqual(await store.setIfAbsent('once', { i: 99 }), results[0]);
+        }));
+
       it('refuses a value that is not JSON', () =>
         withDb(async (db) => {
           await assert.rejects(createSettingsStore(db).set('bad', undefined), TypeError);
