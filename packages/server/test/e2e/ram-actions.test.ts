@@ -188,7 +188,11 @@ describe('RAM and app actions through pop-core', () => {
       400,
     );
     await expectApiError(
-      ram.request('CreatePolicy', { PolicyName: 'big', PolicyDocument: ' '.repeat(6145) }, { method: 'POST' }),
+      ram.request(
+        'CreatePolicy',
+        { PolicyName: 'big', PolicyDocument: ' '.repeat(6145) },
+        { method: 'POST' },
+      ),
       'InvalidParameter.PolicyDocument.Length',
       400,
     );
