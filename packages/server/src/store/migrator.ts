@@ -43,6 +43,9 @@ export async function migrateToLatest(
   const migrator = new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => ({ ...list }) },
+    // Parallel branches own separate number ranges (e.g. 0040–0049), so a database may have run
+    // a higher number before a lower one lands; apply the missing ones instead of refusing.
+    allowUnorderedMigrations: true,
     // Kysely looks for its bookkeeping tables in every schema it can see unless told which one;
     // on PostgreSQL that would find another schema's tables, so name ours.
     ...(db.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
