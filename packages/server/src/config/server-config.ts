@@ -45,6 +45,11 @@ export interface ServerConfig {
    * queue, and in-flight requests to complete (`SECUREVOD_SHUTDOWN_GRACE_MS`).
    */
   shutdownGraceMs: number;
+  /**
+   * Shortest AssumeRole DurationSeconds accepted: 900 (the cloud's minimum) unless
+   * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
+   */
+  stsMinDurationSeconds: number;
 }
 
 export interface ServerFlags {
@@ -183,6 +188,12 @@ export function loadServerConfig(input: {
   if (!/^\d+$/.test(graceRaw) || shutdownGraceMs > 3_600_000) {
     problems.push(`SECUREVOD_SHUTDOWN_GRACE_MS: "${graceRaw}" must be milliseconds from 0 to 3600000`);
   }
+  const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
+  if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
+    problems.push(
+      `SECUREVOD_STS_MIN_DURATION_SECONDS: "${stsMinRaw}" must be seconds from 1 to 900 (lower than 900 only for tests)`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -204,6 +215,7 @@ export function loadServerConfig(input: {
     redis,
     metricsToken,
     shutdownGraceMs,
+    stsMinDurationSeconds: Number(stsMinRaw),
   };
 }
 

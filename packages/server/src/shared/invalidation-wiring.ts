@@ -4,7 +4,7 @@
  * Publishers are store decorators, applied once by the composition root, so every writer — an
  * RPC action, the console, a CLI command on the same database, the worker — announces its change
  * without knowing about the bus:
- * - AccessKey status changes (disabled, enabled) → `access-key`;
+ * - AccessKey status changes (disabled, enabled) and deletions → `access-key`;
  * - download secret revocations → `download-secret`;
  * - video deletions and status or data-key changes (blocked, re-transcoded, published) →
  *   `video`. Progress-only updates say nothing.
@@ -53,6 +53,11 @@ export function publishingAccessKeyStore(
       const changed = await store.setStatus(accessKeyId, status);
       if (changed) await announce({ kind: 'access-key', accessKeyId });
       return changed;
+    },
+    async delete(accessKeyId) {
+      const deleted = await store.delete(accessKeyId);
+      if (deleted) await announce({ kind: 'access-key', accessKeyId });
+      return deleted;
     },
   };
 }
