@@ -43,7 +43,9 @@ PostgreSQL is used. Jobs are claimed with leases, so any number of workers may r
         );
       } else {
         console.log(
-          `securevod worker running (transcoding jobs from ${config.databaseUrl ? 'PostgreSQL' : 'SQLite'})`,
+          `securevod worker running (transcoding jobs from ${
+            config.redis ? 'BullMQ on Redis' : config.databaseUrl ? 'PostgreSQL' : 'SQLite'
+          })`,
         );
         console.log(`  data dir:  ${dataDir}`);
         console.log(`  health:    ${worker.url}/healthz`);

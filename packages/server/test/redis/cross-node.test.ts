@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { signRpcString, stringToSign } from '@securevod/crypto';
 import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
@@ -70,6 +71,8 @@ await withRedis('cross-node consistency', () => {
     let dataDir: string;
     let a: ServerProcess;
     let b: ServerProcess;
+    /** Secrets the tests saw; none may be in Redis afterwards. */
+    const secrets: Buffer[] = [Buffer.from(TEST_ROOT_KEY.accessKeySecret)];
 
     before(async () => {
       dataDir = await makeDataDir('securevod-cross-');
@@ -134,7 +137,9 @@ await withRedis('cross-node consistency', () => {
       const keyUrl = new URL(keyUri, base).href;
       const first = await fetch(keyUrl);
       assert.equal(first.status, 200, 'B serves the key (and caches the stream facts for 5 s)');
-      assert.equal((await first.arrayBuffer()).byteLength, 16);
+      const keyBytes = Buffer.from(await first.arrayBuffer());
+      assert.equal(keyBytes.byteLength, 16);
+      secrets.push(keyBytes);
 
       await vodA.request('DeleteVideo', { VideoIds: videoId });
       const took = await within(1000, 'B refusing keys of the deleted video', async () => {
@@ -160,6 +165,29 @@ await withRedis('cross-node consistency', () => {
       assert.equal(rotated.currentVersion, before + 1);
       assert.equal(rotated.announced, true);
       await within(1000, 'B wrapping under the new version', async () => (await version()) === before + 1);
+    });
+
+    it('leaves no key material in Redis (DUMP of every key under the prefix)', async () => {
+      const client = new Redis(REDIS_URL);
+      try {
+        let cursor = '0';
+        let keys = 0;
+        do {
+          const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          for (const key of batch) {
+            keys++;
+            const dump = await client.dumpBuffer(key);
+            for (const secret of secrets) {
+              assert.ok(!dump?.includes(secret), `${key} holds a secret the test saw`);
+              assert.ok(!key.includes(secret.toString('latin1')), `the name ${key} holds a secret`);
+            }
+          }
+        } while (cursor !== '0');
+        assert.ok(keys > 0, 'the nodes wrote keys (nonces, queue) to look at');
+      } finally {
+        client.disconnect();
+      }
     });
   });
 });
