@@ -12,6 +12,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 
+/** `subscriber` behaves like `blocking`; it is named apart because it can do nothing but listen. */
 export type RedisConnectionKind = 'command' | 'blocking' | 'subscriber';
 
 export interface RedisConnectionOptions {
@@ -28,7 +29,8 @@ export function openRedis(options: RedisConnectionOptions): Redis {
     connectionName: options.connectionName,
     retryStrategy: (times) => Math.min(100 * times, 2000),
     maxRetriesPerRequest: options.kind === 'command' ? 3 : null,
-    // Redis may be down at start: the node comes up and /readyz says so until it is back.
+    // Connect at once; the server's start waits for BullMQ's connection to be ready, so a node
+    // whose Redis is down at start does not come up half-working.
     lazyConnect: false,
     enableReadyCheck: true,
   };
