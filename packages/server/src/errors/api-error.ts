@@ -30,11 +30,18 @@ export const apiErrors = {
       400,
       `The specified parameter "${name}" is not valid.${reason ? ` ${reason}` : ''}`,
     ),
-  signatureDoesNotMatch: (stringToSign: string) =>
+  /** `detail`: `server string to sign is:<…>` (as the gateway echoes it), or what else differed. */
+  signatureDoesNotMatch: (detail: string) =>
     new ApiError(
       'SignatureDoesNotMatch',
       400,
-      `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+      `Specified signature is not matched with our calculation. ${detail}`,
+    ),
+  incompleteSignature: (detail: string) =>
+    new ApiError(
+      'IncompleteSignature',
+      400,
+      `The request signature does not conform to Aliyun standards. ${detail}`,
     ),
   accessKeyNotFound: () =>
     new ApiError('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.'),
