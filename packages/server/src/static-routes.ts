@@ -54,7 +54,6 @@ export async function staticRoutes(
         return reply
           .header('content-type', TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream')
           .header('cache-control', 'no-cache')
-          .header('access-control-allow-origin', '*')
           .send(body);
       } catch {
         return reply.code(404).send({ Code: 'NotFound', Message: `No such file: ${file}` });

@@ -32,6 +32,8 @@ export interface ServerConfig {
   jobLeaseMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /** Origins allowed to call the RPC and upload endpoints from a browser (CORS); empty = none. */
+  corsOrigins: string[];
 }
 
 export interface ServerFlags {
@@ -159,6 +161,17 @@ export function loadServerConfig(input: {
     );
   }
 
+  const corsOrigins: string[] = [];
+  for (const raw of (pick(undefined, 'SECUREVOD_CORS_ORIGINS') ?? '').split(',')) {
+    const origin = raw.trim();
+    if (origin === '') continue;
+    if (!isOrigin(origin)) {
+      problems.push(
+        `SECUREVOD_CORS_ORIGINS: "${origin}" is not an origin; list origins like https://console.example.com (scheme, host, optional port; no path, no *)`,
+      );
+    } else corsOrigins.push(origin);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
@@ -176,5 +189,16 @@ export function loadServerConfig(input: {
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
+    corsOrigins,
   };
+}
+
+/** `http(s)://host[:port]` exactly as a browser sends it in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }

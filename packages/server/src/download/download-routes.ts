@@ -70,16 +70,6 @@ function param(query: Record<string, string | undefined>, name: string): string 
 export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesDeps): Promise<void> {
   const { playback } = deps;
 
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/download/')) {
-      reply.header('access-control-allow-origin', '*');
-      reply.header(
-        'access-control-expose-headers',
-        'content-length, content-disposition, x-securevod-secret-version',
-      );
-    }
-  });
-
   app.get('/download/revocations', async (req, reply) => {
     try {
       const raw = param(req.query as Record<string, string | undefined>, 'AppIdentification');

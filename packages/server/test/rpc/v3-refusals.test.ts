@@ -20,6 +20,7 @@ import {
 interface Reply {
   status: number;
   contentType: string;
+  allowOrigin: string | undefined;
   body: { Code?: string; Message?: string; RequestId?: string; [key: string]: unknown };
 }
 
@@ -43,6 +44,7 @@ function send(
           resolve({
             status: res.statusCode ?? 0,
             contentType: String(res.headers['content-type']),
+            allowOrigin: res.headers['access-control-allow-origin'] as string | undefined,
             body: JSON.parse(text) as Reply['body'],
           }),
         );
@@ -92,6 +94,13 @@ describe('signature V3 refusals (real server)', () => {
     const reply = await send(server.url, signed({ action: 'ListTranscodeTemplateGroup' }));
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     assert.ok(Array.isArray(reply.body.TranscodeTemplateGroupList));
+    // Without SECUREVOD_CORS_ORIGINS the RPC endpoint sends no CORS headers to any origin.
+    const fromPage = await send(server.url, {
+      ...signed({ action: 'ListTranscodeTemplateGroup' }),
+      origin: 'http://site.example',
+    });
+    assert.equal(fromPage.status, 200);
+    assert.equal(fromPage.allowOrigin, undefined);
   });
 
   test('bad signature → SignatureDoesNotMatch 400, the string to sign echoed', async () => {
