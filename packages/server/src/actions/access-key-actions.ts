@@ -4,7 +4,7 @@
  * Status Active/Inactive — RAM's parameter names).
  */
 import { generateAccessKeyPair, type AccessKeyService } from '../auth/access-key-service.js';
-import { ApiError, apiErrors } from '../errors/api-error.js';
+import { apiErrors } from '../errors/api-error.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 import type { AccessKeyStore } from '../store/access-key-store.js';
 
@@ -52,7 +52,7 @@ export function accessKeyActions(deps: {
         );
       }
       if (!(await deps.store.find(id))) {
-        throw new ApiError('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.');
+        throw apiErrors.accessKeyNotFound();
       }
       await deps.store.setStatus(id, status);
       return {};
