@@ -92,7 +92,7 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
               method: req.method,
               rawHeaders: headerPairs(req.raw.rawHeaders),
               query: queryPairs(req.raw.url ?? '/'),
-              body: rawBodies.get(req) ?? Buffer.alloc(0),
+              body: v3Body(req, rawBodies.get(req)),
             },
             auth,
           )
@@ -140,6 +140,18 @@ function send(
   reply.code(status);
   if (format === 'XML') return reply.type(XML_CONTENT_TYPE).send(renderXml(xmlRoot, body));
   return reply.type(JSON_CONTENT_TYPE).send(body);
+}
+
+/** The exact body bytes V3 hashes: only form bodies are kept raw, so any other body is refused. */
+function v3Body(req: FastifyRequest, raw: Buffer | undefined): Uint8Array {
+  if (raw) return raw;
+  if (req.body !== undefined && req.body !== null && Number(req.headers['content-length'] ?? 0) > 0) {
+    throw apiErrors.invalidParameter(
+      'Content-Type',
+      'A signature V3 request body must be application/x-www-form-urlencoded (or put the parameters in the query).',
+    );
+  }
+  return Buffer.alloc(0);
 }
 
 function singleHeader(req: FastifyRequest, name: string): string | undefined {

@@ -160,6 +160,12 @@ describe('signature V3 refusals (real server)', () => {
     expectError(await send(server.url, headers, {}, 'VideoId=no-such-video'), 'InvalidVideo.NotFound', 404);
   });
 
+  test('a JSON body (which V3 cannot verify here) → InvalidParameter 400 naming Content-Type', async () => {
+    const body = '{"VideoId":"a"}';
+    const headers = signed({ action: 'GetVideoInfo', body, contentType: 'application/json' });
+    expectError(await send(server.url, headers, {}, body), 'InvalidParameter', 400, /"Content-Type"/);
+  });
+
   test('unknown AccessKey → InvalidAccessKeyId.NotFound 404', async () => {
     const headers = signed({ accessKeyId: 'SVAKNOSUCHKEY00000000', accessKeySecret: 'x' });
     expectError(await send(server.url, headers), 'InvalidAccessKeyId.NotFound', 404);
