@@ -34,6 +34,11 @@ export interface ServerConfig {
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
   /** Origins allowed to call the RPC and upload endpoints from a browser (CORS); empty = none. */
   corsOrigins: string[];
+  /**
+   * Shortest AssumeRole DurationSeconds accepted: 900 (the cloud's minimum) unless
+   * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
+   */
+  stsMinDurationSeconds: number;
 }
 
 export interface ServerFlags {
@@ -172,6 +177,13 @@ export function loadServerConfig(input: {
     } else corsOrigins.push(origin);
   }
 
+  const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
+  if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
+    problems.push(
+      `SECUREVOD_STS_MIN_DURATION_SECONDS: "${stsMinRaw}" must be seconds from 1 to 900 (lower than 900 only for tests)`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
@@ -190,6 +202,7 @@ export function loadServerConfig(input: {
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
     corsOrigins,
+    stsMinDurationSeconds: Number(stsMinRaw),
   };
 }
 

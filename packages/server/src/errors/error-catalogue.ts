@@ -16,6 +16,8 @@
  * `test/errors/error-catalogue.test.ts` fails if the server source raises a code that is not
  * here, or if docs/api.md does not list one that is.
  */
+import { ACCESS_ERROR_TABLE } from './access-error-table.js';
+
 export type Surface = 'rpc' | 'player' | 'static';
 
 export interface ErrorDefinition {
@@ -303,6 +305,9 @@ export const ERROR_CATALOGUE = {
   /** No such playlist, segment or rendition — also for paths that are not media paths at all. */
   MediaNotFound: { status: 404, message: 'The requested media does not exist.', surfaces: PLAYER },
   KeyNotFound: { status: 404, message: 'The requested key does not exist.', surfaces: PLAYER },
+
+  // Access control: RAM, STS, VOD apps (access-error-table.ts).
+  ...ACCESS_ERROR_TABLE,
 
   // Static files (SDK bundle, demo pages, console).
   NotFound: { status: 404, message: 'The requested file does not exist.', surfaces: ['static'] },

@@ -21,7 +21,7 @@ import { OSS_ERROR_CATALOGUE } from '../../src/errors/oss-error-catalogue.js';
 import { PLAYBACK_ERROR_CODES } from '../../src/playback/playback-error.js';
 import { ossErrors } from '../../src/upload/oss-error.js';
 import { REPO_ROOT } from '../support/server-process.js';
-import { vodActionNames } from './action-names.js';
+import { actionNames } from './action-names.js';
 
 const SERVER_SRC = join(REPO_ROOT, 'packages/server/src');
 
@@ -136,7 +136,7 @@ describe('one error catalogue', () => {
     const codes = [...Object.keys(ERROR_CATALOGUE), ...Object.keys(OSS_ERROR_CATALOGUE)];
     const undocumentedCodes = codes.filter((code) => !doc.includes(`\`${code}\``));
     assert.deepEqual(undocumentedCodes, [], 'codes missing from docs/api.md');
-    const actions = vodActionNames();
+    const actions = actionNames();
     assert.ok(actions.length > 30, `found the actions (${actions.length})`);
     const undocumentedActions = actions.filter((action) => !doc.includes(`\`${action}\``));
     assert.deepEqual(undocumentedActions, [], 'actions missing from docs/api.md');
