@@ -194,7 +194,8 @@ describe('catalogue actions', () => {
 
   const addCategory = async (name: string) =>
     String(
-      (await vod.request<{ Category: { CateId: number } }>('AddCategory', { CateName: name })).Category.CateId,
+      (await vod.request<{ Category: { CateId: number } }>('AddCategory', { CateName: name })).Category
+        .CateId,
     );
 
   test('GetVideoInfo and GetVideoInfos: fields, types, plain-array VideoList, NonExistVideoIds', async () => {
