@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type RPCClient from '@alicloud/pop-core';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
-import { createUpload, ossClientFor, waitForStatus } from '../support/vod-upload.js';
+import { createUpload, decodeTicket, ossClientFor, waitForStatus } from '../support/vod-upload.js';
 import { expectApiError, plain, sleep } from './e2e-helpers.js';
 
 interface WireCategory {
@@ -239,7 +239,6 @@ describe('categories and SearchMedia through pop-core', () => {
         'RefreshUploadVideo',
         { VideoId: done },
       );
-      const { decodeTicket } = await import('../support/vod-upload.js');
       const decoded = decodeTicket(ticket);
       await ossClientFor(decoded).put(decoded.address.FileName, Buffer.alloc(2000, 1));
       await waitForStatus(vod, done, ['UploadSucc'], 10_000);
