@@ -328,16 +328,17 @@ describe('deletion, batch updates and their events', () => {
     const cate = (await vod.request<{ Category: { CateId: number } }>('AddCategory', { CateName: 'Batch' }))
       .Category;
     const missing = '0'.repeat(32);
-    const answer = await vod.request<{ NonExistVideoIds: string[]; ForbiddenVideoIds: string[] }>(
-      'UpdateVideoInfos',
-      {
-        UpdateContent: JSON.stringify([
-          { VideoId: a.videoId, Title: 'a renamed', Tags: 'x, y', CateId: cate.CateId },
-          { VideoId: b.videoId, Description: 'second' },
-          { VideoId: missing, Title: 'ghost' },
-        ]),
-      },
-    );
+    const answer = await vod.request<{
+      RequestId: string;
+      NonExistVideoIds: string[];
+      ForbiddenVideoIds: string[];
+    }>('UpdateVideoInfos', {
+      UpdateContent: JSON.stringify([
+        { VideoId: a.videoId, Title: 'a renamed', Tags: 'x, y', CateId: cate.CateId },
+        { VideoId: b.videoId, Description: 'second' },
+        { VideoId: missing, Title: 'ghost' },
+      ]),
+    });
     assert.deepEqual(plain(answer), {
       RequestId: answer.RequestId,
       NonExistVideoIds: [missing],
