@@ -43,7 +43,7 @@ import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
-import { rpcPlugin, type ActionHandler } from './rpc/rpc-plugin.js';
+import { API_VERSION, rpcPlugin, type ActionHandler } from './rpc/rpc-plugin.js';
 import { staticRoutes } from './static-routes.js';
 import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -212,7 +212,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const replayCache = new InMemoryReplayCache();
     app.addHook('onClose', () => replayCache.close());
     await app.register(rpcPlugin, {
-      actions,
+      apis: { [API_VERSION]: actions },
       findAccessKey: (id) => accessKeys.find(id),
       replayCache,
       get hostId() {

@@ -40,12 +40,12 @@ export function accessKeyActions(deps: {
       };
     },
 
-    UpdateAccessKey: async ({ params, accessKeyId: caller }) => {
+    UpdateAccessKey: async ({ params, caller }) => {
       // RAM's name: `AccessKeyId` is the common (signing) parameter.
       const id = params.required('UserAccessKeyId');
       const status = params.oneOf('Status', ['Active', 'Inactive'] as const);
       if (status === undefined) throw apiErrors.missingParameter('Status');
-      if (id === caller && status === 'Inactive') {
+      if (id === caller.accessKeyId && status === 'Inactive') {
         throw apiErrors.invalidParameter(
           'UserAccessKeyId',
           'You cannot disable the AccessKey this request is signed with.',
