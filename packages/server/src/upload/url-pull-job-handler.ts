@@ -163,13 +163,19 @@ export function createUrlPullJobHandler(deps: UrlPullDeps) {
           'The video was deleted during the pull.',
           true,
         );
+      // Progress writes run one after another and are awaited before the outcome is recorded,
+      // so a late one never overwrites the final size.
+      let progress: Promise<unknown> = Promise.resolve();
       const counter = new ByteLimit(deps.limits.maxBytes, (bytes) => {
-        void uploads.update(record.jobId, { fileSize: bytes }).catch(() => undefined);
+        progress = progress.then(() =>
+          uploads.update(record.jobId, { fileSize: bytes }).catch(() => undefined),
+        );
       });
       response.body.once('error', (error) => counter.destroy(toPullError(error, url, signal)));
-      const stored = await deps.objects.put(video.sourceKey, response.body.pipe(counter), {
-        contentType: response.headers['content-type'] ?? 'application/octet-stream',
-      });
+      // The source's Content-Type is not trusted (nor needed): the object is stored as bytes.
+      const stored = await deps.objects
+        .put(video.sourceKey, response.body.pipe(counter))
+        .finally(() => progress);
       return { videoId, size: stored.size, etag: stored.etag };
     } finally {
       if (!response.body.destroyed) response.body.destroy();
