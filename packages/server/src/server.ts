@@ -8,7 +8,6 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { accessKeyActions } from './actions/access-key-actions.js';
 import { categoryActions } from './actions/category-actions.js';
 import { downloadConfigStore, downloadSettingsActions } from './actions/download-settings-actions.js';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
@@ -21,6 +20,8 @@ import { templateGroupActions } from './actions/template-group-actions.js';
 import { urlUploadActions } from './actions/url-upload-actions.js';
 import { videoActions } from './actions/video-actions.js';
 import { videoBatchActions } from './actions/video-batch-actions.js';
+import { RAM_VERSION, STS_VERSION } from './access/access-control.js';
+import { wireAccessControl } from './access-wiring.js';
 import { AccessKeyService } from './auth/access-key-service.js';
 import { callbackConfigStore } from './callbacks/callback-config.js';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
@@ -43,7 +44,7 @@ import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
-import { API_VERSION, rpcPlugin, type ActionHandler } from './rpc/rpc-plugin.js';
+import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
 import { staticRoutes } from './static-routes.js';
 import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -121,6 +122,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const downloadConfig = downloadConfigStore(settings);
   const groups = new TemplateGroupService(createTemplateGroupStore(db));
   await groups.ensureBuiltins();
+  const accessControl = await wireAccessControl({
+    db,
+    kms,
+    settings,
+    accessKeys,
+    accessKeyStore,
+    videos,
+    groups: groups.store,
+    stsMinDurationSeconds: config.stsMinDurationSeconds,
+  });
+  const appScope = (request: RpcRequest) => accessControl.access.appScope(request);
   const queue = createDbJobQueue(db);
   const callbackConfig = callbackConfigStore(settings);
   const workers: Worker[] = [];
@@ -198,22 +210,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         categories,
         callbacks,
         publicUrl: getPublicUrl,
+        appScope,
       }),
-      ...videoBatchActions({ videos, streams, categories, objects, callbacks }),
+      ...videoBatchActions({ videos, streams, categories, objects, callbacks, appScope }),
       ...categoryActions({ categories }),
-      SearchMedia: searchMediaHandler({ db }),
+      SearchMedia: searchMediaHandler({ db, appScope }),
       ...urlUploadActions({ uploads: urlUploads, categories, groups, queue, wake }),
-      ...templateGroupActions({ groups }),
+      ...templateGroupActions({ groups, appScope }),
       ...messageCallbackActions({ config: callbackConfig, callbacks, queue, outbound: config.outbound }),
-      ...accessKeyActions({ accessKeys, store: accessKeyStore }),
+      ...accessControl.vod,
       ...downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
       ...playbackActions({ playback, keyLog }),
     };
     const replayCache = new InMemoryReplayCache();
     app.addHook('onClose', () => replayCache.close());
     await app.register(rpcPlugin, {
-      apis: { [API_VERSION]: actions },
-      findAccessKey: (id) => accessKeys.find(id),
+      apis: { [API_VERSION]: actions, [RAM_VERSION]: accessControl.ram, [STS_VERSION]: accessControl.sts },
+      findAccessKey: accessControl.resolver.findAccessKey,
+      authorize: accessControl.access.authorize,
       replayCache,
       get hostId() {
         return new URL(publicUrl).host;

@@ -9,7 +9,7 @@
  */
 import { apiErrors, mediaLibraryErrors } from '../errors/api-error.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
-import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import type { ActionHandler, RpcRequest } from '../rpc/rpc-plugin.js';
 import { checkMatch, type FieldTable, type Predicate } from '../search/match-compiler.js';
 import { MatchSyntaxError, parseMatch } from '../search/match-parser.js';
 import { decodeScrollToken, encodeScrollToken, searchFingerprint } from '../search/scroll-token.js';
@@ -125,8 +125,13 @@ function compileMatch<Row>(text: string, source: SearchSource<Row>): Predicate |
   }
 }
 
-export function searchMediaHandler(deps: { db: Db }): ActionHandler {
-  return async ({ params }) => {
+export function searchMediaHandler(deps: {
+  db: Db;
+  /** The apps whose media the caller may see (RAM app grants), or 'all'. */
+  appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
+}): ActionHandler {
+  return async (request) => {
+    const { params } = request;
     const searchType = params.oneOf('SearchType', SEARCH_TYPES, 'video')!;
     const source = SEARCH_SOURCES[searchType];
     if (!source) {
@@ -135,14 +140,25 @@ export function searchMediaHandler(deps: { db: Db }): ActionHandler {
         `Searching ${searchType} media is not supported; use video.`,
       );
     }
-    return search(deps.db, source, params);
+    const scope = (await deps.appScope?.(request)) ?? 'all';
+    return search(deps.db, source, params, scope);
   };
 }
 
-async function search<Row>(db: Db, source: SearchSource<Row>, params: RpcParams) {
+async function search<Row>(db: Db, source: SearchSource<Row>, params: RpcParams, scope: 'all' | string[]) {
   const fields = parseFields(params.optional('Fields'), source);
   const matchText = params.optional('Match') ?? '';
-  const where = compileMatch(matchText, source);
+  const matched = compileMatch(matchText, source);
+  // Only media of the apps the caller may see: the scope joins the caller's Match with `and`.
+  const appColumn = source.fields.AppId?.column;
+  const inScope: Predicate | undefined =
+    scope === 'all' || appColumn === undefined
+      ? undefined
+      : scope.length === 0
+        ? { kind: 'compare', column: appColumn, op: '=', value: '' }
+        : { kind: 'in', column: appColumn, values: scope };
+  const where: Predicate | undefined =
+    matched && inScope ? { kind: 'and', items: [matched, inScope] } : (matched ?? inScope);
   const sortBy = params.optional('SortBy') ?? 'CreationTime:Desc';
   const sort = parseSortBy(sortBy, source);
   const pageNo = params.integer('PageNo', { min: 1, max: 1_000_000, fallback: 1 })!;

@@ -11,7 +11,7 @@ import { catalogueErrors } from '../catalogue/catalogue-errors.js';
 import { readVideoFields } from '../catalogue/video-fields.js';
 import { apiErrors, mediaLibraryErrors } from '../errors/api-error.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
-import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import type { ActionHandler, RpcRequest } from '../rpc/rpc-plugin.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { CategoryStore } from '../store/category-store.js';
 import type { StreamStore } from '../store/stream-store.js';
@@ -25,6 +25,12 @@ export interface VideoBatchDeps {
   categories: CategoryStore;
   objects: ObjectStore;
   callbacks: CallbackDispatcher;
+  /**
+   * The apps whose videos the caller may change (RAM app grants), or 'all'. UpdateVideoInfos
+   * names its videos inside JSON, where the request-level check cannot see them: videos of other
+   * apps are reported in ForbiddenVideoIds and left alone.
+   */
+  appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
 }
 
 /** A comma list parameter: trimmed, de-duplicated, at least one, at most `max`. */
@@ -56,7 +62,8 @@ export function videoBatchActions(deps: VideoBatchDeps): Record<string, ActionHa
   };
 
   return {
-    UpdateVideoInfos: async ({ params }) => {
+    UpdateVideoInfos: async (request) => {
+      const { params } = request;
       const content = params.json<unknown>('UpdateContent');
       if (content === undefined) throw apiErrors.missingParameter('UpdateContent');
       if (!Array.isArray(content))
@@ -73,16 +80,25 @@ export function videoBatchActions(deps: VideoBatchDeps): Record<string, ActionHa
         const fields = await readVideoFields(deps.categories, record, name);
         updates.push({ videoId: record.VideoId.trim(), patch: { ...fields } });
       }
-      const found = new Set((await videos.findMany(updates.map((u) => u.videoId))).map((v) => v.videoId));
+      const scope = (await deps.appScope?.(request)) ?? 'all';
+      const found = new Map(
+        (await videos.findMany(updates.map((u) => u.videoId))).map((v) => [v.videoId, v.appId]),
+      );
       const nonExist: string[] = [];
+      const forbidden: string[] = [];
       for (const update of updates) {
-        if (!found.has(update.videoId)) {
+        const appId = found.get(update.videoId);
+        if (appId === undefined) {
           if (!nonExist.includes(update.videoId)) nonExist.push(update.videoId);
+          continue;
+        }
+        if (scope !== 'all' && !scope.includes(appId)) {
+          if (!forbidden.includes(update.videoId)) forbidden.push(update.videoId);
           continue;
         }
         if (Object.keys(update.patch).length > 0) await videos.update(update.videoId, update.patch);
       }
-      return { NonExistVideoIds: nonExist, ForbiddenVideoIds: [] };
+      return { NonExistVideoIds: nonExist, ForbiddenVideoIds: forbidden };
     },
 
     DeleteStream: async ({ params }) => {

@@ -33,6 +33,11 @@ export interface ServerConfig {
   jobLeaseMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /**
+   * Shortest AssumeRole DurationSeconds accepted: 900 (the cloud's minimum) unless
+   * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
+   */
+  stsMinDurationSeconds: number;
   /** Where callbacks and URL pull uploads may connect (outbound/outbound-policy.ts). */
   outbound: OutboundPolicy;
   /** Bounds of one URL pull upload (UploadMediaByURL). */
@@ -200,6 +205,12 @@ export function loadServerConfig(input: {
     timeoutMs: integer('SECUREVOD_URL_UPLOAD_TIMEOUT_SECONDS', '3600', 1, 7 * 24 * 3600, 'seconds') * 1000,
     maxRedirects: integer('SECUREVOD_URL_UPLOAD_MAX_REDIRECTS', '5', 0, 20, 'a count'),
   };
+  const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
+  if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
+    problems.push(
+      `SECUREVOD_STS_MIN_DURATION_SECONDS: "${stsMinRaw}" must be seconds from 1 to 900 (lower than 900 only for tests)`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -220,5 +231,6 @@ export function loadServerConfig(input: {
       : undefined,
     outbound: { allowPrivate: allowPrivateRaw === '1', allowList },
     urlUpload,
+    stsMinDurationSeconds: Number(stsMinRaw),
   };
 }

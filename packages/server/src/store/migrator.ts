@@ -16,6 +16,7 @@ import * as m0004 from './migrations/0004-key-deliveries.js';
 import * as m0020 from './migrations/0020-categories.js';
 import * as m0021 from './migrations/0021-url-uploads.js';
 import * as m0022 from './migrations/0022-mezzanine-deleted.js';
+import * as m0040 from './migrations/0040-access-control.js';
 import { StoreError } from './store-error.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -26,6 +27,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0020-categories': m0020,
   '0021-url-uploads': m0021,
   '0022-mezzanine-deleted': m0022,
+  '0040-access-control': m0040,
 };
 
 export interface MigrationOutcome {
@@ -47,6 +49,9 @@ export async function migrateToLatest(
   const migrator = new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => ({ ...list }) },
+    // Parallel branches own separate number ranges (e.g. 0040–0049), so a database may have run
+    // a higher number before a lower one lands; apply the missing ones instead of refusing.
+    allowUnorderedMigrations: true,
     // Kysely looks for its bookkeeping tables in every schema it can see unless told which one;
     // on PostgreSQL that would find another schema's tables, so name ours.
     ...(db.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),

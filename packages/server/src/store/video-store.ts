@@ -56,6 +56,8 @@ export interface VideoListQuery {
   startTime?: string;
   endTime?: string;
   storageLocation?: string;
+  /** Only videos of these apps (access control's app scope); absent = every app. */
+  appIds?: readonly string[];
   ascending: boolean;
   offset: number;
   limit: number;
@@ -208,6 +210,10 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       if (query.startTime) base = base.where('creation_time', '>=', query.startTime);
       if (query.endTime) base = base.where('creation_time', '<=', query.endTime);
       if (query.storageLocation) base = base.where('storage_location', '=', query.storageLocation);
+      if (query.appIds !== undefined) {
+        if (query.appIds.length === 0) return { total: 0, videos: [] };
+        base = base.where('app_id', 'in', query.appIds);
+      }
       const counted = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
       const direction = query.ascending ? 'asc' : 'desc';
       let page = selectVideos(db);
@@ -217,6 +223,7 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       if (query.startTime) page = page.where('videos.creation_time', '>=', query.startTime);
       if (query.endTime) page = page.where('videos.creation_time', '<=', query.endTime);
       if (query.storageLocation) page = page.where('videos.storage_location', '=', query.storageLocation);
+      if (query.appIds !== undefined) page = page.where('videos.app_id', 'in', query.appIds);
       const rows = await page
         .orderBy('videos.creation_time', direction)
         .orderBy('videos.video_id', direction)

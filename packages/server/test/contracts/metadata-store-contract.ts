@@ -12,6 +12,7 @@ import { createDownloadSecretStore } from '../../src/store/download-secret-store
 import { migrateToLatest, migrations } from '../../src/store/migrator.js';
 import { createSettingsStore } from '../../src/store/settings-store.js';
 import { StoreError } from '../../src/store/store-error.js';
+import { accessStoreContract } from './access-store-contract.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const APP = 'android:BB:0D:AC:74:D3:21:E1:43:07:71:9B:62:90:AF:A1:66:6E:44:5D:75';
@@ -112,6 +113,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
         isRoot: false,
         description: null,
         createdAt: '2026-11-22T17:46:27.123Z',
+        userId: null,
         ...overrides,
       });
 
@@ -324,6 +326,17 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
           assert.ok(value !== undefined && value.i >= 0 && value.i < 10);
         }));
 
+      it('inserts only when absent, and concurrent callers all get the winning value', () =>
+        withDb(async (db) => {
+          const store = createSettingsStore(db);
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, i) => store.setIfAbsent('once', { i })),
+          );
+          assert.equal(new Set(results.map((r) => r.i)).size, 1);
+          assert.deepEqual(await store.get('once'), results[0]);
+          assert.deepEqual(await store.setIfAbsent('once', { i: 99 }), results[0]);
+        }));
+
       it('refuses a value that is not JSON', () =>
         withDb(async (db) => {
           await assert.rejects(createSettingsStore(db).set('bad', undefined), TypeError);
@@ -334,5 +347,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
           assert.equal(await createSettingsStore(db).get('bad'), undefined);
         }));
     });
+
+    describe('access control', () => accessStoreContract((body) => withDb(body)));
   });
 }
