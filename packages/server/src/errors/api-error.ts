@@ -57,3 +57,48 @@ export const apiErrors = {
   internal: (cause?: unknown) => catalogued('InternalError', {}, { cause }),
   unavailable: (cause?: unknown) => catalogued('ServiceUnAvailable', {}, { cause }),
 } as const;
+
+/**
+ * Categories, media search, URL pull upload, stream and mezzanine deletion, batch updates
+ * (reference-more §5–§7). Messages are the reference's where it gives one; where a message names
+ * a parameter or value, it says which.
+ */
+export const mediaLibraryErrors = {
+  cateNotFound: (cateId: number | string) =>
+    catalogued('InvalidCateId.NotFound', {}, { detail: `(CateId ${cateId})` }),
+  levelExceeded: () => catalogued('LevelExceededMax', {}, { detail: '(Categories have at most 3 levels.)' }),
+  subTotalExceeded: () =>
+    catalogued('SubTotalExceededMax', {}, { detail: '(At most 100 subcategories per category.)' }),
+  sortByExceeded: () => catalogued('SortByExceededMax'),
+  uploadUrlsInvalid: (reason: string) => catalogued('InvalidParameter.UploadURLs', {}, { detail: reason }),
+  jobIdsExceeded: () => catalogued('JobIdsExceededMax', {}, { detail: '(At most 20.)' }),
+  streamNotFound: (jobId: string) => catalogued('InvalidStream.NotFound', {}, { detail: `(JobId ${jobId})` }),
+  deleteStreamFailed: (cause?: unknown) => catalogued('DeleteStreamFailed', {}, { cause }),
+  countExceeded: (name: string, max: number) => catalogued('CountExceededMax', { name, max }),
+  mezzanineDeleted: () =>
+    catalogued(
+      'InvalidFile.NotFound',
+      {},
+      { detail: 'It was deleted (DeleteMezzanines); it can no longer be processed.' },
+    ),
+} as const;
+
+/**
+ * `ErrorCode` values of a failed URL pull (GetURLUploadInfos, UploadByURLComplete). These are
+ * per-URL results, not API errors: the request that submitted the URL succeeded.
+ * `URLInvalidError` is the cloud's; the others are ours (reference-more §6.2: UNCONFIRMED).
+ */
+export const URL_PULL_ERROR_CODES = {
+  /** Not a URL, not http(s), or a redirect to such. */
+  invalid: 'URLInvalidError',
+  /** Loopback, private or link-local destination (after DNS, on any redirect hop). */
+  addressRefused: 'URLAddressRefused',
+  tooManyRedirects: 'URLTooManyRedirects',
+  tooLarge: 'URLFileTooLarge',
+  timeout: 'URLDownloadTimeout',
+  /** The source answered an HTTP error, or the connection failed. */
+  downloadFailed: 'URLDownloadFailed',
+  /** Storing the fetched file failed. */
+  storeFailed: 'URLUploadFailed',
+} as const;
+export type UrlPullErrorCode = (typeof URL_PULL_ERROR_CODES)[keyof typeof URL_PULL_ERROR_CODES];

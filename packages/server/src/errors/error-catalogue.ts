@@ -184,6 +184,33 @@ export const ERROR_CATALOGUE = {
     surfaces: RPC,
   },
 
+  // Categories, media search, URL pull upload, stream deletion, batch updates (vod-api-more §5–§7).
+  'InvalidCateId.NotFound': { status: 404, message: 'The CateId not exist.', surfaces: RPC },
+  LevelExceededMax: { status: 400, message: 'The level of categories exceeded maximum.', surfaces: RPC },
+  SubTotalExceededMax: {
+    status: 400,
+    message: 'The total of sub categories exceeded maximum.',
+    surfaces: RPC,
+  },
+  SortByExceededMax: {
+    status: 400,
+    message: 'The SortBy parameter only supports one sort field when traversing all data.',
+    surfaces: RPC,
+  },
+  'InvalidParameter.UploadURLs': {
+    status: 400,
+    message: 'The specified parameter UploadURLs is not valid.',
+    surfaces: RPC,
+  },
+  JobIdsExceededMax: { status: 400, message: 'The JobIds exceeded maximum.', surfaces: RPC },
+  'InvalidStream.NotFound': { status: 404, message: 'The stream does not exist.', surfaces: RPC },
+  DeleteStreamFailed: {
+    status: 503,
+    message: 'Deleting stream has failed due to some unknown error.',
+    surfaces: RPC,
+  },
+  CountExceededMax: { status: 400, message: 'The specified {name} count has exceeded {max}.', surfaces: RPC },
+
   // Downloads and app keys (our extension of the vendor's secure download).
   'Forbidden.DownloadDisabled': {
     status: 403,

@@ -15,7 +15,8 @@ import { SERVER_ERROR_CODES } from '../../../player/src/errors.js';
 import { DOWNLOAD_ERROR_CODES } from '../../../player/src/offline/offline-errors.js';
 import { catalogueErrors } from '../../src/catalogue/catalogue-errors.js';
 import { downloadErrors } from '../../src/download/download-routes.js';
-import { ApiError, apiErrors } from '../../src/errors/api-error.js';
+import { accessErrors } from '../../src/errors/access-errors.js';
+import { ApiError, apiErrors, mediaLibraryErrors } from '../../src/errors/api-error.js';
 import { ERROR_CATALOGUE, isErrorCode, type ErrorDefinition } from '../../src/errors/error-catalogue.js';
 import { OSS_ERROR_CATALOGUE } from '../../src/errors/oss-error-catalogue.js';
 import { PLAYBACK_ERROR_CODES } from '../../src/playback/playback-error.js';
@@ -68,6 +69,14 @@ const FACTORY_ARGS: Readonly<Record<string, unknown[]>> = {
   lengthExceeded: ['Title', 128],
   internal: [],
   unavailable: [],
+  malformedPolicy: [['Statement: missing']],
+  malformedTrustPolicy: [['Statement: missing']],
+  policyGrammar: [['Statement: missing']],
+  durationInvalid: [900, 3600],
+  policyDocumentLength: [6144],
+  policySize: [2048],
+  countExceeded: ['UpdateContent', 20],
+  deleteStreamFailed: [],
 };
 
 describe('one error catalogue', () => {
@@ -90,6 +99,8 @@ describe('one error catalogue', () => {
       ...Object.entries(apiErrors),
       ...Object.entries(catalogueErrors),
       ...Object.entries(downloadErrors),
+      ...Object.entries(accessErrors),
+      ...Object.entries(mediaLibraryErrors),
     ] as Array<[string, (...args: never[]) => ApiError]>;
     for (const [name, factory] of factories) {
       const args = FACTORY_ARGS[name] ?? ['Example'];
