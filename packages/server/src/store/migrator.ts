@@ -13,6 +13,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-catalogue.js';
 import * as m0003 from './migrations/0003-jobs.js';
 import * as m0004 from './migrations/0004-key-deliveries.js';
+import * as m0030 from './migrations/0030-postgres-column-types.js';
 import { StoreError } from './store-error.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-catalogue': m0002,
   '0003-jobs': m0003,
   '0004-key-deliveries': m0004,
+  '0030-postgres-column-types': m0030,
 };
 
 export interface MigrationOutcome {
