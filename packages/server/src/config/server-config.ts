@@ -5,6 +5,9 @@
 import { resolveFfmpegPaths } from '@securevod/ffmpeg';
 import { isAbsolute, resolve } from 'node:path';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
+import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
+
+export type { KmsConfig, StorageConfig } from './cluster-config.js';
 
 export const ROLES = ['api', 'keys', 'media', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -32,6 +35,10 @@ export interface ServerConfig {
   jobLeaseMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /** Where objects live: the data dir (embedded default) or an S3-compatible bucket. */
+  storage: StorageConfig;
+  /** Where master keys live: a local key ring (embedded default) or an HSM over PKCS#11. */
+  kms: KmsConfig;
 }
 
 export interface ServerFlags {
@@ -159,6 +166,9 @@ export function loadServerConfig(input: {
     );
   }
 
+  const storage = loadStorageConfig(env, dataDir, problems);
+  const kms = loadKmsConfig(env, { dataDir, cwd }, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
@@ -176,5 +186,7 @@ export function loadServerConfig(input: {
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
+    storage,
+    kms,
   };
 }

@@ -56,7 +56,12 @@ const UNAVAILABLE = new Set([
   'CKR_OPERATION_ACTIVE',
 ]);
 
-export async function openPkcs11Kms(options: Pkcs11KmsOptions): Promise<Kms> {
+export interface Pkcs11Kms extends Kms {
+  /** Master-key versions present in the token, ascending. */
+  versions(): number[];
+}
+
+export async function openPkcs11Kms(options: Pkcs11KmsOptions): Promise<Pkcs11Kms> {
   if (!/^[\x20-\x7e]{1,100}$/.test(options.keyLabel)) {
     throw new KmsError('KmsUnavailable', 'The PKCS#11 key label must be 1-100 printable ASCII characters');
   }
@@ -66,7 +71,7 @@ export async function openPkcs11Kms(options: Pkcs11KmsOptions): Promise<Kms> {
   } catch (error) {
     throw new KmsError('KmsUnavailable', messageOf(error), { cause: error });
   }
-  const kms = new Pkcs11Kms(token, options.keyLabel);
+  const kms = new HsmKms(token, options.keyLabel);
   try {
     await kms.open();
   } catch (error) {
@@ -76,7 +81,7 @@ export async function openPkcs11Kms(options: Pkcs11KmsOptions): Promise<Kms> {
   return kms;
 }
 
-class Pkcs11Kms implements Kms {
+class HsmKms implements Pkcs11Kms {
   readonly keyId: string;
   /** Master-key objects by version (several if two processes rotated at once). */
   private readonly keys = new Map<number, Handle[]>();
@@ -89,6 +94,10 @@ class Pkcs11Kms implements Kms {
     private readonly keyLabel: string,
   ) {
     this.keyId = `pkcs11/${keyLabel}`;
+  }
+
+  versions(): number[] {
+    return [...this.keys.keys()].sort((a, b) => a - b);
   }
 
   async open(): Promise<void> {
