@@ -16,7 +16,7 @@ import {
 import { mezzanineToWire, videoToWire } from '../catalogue/video-wire.js';
 import { apiErrors } from '../errors/api-error.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
-import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import type { ActionHandler, RpcRequest } from '../rpc/rpc-plugin.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { VideoStatus } from '../store/catalogue-schema.js';
 import type { StreamStore } from '../store/stream-store.js';
@@ -43,6 +43,8 @@ export interface VideoActionDeps {
   groups: TemplateGroupService;
   objects: ObjectStore;
   publicUrl: () => string;
+  /** The apps whose videos the caller may list (access control); absent = all. */
+  appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
 }
 
 function limited(params: RpcParams, name: string, max: number): string | undefined {
@@ -161,7 +163,9 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       };
     },
 
-    GetVideoList: async ({ params }) => {
+    GetVideoList: async (request) => {
+      const { params } = request;
+      const scope = (await deps.appScope?.(request)) ?? 'all';
       const statusRaw = params.optional('Status');
       const statuses = statusRaw
         ?.split(',')
@@ -200,6 +204,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         startTime,
         endTime,
         storageLocation: params.optional('StorageLocation'),
+        ...(scope === 'all' ? {} : { appIds: scope }),
         ascending: sortBy === 'CreationTime:Asc',
         offset: (pageNo - 1) * pageSize,
         limit: pageSize,

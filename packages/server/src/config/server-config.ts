@@ -39,6 +39,11 @@ export interface ServerConfig {
   storage: StorageConfig;
   /** Where master keys live: a local key ring (embedded default) or an HSM over PKCS#11. */
   kms: KmsConfig;
+  /**
+   * Shortest AssumeRole DurationSeconds accepted: 900 (the cloud's minimum) unless
+   * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
+   */
+  stsMinDurationSeconds: number;
 }
 
 export interface ServerFlags {
@@ -168,6 +173,12 @@ export function loadServerConfig(input: {
 
   const storage = loadStorageConfig(env, dataDir, problems);
   const kms = loadKmsConfig(env, { dataDir, cwd }, problems);
+  const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
+  if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
+    problems.push(
+      `SECUREVOD_STS_MIN_DURATION_SECONDS: "${stsMinRaw}" must be seconds from 1 to 900 (lower than 900 only for tests)`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -188,5 +199,6 @@ export function loadServerConfig(input: {
       : undefined,
     storage,
     kms,
+    stsMinDurationSeconds: Number(stsMinRaw),
   };
 }

@@ -14,6 +14,7 @@ import * as m0002 from './migrations/0002-catalogue.js';
 import * as m0003 from './migrations/0003-jobs.js';
 import * as m0004 from './migrations/0004-key-deliveries.js';
 import * as m0030 from './migrations/0030-postgres-column-types.js';
+import * as m0040 from './migrations/0040-access-control.js';
 import { StoreError } from './store-error.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -22,6 +23,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-jobs': m0003,
   '0004-key-deliveries': m0004,
   '0030-postgres-column-types': m0030,
+  '0040-access-control': m0040,
 };
 
 export interface MigrationOutcome {
@@ -43,6 +45,9 @@ export async function migrateToLatest(
   const migrator = new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => ({ ...list }) },
+    // Parallel branches own separate number ranges (e.g. 0040–0049), so a database may have run
+    // a higher number before a lower one lands; apply the missing ones instead of refusing.
+    allowUnorderedMigrations: true,
     // Kysely looks for its bookkeeping tables in every schema it can see unless told which one;
     // on PostgreSQL that would find another schema's tables, so name ours.
     ...(db.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),

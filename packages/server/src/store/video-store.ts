@@ -46,6 +46,8 @@ export interface VideoListQuery {
   startTime?: string;
   endTime?: string;
   storageLocation?: string;
+  /** Only videos of these apps (access control's app scope); absent = every app. */
+  appIds?: readonly string[];
   ascending: boolean;
   offset: number;
   limit: number;
@@ -183,6 +185,10 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       if (query.startTime) base = base.where('creation_time', '>=', query.startTime);
       if (query.endTime) base = base.where('creation_time', '<=', query.endTime);
       if (query.storageLocation) base = base.where('storage_location', '=', query.storageLocation);
+      if (query.appIds !== undefined) {
+        if (query.appIds.length === 0) return { total: 0, videos: [] };
+        base = base.where('app_id', 'in', query.appIds);
+      }
       const counted = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
       const direction = query.ascending ? 'asc' : 'desc';
       const rows = await base

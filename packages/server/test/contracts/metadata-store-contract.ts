@@ -2,7 +2,8 @@
  * Conformance suite of the metadata store: migrations and every store on the metadata database
  * (access keys, download secrets, settings here; videos, streams, template groups and upload
  * credentials in catalogue-store-contract.ts; the key-delivery log in
- * key-delivery-log-contract.ts), run against each database the server supports. `makeDb` opens
+ * key-delivery-log-contract.ts; RAM users, policies, roles and apps in access-store-contract.ts),
+ * run against each database the server supports. `makeDb` opens
  * a fresh, empty database (a new SQLite file, a new PostgreSQL schema); the suite migrates and
  * closes it. The job queue, which lives in the same database, has its own contract
  * (job-queue-contract.ts), run on both engines by test/jobs/.
@@ -16,6 +17,7 @@ import { createDownloadSecretStore } from '../../src/store/download-secret-store
 import { migrateToLatest, migrations } from '../../src/store/migrator.js';
 import { createSettingsStore } from '../../src/store/settings-store.js';
 import { StoreError } from '../../src/store/store-error.js';
+import { accessStoreContract } from './access-store-contract.js';
 import { catalogueStoreContract } from './catalogue-store-contract.js';
 import { keyDeliveryLogContract } from './key-delivery-log-contract.js';
 
@@ -118,6 +120,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
         isRoot: false,
         description: null,
         createdAt: '2026-11-22T17:46:27.123Z',
+        userId: null,
         ...overrides,
       });
 
@@ -330,6 +333,17 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
           assert.ok(value !== undefined && value.i >= 0 && value.i < 10);
         }));
 
+      it('inserts only when absent, and concurrent callers all get the winning value', () =>
+        withDb(async (db) => {
+          const store = createSettingsStore(db);
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, i) => store.setIfAbsent('once', { i })),
+          );
+          assert.equal(new Set(results.map((r) => r.i)).size, 1);
+          assert.deepEqual(await store.get('once'), results[0]);
+          assert.deepEqual(await store.setIfAbsent('once', { i: 99 }), results[0]);
+        }));
+
       it('refuses a value that is not JSON', () =>
         withDb(async (db) => {
           await assert.rejects(createSettingsStore(db).set('bad', undefined), TypeError);
@@ -343,5 +357,6 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
 
     catalogueStoreContract(withDb);
     keyDeliveryLogContract(withDb);
+    describe('access control', () => accessStoreContract((body) => withDb(body)));
   });
 }
