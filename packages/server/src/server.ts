@@ -1,7 +1,8 @@
 /**
  * Composition root of `securevod server`: opens the data dir, KMS, metadata store and object
  * storage, wires the services, and mounts the roles on one Fastify instance (`--roles` picks a
- * subset). The only module that knows every concrete implementation.
+ * subset). With open-adapters.ts (which picks the KMS and object store the configuration names),
+ * the only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
@@ -39,15 +40,14 @@ import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { keyRoutes } from './keys/key-routes.js';
 import type { Kms } from './kms/kms.js';
-import { openLocalKms } from './kms/local-kms.js';
 import { createOutboundClient } from './outbound/outbound-client.js';
+import { openKms, openObjectStore } from './open-adapters.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
 import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
 import { staticRoutes } from './static-routes.js';
-import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createAccessKeyStore } from './store/access-key-store.js';
 import { createCategoryStore } from './store/category-store.js';
@@ -81,14 +81,14 @@ export const ROOT_CREDENTIALS_FILE = 'root-credentials.json';
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const kms = await openLocalKms({ dir: join(config.dataDir, 'kms') });
+  const kms = await openKms(config.kms);
   const db = await openDatabase(
     config.databaseUrl
       ? { url: config.databaseUrl }
       : { sqlitePath: join(config.dataDir, 'securevod.sqlite') },
   );
   await migrateToLatest(db);
-  const objects = await createLocalDirectoryStore({ root: join(config.dataDir, 'storage') });
+  const objects = await openObjectStore(config.storage);
 
   let publicUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`;
   const getPublicUrl = () => publicUrl;

@@ -6,6 +6,9 @@ import { resolveFfmpegPaths } from '@securevod/ffmpeg';
 import { isAbsolute, resolve } from 'node:path';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
 import { allowListEntryProblem, type OutboundPolicy } from '../outbound/outbound-policy.js';
+import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
+
+export type { KmsConfig, StorageConfig } from './cluster-config.js';
 
 export const ROLES = ['api', 'keys', 'media', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -35,6 +38,10 @@ export interface ServerConfig {
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
   /** Origins allowed to call the RPC and upload endpoints from a browser (CORS); empty = none. */
   corsOrigins: string[];
+  /** Where objects live: the data dir (embedded default) or an S3-compatible bucket. */
+  storage: StorageConfig;
+  /** Where master keys live: a local key ring (embedded default) or an HSM over PKCS#11. */
+  kms: KmsConfig;
   /**
    * Shortest AssumeRole DurationSeconds accepted: 900 (the cloud's minimum) unless
    * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
@@ -218,6 +225,8 @@ export function loadServerConfig(input: {
     timeoutMs: integer('SECUREVOD_URL_UPLOAD_TIMEOUT_SECONDS', '3600', 1, 7 * 24 * 3600, 'seconds') * 1000,
     maxRedirects: integer('SECUREVOD_URL_UPLOAD_MAX_REDIRECTS', '5', 0, 20, 'a count'),
   };
+  const storage = loadStorageConfig(env, dataDir, problems);
+  const kms = loadKmsConfig(env, { dataDir, cwd }, problems);
   const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
   if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
     problems.push(
@@ -245,6 +254,8 @@ export function loadServerConfig(input: {
     corsOrigins,
     outbound: { allowPrivate: allowPrivateRaw === '1', allowList },
     urlUpload,
+    storage,
+    kms,
     stsMinDurationSeconds: Number(stsMinRaw),
   };
 }
