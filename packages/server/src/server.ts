@@ -1,7 +1,8 @@
 /**
  * Composition root of `securevod server`: opens the data dir, KMS, metadata store and object
  * storage, wires the services, and mounts the roles on one Fastify instance (`--roles` picks a
- * subset). The only module that knows every concrete implementation.
+ * subset). With open-adapters.ts (which picks the KMS and object store the configuration names),
+ * the only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -9,14 +10,18 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { categoryActions } from './actions/category-actions.js';
 import { downloadConfigStore, downloadSettingsActions } from './actions/download-settings-actions.js';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
 import { decryptKmsDataKeyHandler, generateKmsDataKeyHandler } from './actions/kms-data-key-handlers.js';
 import { messageCallbackActions } from './actions/message-callback-actions.js';
 import { playbackActions } from './actions/playback-actions.js';
+import { searchMediaHandler } from './actions/search-media-handler.js';
 import { submitTranscodeJobsHandler } from './actions/submit-transcode-jobs-handler.js';
 import { templateGroupActions } from './actions/template-group-actions.js';
+import { urlUploadActions } from './actions/url-upload-actions.js';
 import { videoActions } from './actions/video-actions.js';
+import { videoBatchActions } from './actions/video-batch-actions.js';
 import { RAM_VERSION, STS_VERSION } from './access/access-control.js';
 import { wireAccessControl } from './access-wiring.js';
 import { AccessKeyService } from './auth/access-key-service.js';
@@ -24,10 +29,11 @@ import { callbackConfigStore } from './callbacks/callback-config.js';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
 import { TemplateGroupService } from './catalogue/template-group-service.js';
 import { TranscodeScheduler } from './catalogue/transcode-scheduler.js';
-import { UploadService } from './catalogue/upload-service.js';
+import { UPLOAD_BUCKET, UploadService } from './catalogue/upload-service.js';
 import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
+import { registerCorsPolicy } from './http/cors-policy.js';
 import type { Job, JobQueue } from './jobs/job-queue.js';
 import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
@@ -35,12 +41,13 @@ import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { keyRoutes } from './keys/key-routes.js';
 import type { Kms } from './kms/kms.js';
-import { openLocalKms } from './kms/local-kms.js';
 import { instrumentObjectStore } from './ops/instrumented-object-store.js';
 import { ServerMetrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { ReadinessProbe } from './ops/readiness.js';
 import { observeWorker } from './ops/worker-metrics.js';
+import { createOutboundClient } from './outbound/outbound-client.js';
+import { openKms, openObjectStore } from './open-adapters.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
@@ -55,9 +62,9 @@ import {
 import type { SharedCounters } from './shared/shared-counters.js';
 import { openInProcessSharedServices, type SharedServices } from './shared/shared-services.js';
 import { staticRoutes } from './static-routes.js';
-import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createAccessKeyStore } from './store/access-key-store.js';
+import { createCategoryStore } from './store/category-store.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createDownloadSecretStore } from './store/download-secret-store.js';
 import { migrateToLatest } from './store/migrator.js';
@@ -65,10 +72,12 @@ import { createSettingsStore } from './store/settings-store.js';
 import { createStreamStore } from './store/stream-store.js';
 import { createTemplateGroupStore } from './store/template-group-store.js';
 import { createUploadCredentialStore } from './store/upload-credential-store.js';
+import { createUrlUploadStore } from './store/url-upload-store.js';
 import { createVideoStore } from './store/video-store.js';
 import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
+import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -96,7 +105,7 @@ export const ROOT_CREDENTIALS_FILE = 'root-credentials.json';
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const kms = await openLocalKms({ dir: join(config.dataDir, 'kms') });
+  const kms = await openKms(config.kms);
   const db = await openDatabase(
     config.databaseUrl
       ? { url: config.databaseUrl }
@@ -142,20 +151,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     queue,
     onCollectError: (err) => app.log.warn({ err }, 'queue depth for /metrics unavailable'),
   });
-  const objects = instrumentObjectStore(
-    await createLocalDirectoryStore({ root: join(config.dataDir, 'storage') }),
-    (operation) => metrics.storageError(operation),
+  const objects = instrumentObjectStore(await openObjectStore(config.storage), (operation) =>
+    metrics.storageError(operation),
   );
   const readiness = new ReadinessProbe(
     {
       database: async () => void (await sql`select 1`.execute(db.kysely)),
-      storage: async () => void (await objects.head('readyz/probe-that-never-exists')),
+      storage: () => objects.ping(),
       ...(shared.pingRedis ? { redis: () => shared.pingRedis!(1000) } : {}),
-      kms: async () => {
-        const context = { purpose: 'readyz' };
-        const { ciphertextBlob } = await kms.encrypt(new Uint8Array(16), context);
-        await kms.decrypt(ciphertextBlob, context);
-      },
+      kms: () => kms.ping(),
     },
     { timeoutMs: 2000, cacheMs: 1000 },
   );
@@ -167,6 +171,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const videos = publishingVideoStore(createVideoStore(db), invalidation, app.log);
   const streams = createStreamStore(db);
   const credentials = createUploadCredentialStore(db);
+  const categories = createCategoryStore(db);
+  const urlUploads = createUrlUploadStore(db);
   const accessKeyStore = publishingAccessKeyStore(createAccessKeyStore(db), invalidation, app.log);
   const accessKeys = new AccessKeyService(accessKeyStore, kms);
   const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
@@ -194,7 +200,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const callbackConfig = callbackConfigStore(settings);
   const workers: Worker[] = [];
   const wake = () => workers.forEach((w) => w.wake());
-  const callbacks = new CallbackDispatcher({ config: callbackConfig, queue, onEnqueued: wake });
+  // Callbacks and URL pulls go out through one client under one policy (outbound-policy.ts).
+  const outbound = createOutboundClient(config.outbound);
+  app.addHook('onClose', async () => outbound.close());
+  const callbacks = new CallbackDispatcher({ config: callbackConfig, queue, onEnqueued: wake, outbound });
   const uploads = new UploadService({ videos, credentials, kms, publicUrl: getPublicUrl });
   const scheduler = new TranscodeScheduler({
     videos,
@@ -221,10 +230,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const unsubscribeCaches = subscribeCaches(invalidation, {
     accessKeys,
     dataKeys,
-    reloadKms: () => kms.reload(),
+    // The local key ring reloads on a rotation; an HSM looks its keys up by label itself.
+    reloadKms: 'reload' in kms ? () => kms.reload() : undefined,
     log: app.log,
   });
   app.addHook('onClose', async () => unsubscribeCaches());
+
+  await registerCorsPolicy(app, { apiOrigins: config.corsOrigins, uploadPrefix: `/${UPLOAD_BUCKET}/` });
   await app.register(playerRoutes, {
     playback,
     videos,
@@ -266,11 +278,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         uploads,
         groups,
         objects,
+        categories,
+        callbacks,
         publicUrl: getPublicUrl,
         appScope,
       }),
+      ...videoBatchActions({ videos, streams, categories, objects, callbacks, appScope }),
+      ...categoryActions({ categories }),
+      SearchMedia: searchMediaHandler({ db, appScope }),
+      ...urlUploadActions({ uploads: urlUploads, categories, groups, queue, wake }),
       ...templateGroupActions({ groups, appScope }),
-      ...messageCallbackActions({ config: callbackConfig, callbacks, queue }),
+      ...messageCallbackActions({ config: callbackConfig, callbacks, queue, outbound: config.outbound }),
       ...accessControl.vod,
       ...downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
       ...playbackActions({ playback, keyLog }),
@@ -314,6 +332,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       transcode,
       callback: (job: Job<'callback'>, ctx: { signal: AbortSignal }) =>
         callbacks.deliver(job.payload, ctx.signal),
+      'url-upload': createUrlPullJobHandler({
+        uploads: urlUploads,
+        videos,
+        objects,
+        outbound,
+        scheduler,
+        callbacks,
+        limits: config.urlUpload,
+      }),
     };
     const common = {
       queue,
@@ -337,6 +364,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         types: ['callback'],
         concurrency: 4,
         workerId: `${hostname()}:${process.pid}:callback`,
+      }),
+      // Pulls wait on the network, not the CPU; their own slots keep them from delaying either.
+      new Worker({
+        ...common,
+        types: ['url-upload'],
+        concurrency: 2,
+        workerId: `${hostname()}:${process.pid}:url-upload`,
       }),
     );
     const sweep = () =>

@@ -3,7 +3,8 @@
  * `scripts/build-sdk.mjs` into packages/player/dist), the demo pages (`/demo/…`) and the console
  * (`/console/`, built by `scripts/build-console.mjs` into packages/console/dist).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { catalogued } from './errors/api-error.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -47,17 +48,15 @@ export async function staticRoutes(
   const serve =
     (dir: string) => async (req: { params: { file: string } }, reply: import('fastify').FastifyReply) => {
       const file = req.params.file;
-      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file))
-        return reply.code(404).send({ Code: 'NotFound', Message: 'No such file.' });
+      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file)) return notFound(reply);
       try {
         const body = await readFile(join(dir, file));
         return reply
           .header('content-type', TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream')
           .header('cache-control', 'no-cache')
-          .header('access-control-allow-origin', '*')
           .send(body);
       } catch {
-        return reply.code(404).send({ Code: 'NotFound', Message: `No such file: ${file}` });
+        return notFound(reply, `No such file: ${file}.`);
       }
     };
   app.get<{ Params: { file: string } }>('/sdk/:file', serve(opts.sdkDir));
@@ -90,9 +89,12 @@ export async function staticRoutes(
         .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
         .send(file.body);
     } catch {
-      return reply
-        .code(404)
-        .send({ Code: 'NotFound', Message: 'The console is not built: run npm start (it builds it).' });
+      return notFound(reply, 'The console is not built: run npm start (it builds it).');
     }
   });
+}
+
+function notFound(reply: FastifyReply, detail?: string) {
+  const error = catalogued('NotFound', {}, detail ? { detail } : undefined);
+  return reply.code(error.httpStatus).send({ Code: error.code, Message: error.message });
 }

@@ -18,10 +18,26 @@ export interface WireVideo {
   readonly DownloadSwitch?: 'on' | 'off';
   readonly CoverURL?: string;
   readonly Description?: string;
+  readonly CateId?: number;
+  readonly CateName?: string;
   /** Our extension: why a video failed, in words a person can act on. */
   readonly StatusReason?: string;
   /** Our extension: percent done while Transcoding. */
   readonly TranscodeProgress?: number;
+}
+
+export interface WireCategory {
+  readonly CateId: number;
+  readonly CateName: string;
+  readonly ParentId?: number;
+  readonly Level: number;
+  readonly SubTotal?: number;
+}
+
+export interface SearchMediaAnswer {
+  readonly Total: number;
+  readonly ScrollToken?: string;
+  readonly MediaList?: readonly { readonly MediaId: string; readonly Video?: WireVideo }[];
 }
 
 export interface GetVideoListAnswer {

@@ -1,73 +1,112 @@
 /**
- * `securevod kms rotate|status --data-dir DIR`: operator commands on the local KMS. Rotation
- * adds a master-key version; blobs wrapped under older versions keep decrypting. A running
- * server picks the new version up at its next start or, in cluster mode (`SECUREVOD_REDIS_URL`
- * set for this command too), within a second: the command announces the rotation to every node.
+ * `securevod kms rotate|status`: operator commands on the configured KMS — the local key ring
+ * (`--kms-dir`, SECUREVOD_KMS_DIR, default `<data dir>/kms`) or the HSM (SECUREVOD_KMS=pkcs11).
+ * Rotation adds a master-key version; blobs wrapped under older versions keep decrypting.
+ * Servers encrypt under the version that was current when they started and decrypt newer ones
+ * as soon as a blob names them, so restart them (one by one) after a rotation — or, in cluster
+ * mode (SECUREVOD_REDIS_URL set for this command as for the servers), let the command announce
+ * the rotation: every node then reloads its key ring at once (shared/invalidation-wiring.ts). A
+ * node whose key ring is mounted read-only refuses to rotate: run this where the key ring is
+ * written.
  */
 import { Command } from 'commander';
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { ConfigError, loadServerConfig } from '../config/server-config.js';
-import { openLocalKms } from '../kms/local-kms.js';
+import { loadServerConfig, ConfigError, type ServerConfig } from '../config/server-config.js';
+import { KmsError } from '../kms/kms.js';
+import { openKms } from '../open-adapters.js';
 import { publishInvalidation } from '../redis/redis-invalidation-bus.js';
+import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 
-function kmsDir(dataDir: string | undefined): string {
-  return join(resolve(process.cwd(), dataDir ?? process.env.SECUREVOD_DATA_DIR ?? 'data'), 'kms');
+interface KmsFlags {
+  dataDir?: string;
+  kmsDir?: string;
+  json?: boolean;
 }
 
-async function masterVersions(dir: string): Promise<number[]> {
-  const names = await readdir(dir);
-  return names
-    .map((name) => /^master-v(\d+)\.key$/.exec(name)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+function serverConfig(flags: KmsFlags): ServerConfig {
+  const env = { ...process.env, ...(flags.kmsDir !== undefined ? { SECUREVOD_KMS_DIR: flags.kmsDir } : {}) };
+  try {
+    return loadServerConfig({ flags: { dataDir: flags.dataDir }, env, cwd: process.cwd() });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
+}
+
+function withOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory (env SECUREVOD_DATA_DIR); the key ring defaults to DIR/kms')
+    .option('--kms-dir <dir>', 'the local key ring (env SECUREVOD_KMS_DIR)')
+    .option('--json', 'print the result as JSON');
 }
 
 export function kmsCommand(): Command {
-  const kms = new Command('kms').description('manage the local KMS master keys');
-  kms
-    .command('rotate')
-    .description('create a new master-key version (older blobs still decrypt)')
-    .option('--data-dir <dir>', 'data directory (env SECUREVOD_DATA_DIR)')
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: { dataDir?: string; json?: boolean }) => {
-      // Cluster mode: every node is told to reload its key ring (the server's Redis settings),
-      // so a bad setting stops the command before it rotates anything.
-      let redis;
+  const kms = new Command('kms').description('manage the KMS master keys (local key ring or HSM)');
+  withOptions(
+    kms.command('rotate').description('create a new master-key version (older blobs still decrypt)'),
+  ).action(async (flags: KmsFlags) => {
+    try {
+      const { kms: config, redis } = serverConfig(flags);
+      const opened = await openKms(config);
       try {
-        redis = loadServerConfig({ flags: {}, env: process.env, cwd: process.cwd() }).redis;
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        console.error(`securevod kms rotate: ${error.message}`);
-        process.exit(2);
+        const { version } = await opened.rotate();
+        if (redis) {
+          await publishInvalidation(redis.url, redis.keyPrefix, { kind: 'kms-key', keyId: opened.keyId });
+        }
+        if (flags.json) {
+          console.log(
+            JSON.stringify({ keyId: opened.keyId, currentVersion: version, announced: redis !== undefined }),
+          );
+        } else {
+          console.log(
+            `master key rotated: version ${version} of ${opened.keyId} is now current ` +
+              (redis
+                ? '(announced: running nodes reload their key rings now)'
+                : '(restart the servers to encrypt under it; they decrypt it already)'),
+          );
+        }
+      } finally {
+        await opened.close();
       }
-      const dir = kmsDir(flags.dataDir);
-      const local = await openLocalKms({ dir });
-      const { version } = await local.rotate();
-      await local.close();
-      if (redis)
-        await publishInvalidation(redis.url, redis.keyPrefix, { kind: 'kms-key', keyId: local.keyId });
-      const reach = redis ? 'running nodes reload their key rings now' : 'restart the server to use it';
-      if (flags.json)
-        console.log(
-          JSON.stringify({ keyId: local.keyId, currentVersion: version, announced: redis !== undefined }),
-        );
-      else console.log(`master key rotated: version ${version} is now current (${reach})`);
-    });
-  kms
-    .command('status')
-    .description('list master-key versions')
-    .option('--data-dir <dir>', 'data directory (env SECUREVOD_DATA_DIR)')
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: { dataDir?: string; json?: boolean }) => {
-      const dir = kmsDir(flags.dataDir);
-      const local = await openLocalKms({ dir });
-      const versions = await masterVersions(dir);
-      await local.close();
-      const current = versions.at(-1);
-      if (flags.json) console.log(JSON.stringify({ keyId: local.keyId, versions, currentVersion: current }));
-      else console.log(`${local.keyId}: versions ${versions.join(', ')}; current ${current}`);
-    });
+    } catch (error) {
+      if (error instanceof KmsError && error.code === 'RotationNotAllowed') {
+        await exitWithError('kms rotate', new CliError(error.message));
+      }
+      await exitWithError('kms rotate', error);
+    }
+    await exitAfterFlush(0);
+  });
+  withOptions(kms.command('status').description('list master-key versions')).action(
+    async (flags: KmsFlags) => {
+      try {
+        const config = serverConfig(flags).kms;
+        const opened = await openKms(config);
+        const versions = opened.versions();
+        const writable = 'writable' in opened ? opened.writable : undefined;
+        await opened.close();
+        const current = versions.at(-1);
+        const where = config.kind === 'local' ? config.dir : `${config.modulePath} (${config.keyLabel})`;
+        if (flags.json) {
+          console.log(
+            JSON.stringify({
+              keyId: opened.keyId,
+              kind: config.kind,
+              location: where,
+              versions,
+              currentVersion: current,
+              ...(writable !== undefined ? { writable } : {}),
+            }),
+          );
+        } else {
+          console.log(`${opened.keyId}: versions ${versions.join(', ')}; current ${current}`);
+          console.log(
+            `  ${where}${writable === false ? ' (read-only on this node: rotate where it is written)' : ''}`,
+          );
+        }
+      } catch (error) {
+        await exitWithError('kms status', error);
+      }
+      await exitAfterFlush(0);
+    },
+  );
   return kms;
 }

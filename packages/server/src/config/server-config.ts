@@ -5,6 +5,10 @@
 import { resolveFfmpegPaths } from '@securevod/ffmpeg';
 import { isAbsolute, resolve } from 'node:path';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
+import { allowListEntryProblem, type OutboundPolicy } from '../outbound/outbound-policy.js';
+import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
+
+export type { KmsConfig, StorageConfig } from './cluster-config.js';
 
 export const ROLES = ['api', 'keys', 'media', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -32,6 +36,12 @@ export interface ServerConfig {
   jobLeaseMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /** Origins allowed to call the RPC and upload endpoints from a browser (CORS); empty = none. */
+  corsOrigins: string[];
+  /** Where objects live: the data dir (embedded default) or an S3-compatible bucket. */
+  storage: StorageConfig;
+  /** Where master keys live: a local key ring (embedded default) or an HSM over PKCS#11. */
+  kms: KmsConfig;
   /**
    * Cluster mode's shared Redis (`SECUREVOD_REDIS_URL`): the BullMQ job queue, nonce replay,
    * counters and cache invalidation. Undefined = the embedded defaults (queue in the database,
@@ -50,6 +60,19 @@ export interface ServerConfig {
    * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
    */
   stsMinDurationSeconds: number;
+  /** Where callbacks and URL pull uploads may connect (outbound/outbound-policy.ts). */
+  outbound: OutboundPolicy;
+  /** Bounds of one URL pull upload (UploadMediaByURL). */
+  urlUpload: UrlUploadLimits;
+}
+
+export interface UrlUploadLimits {
+  /** Larger sources fail with URLFileTooLarge (the cloud's limit is 20 GB). */
+  maxBytes: number;
+  /** The whole download must finish within this time. */
+  timeoutMs: number;
+  /** Redirects followed; every hop is checked against the outbound policy. */
+  maxRedirects: number;
 }
 
 export interface ServerFlags {
@@ -188,6 +211,46 @@ export function loadServerConfig(input: {
   if (!/^\d+$/.test(graceRaw) || shutdownGraceMs > 3_600_000) {
     problems.push(`SECUREVOD_SHUTDOWN_GRACE_MS: "${graceRaw}" must be milliseconds from 0 to 3600000`);
   }
+  const corsOrigins: string[] = [];
+  for (const raw of (pick(undefined, 'SECUREVOD_CORS_ORIGINS') ?? '').split(',')) {
+    const origin = raw.trim();
+    if (origin === '') continue;
+    if (!isOrigin(origin)) {
+      problems.push(
+        `SECUREVOD_CORS_ORIGINS: "${origin}" is not an origin; list origins like https://console.example.com (scheme, host, optional port; no path, no *)`,
+      );
+    } else corsOrigins.push(origin);
+  }
+
+  const allowPrivateRaw = pick(undefined, 'SECUREVOD_ALLOW_PRIVATE_OUTBOUND') ?? '0';
+  if (allowPrivateRaw !== '0' && allowPrivateRaw !== '1') {
+    problems.push(
+      `SECUREVOD_ALLOW_PRIVATE_OUTBOUND: "${allowPrivateRaw}" must be 1 (callbacks and URL uploads may reach loopback, private and link-local addresses) or 0`,
+    );
+  }
+  const allowList = (pick(undefined, 'SECUREVOD_OUTBOUND_ALLOW') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of allowList) {
+    const problem = allowListEntryProblem(entry);
+    if (problem) problems.push(`SECUREVOD_OUTBOUND_ALLOW: ${problem}`);
+  }
+  const integer = (name: string, fallback: string, min: number, max: number, what: string) => {
+    const raw = pick(undefined, name) ?? fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}: "${raw}" must be ${what} from ${min} to ${max}`);
+    }
+    return value;
+  };
+  const urlUpload: UrlUploadLimits = {
+    maxBytes: integer('SECUREVOD_URL_UPLOAD_MAX_BYTES', String(20 * 1024 ** 3), 1, 2 ** 50, 'bytes'),
+    timeoutMs: integer('SECUREVOD_URL_UPLOAD_TIMEOUT_SECONDS', '3600', 1, 7 * 24 * 3600, 'seconds') * 1000,
+    maxRedirects: integer('SECUREVOD_URL_UPLOAD_MAX_REDIRECTS', '5', 0, 20, 'a count'),
+  };
+  const storage = loadStorageConfig(env, dataDir, problems);
+  const kms = loadKmsConfig(env, { dataDir, cwd }, problems);
   const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
   if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
     problems.push(
@@ -215,6 +278,11 @@ export function loadServerConfig(input: {
     redis,
     metricsToken,
     shutdownGraceMs,
+    corsOrigins,
+    outbound: { allowPrivate: allowPrivateRaw === '1', allowList },
+    urlUpload,
+    storage,
+    kms,
     stsMinDurationSeconds: Number(stsMinRaw),
   };
 }
@@ -251,4 +319,14 @@ function readRedis(
     );
   }
   return { url, keyPrefix: `${prefix}:` };
+}
+
+/** `http(s)://host[:port]` exactly as a browser sends it in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }

@@ -16,4 +16,6 @@ export const JOB_RETRY_POLICIES: Readonly<Record<JobType, RetryPolicy>> = {
   transcode: { maxAttempts: 3, baseDelayMs: 10_000, maxDelayMs: 120_000 },
   // Callback endpoints hiccup; the vendor retries a few times within seconds.
   callback: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },
+  // A remote server that failed or dropped the connection may answer a little later.
+  'url-upload': { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 60_000 },
 };

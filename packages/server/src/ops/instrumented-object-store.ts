@@ -20,6 +20,7 @@ export function instrumentObjectStore(store: ObjectStore, onError: (operation: s
     head: (key) => store.head(key).catch((e: unknown) => count('head', e)),
     delete: (key) => store.delete(key).catch((e: unknown) => count('delete', e)),
     deletePrefix: (prefix) => store.deletePrefix(prefix).catch((e: unknown) => count('deletePrefix', e)),
+    ping: () => store.ping().catch((e: unknown) => count('ping', e)),
     async *list(prefix) {
       try {
         yield* store.list(prefix);

@@ -2,16 +2,13 @@
  * The deployment files under deploy/ and the guide docs/deployment.md (issue 10 §7). Docker and
  * Kubernetes cannot run here, so this checks what can be checked without them:
  * - every YAML file parses (the `yaml` package, every document), every systemd unit parses;
- * - every `SECUREVOD_*` setting they name is one the server reads (server-config.ts), every
+ * - every `SECUREVOD_*` setting they name is one the server reads (config/*.ts), every
  *   flag one the CLI defines, every role a real role;
  * - the shapes the issue asks for: a systemd unit per role; compose with nginx TLS termination,
  *   PostgreSQL, Redis (append-only, noeviction), MinIO, two API nodes and two workers; a
  *   Kubernetes Deployment per role with /healthz and /readyz probes, the KMS Secret mounted in
  *   each, a worker HPA, and termination grace longer than the drain.
  *
- * Settings of the other half of issue 10 (S3 storage, the KMS directory and PKCS#11) are read by
- * server-config.ts once that work is merged; until then they are accepted from `PENDING` only,
- * and listed as a diagnostic. Once server-config.ts reads them, the list has no effect: empty it.
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -22,21 +19,6 @@ import { ROLES } from '../../src/config/server-config.js';
 import { REPO_ROOT } from '../support/server-process.js';
 
 const DEPLOY = join(REPO_ROOT, 'deploy');
-const PENDING = new Set([
-  'SECUREVOD_S3_BUCKET',
-  'SECUREVOD_S3_ENDPOINT',
-  'SECUREVOD_S3_REGION',
-  'SECUREVOD_S3_ACCESS_KEY_ID',
-  'SECUREVOD_S3_SECRET_ACCESS_KEY',
-  'SECUREVOD_S3_FORCE_PATH_STYLE',
-  'SECUREVOD_KMS',
-  'SECUREVOD_KMS_DIR',
-  'SECUREVOD_PKCS11_MODULE',
-  'SECUREVOD_PKCS11_SLOT',
-  'SECUREVOD_PKCS11_TOKEN_LABEL',
-  'SECUREVOD_PKCS11_PIN',
-  'SECUREVOD_PKCS11_KEY_LABEL',
-]);
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -47,9 +29,11 @@ async function source(path: string): Promise<string> {
   return readFile(join(REPO_ROOT, path), 'utf8');
 }
 
-/** Settings the server reads: the names quoted in server-config.ts, and ffmpeg's two. */
+/** Settings the server reads: the names quoted in the config modules, and ffmpeg's two. */
 async function knownSettings(): Promise<Set<string>> {
-  const config = await source('packages/server/src/config/server-config.ts');
+  const config =
+    (await source('packages/server/src/config/server-config.ts')) +
+    (await source('packages/server/src/config/cluster-config.ts'));
   const names = new Set([...config.matchAll(/'(SECUREVOD_[A-Z0-9_]+)'/g)].map((m) => m[1]!));
   names.add('FFMPEG_PATH');
   names.add('FFPROBE_PATH');
@@ -122,18 +106,15 @@ async function yamlDocs(path: string): Promise<Doc[]> {
 }
 
 describe('deployment files', () => {
-  it('name only settings, flags and roles that exist', async (t) => {
+  it('name only settings, flags and roles that exist', async () => {
     const settings = await knownSettings();
     const flags = await knownFlags();
     const files = [...(await filesUnder(DEPLOY)), join(REPO_ROOT, 'docs/deployment.md')];
-    const pending = new Set<string>();
     for (const file of files) {
       const where = relative(REPO_ROOT, file);
       const text = await readFile(file, 'utf8');
       for (const [name] of text.matchAll(/\bSECUREVOD_[A-Z0-9_]*[A-Z0-9]\b/g)) {
-        if (settings.has(name)) continue;
-        assert.ok(PENDING.has(name), `${where} names ${name}, which server-config.ts does not read`);
-        pending.add(name);
+        assert.ok(settings.has(name), `${where} names ${name}, which the server does not read`);
       }
       for (const [, roles] of text.matchAll(/SECUREVOD_ROLES[=:]\s*'?([a-z,]+)/g)) {
         for (const role of roles!.split(','))
@@ -142,11 +123,6 @@ describe('deployment files', () => {
       for (const [, line] of text.matchAll(/securevod(?:\.mjs)? ((?:server|worker)\b[^\n`"]*)/g)) {
         checkCommand(line!.trim().split(/\s+/), flags, where);
       }
-    }
-    if (pending.size > 0) {
-      t.diagnostic(
-        `settings of the storage/KMS half of issue 10, pending its merge: ${[...pending].sort().join(', ')}`,
-      );
     }
   });
 

@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ERROR_CATALOGUE } from '../../src/errors/error-catalogue.js';
 import {
+  PLAYBACK_ERROR_CODES,
   PlaybackError,
   isPlaybackError,
-  playbackErrorCatalogue,
-  playbackErrorStatus,
   type PlaybackErrorCode,
 } from '../../src/playback/playback-error.js';
 
-const codes = Object.keys(playbackErrorCatalogue) as PlaybackErrorCode[];
+const codes = PLAYBACK_ERROR_CODES;
+const playbackErrorStatus = Object.fromEntries(codes.map((c) => [c, ERROR_CATALOGUE[c].status])) as Record<
+  PlaybackErrorCode,
+  number
+>;
 
 void describe('PlaybackError catalogue', () => {
   void it('answers every credential refusal with 403 and every missing thing with 404', () => {
@@ -29,7 +33,7 @@ void describe('PlaybackError catalogue', () => {
     assert.equal(error.name, 'PlaybackError');
     assert.equal(error.code, 'MediaTokenExpired');
     assert.equal(error.httpStatus, 403);
-    assert.equal(error.message, playbackErrorCatalogue.MediaTokenExpired[1]);
+    assert.equal(error.message, ERROR_CATALOGUE.MediaTokenExpired.message);
     assert.equal(error.cause, cause);
     assert.ok(isPlaybackError(error));
     assert.ok(isPlaybackError(error, 'MediaTokenExpired'));
@@ -38,7 +42,7 @@ void describe('PlaybackError catalogue', () => {
   });
 
   void it('has distinct messages, so a log line tells the reasons apart', () => {
-    const messages = codes.map((c) => playbackErrorCatalogue[c][1]);
+    const messages = codes.map((c) => ERROR_CATALOGUE[c].message);
     assert.equal(new Set(messages).size, messages.length);
   });
 

@@ -23,6 +23,7 @@ import { deleteKeys, REDIS_URL, startRedisServer, uniquePrefix, withRedis } from
 const POLICIES = {
   transcode: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
   callback: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+  'url-upload': { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
 };
 const quiet: WorkerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const callback = (n: number): JobPayloads['callback'] => ({
@@ -96,6 +97,7 @@ setInterval(() => {}, 1000);
           handlers: {
             transcode: async (job) => void handled.push(job.attempts),
             callback: async () => {},
+            'url-upload': async () => {},
           },
           workerId: 'survivor',
           concurrency: 1,
@@ -141,6 +143,7 @@ setInterval(() => {}, 1000);
           queue: q,
           handlers: {
             transcode: async () => {},
+            'url-upload': async () => {},
             callback: async (job) => {
               handled.set(job.id, (handled.get(job.id) ?? 0) + 1);
               await sleep(40);
