@@ -42,7 +42,7 @@ import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { keyRoutes } from './keys/key-routes.js';
 import type { Kms } from './kms/kms.js';
 import { instrumentObjectStore } from './ops/instrumented-object-store.js';
-import { ServerMetrics } from './ops/metrics.js';
+import type { ServerMetrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { ReadinessProbe } from './ops/readiness.js';
 import { observeWorker } from './ops/worker-metrics.js';
@@ -51,7 +51,6 @@ import { openKms, openObjectStore } from './open-adapters.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
-import { openRedisSharedServices } from './redis/redis-shared-services.js';
 import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
 import {
   publishingAccessKeyStore,
@@ -131,8 +130,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
 
   // What the nodes share: Redis in cluster mode, else the database and this process.
+  // Redis, BullMQ and prom-client are loaded only by a server that uses them (they take a while
+  // to load, and every CLI command loads this module).
   const shared = config.redis
-    ? await openRedisSharedServices({
+    ? await (
+        await import('./redis/redis-shared-services.js')
+      ).openRedisSharedServices({
         url: config.redis.url,
         keyPrefix: config.redis.keyPrefix,
         retryPolicies: JOB_RETRY_POLICIES,
@@ -147,6 +150,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         onListenerError: (err) => app.log.error({ err }, 'cache invalidation listener failed'),
       });
   const { queue, invalidation } = shared;
+  const { ServerMetrics } = await import('./ops/metrics.js');
   const metrics = new ServerMetrics({
     queue,
     onCollectError: (err) => app.log.warn({ err }, 'queue depth for /metrics unavailable'),

@@ -13,7 +13,6 @@ import { Command } from 'commander';
 import { loadServerConfig, ConfigError, type ServerConfig } from '../config/server-config.js';
 import { KmsError } from '../kms/kms.js';
 import { openKms } from '../open-adapters.js';
-import { publishInvalidation } from '../redis/redis-invalidation-bus.js';
 import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 
 interface KmsFlags {
@@ -50,6 +49,7 @@ export function kmsCommand(): Command {
       try {
         const { version } = await opened.rotate();
         if (redis) {
+          const { publishInvalidation } = await import('../redis/redis-invalidation-bus.js');
           await publishInvalidation(redis.url, redis.keyPrefix, { kind: 'kms-key', keyId: opened.keyId });
         }
         if (flags.json) {

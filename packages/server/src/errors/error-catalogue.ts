@@ -10,7 +10,7 @@
  * `surfaces` says where a code is sent: `rpc` = the RPC API (`{RequestId, HostId, Code, Message,
  * Recommend}`), `player` = the player-facing endpoints (`/play`, `/media`, `/keys`, `/download`;
  * `{RequestId, Code, Message}`, read by the player SDK, whose table of server codes a test checks
- * against this one), `static` = the file routes. The OSS-style upload endpoint speaks OSS's own
+ * against this one), `static` = the file routes, `ops` = the operations endpoints (`/metrics`). The OSS-style upload endpoint speaks OSS's own
  * XML with OSS's codes: they are in the separate `oss-error-catalogue.ts`.
  *
  * `test/errors/error-catalogue.test.ts` fails if the server source raises a code that is not
@@ -18,7 +18,7 @@
  */
 import { ACCESS_ERROR_TABLE } from './access-error-table.js';
 
-export type Surface = 'rpc' | 'player' | 'static';
+export type Surface = 'rpc' | 'player' | 'static' | 'ops';
 
 export interface ErrorDefinition {
   readonly status: number;
@@ -338,6 +338,13 @@ export const ERROR_CATALOGUE = {
 
   // Static files (SDK bundle, demo pages, console).
   NotFound: { status: 404, message: 'The requested file does not exist.', surfaces: ['static'] },
+
+  // Operations endpoints (ops/ops-routes.ts): /metrics with SECUREVOD_METRICS_TOKEN set.
+  Unauthorized: {
+    status: 401,
+    message: 'GET /metrics needs Authorization: Bearer <SECUREVOD_METRICS_TOKEN>.',
+    surfaces: ['ops'],
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -10,20 +10,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_STATUSES, type JobQueue } from '../jobs/job-queue.js';
 import { JOB_TYPES } from '../jobs/job-types.js';
-
-/** Route families: what an operator scales and alerts on (see `routeFamily`). */
-export const ROUTE_FAMILIES = [
-  'rpc',
-  'upload',
-  'play',
-  'keys',
-  'media',
-  'download',
-  'static',
-  'ops',
-  'unmatched',
-] as const;
-export type RouteFamily = (typeof ROUTE_FAMILIES)[number];
+import type { RouteFamily } from './route-family.js';
 
 export type JobOutcome = 'succeeded' | 'retrying' | 'failed' | 'released' | 'lease-lost';
 
@@ -125,36 +112,5 @@ export class ServerMetrics {
   /** The text exposition format, and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-}
-
-/**
- * The family of a request, from the route pattern Fastify matched (never the raw URL, which may
- * carry ids and tokens). Unmatched requests (404s) count as `unmatched`.
- */
-export function routeFamily(routePattern: string | undefined): RouteFamily {
-  if (routePattern === undefined) return 'unmatched';
-  if (routePattern === '/') return 'rpc';
-  const first = routePattern.split('/')[1] ?? '';
-  switch (first) {
-    case 'keys':
-    case 'play':
-    case 'media':
-    case 'download':
-      return first;
-    case 'healthz':
-    case 'readyz':
-    case 'metrics':
-      return 'ops';
-    case 'sdk':
-    case 'demo':
-    case 'console':
-    case 'docs':
-      return 'static';
-    case '*':
-      // The OSS-style upload endpoint (`/*`, constrained to OSS requests).
-      return 'upload';
-    default:
-      return 'unmatched';
   }
 }

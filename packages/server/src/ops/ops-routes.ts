@@ -7,7 +7,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { routeFamily, type ServerMetrics } from './metrics.js';
+import { ERROR_CATALOGUE } from '../errors/error-catalogue.js';
+import type { ServerMetrics } from './metrics.js';
+import { routeFamily } from './route-family.js';
 import type { ReadinessProbe } from './readiness.js';
 
 export interface OpsRoutesDeps {
@@ -48,7 +50,7 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsRoutesDeps): Prom
       if (!timingSafeEqual(digest(presented), expected)) {
         return reply.code(401).header('www-authenticate', 'Bearer realm="securevod metrics"').send({
           Code: 'Unauthorized',
-          Message: 'GET /metrics needs Authorization: Bearer <SECUREVOD_METRICS_TOKEN>',
+          Message: ERROR_CATALOGUE.Unauthorized.message,
         });
       }
     }
