@@ -3,8 +3,8 @@
  * win), validated with messages that name the bad setting. Library code receives the result.
  */
 import { resolveFfmpegPaths } from '@securevod/ffmpeg';
-import { isAbsolute, resolve } from 'node:path';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
+import { resolveDataDir } from './data-dir.js';
 
 export const ROLES = ['api', 'keys', 'media', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -62,8 +62,8 @@ export function loadServerConfig(input: {
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
 
-  const dataDirRaw = pick(flags.dataDir, 'SECUREVOD_DATA_DIR') ?? 'data';
-  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const { dataDir, problem: dataDirProblem } = resolveDataDir({ flag: flags.dataDir, env, cwd });
+  if (dataDirProblem) problems.push(dataDirProblem);
 
   const host = pick(flags.host, 'SECUREVOD_HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host))
