@@ -53,6 +53,8 @@ import { createUploadCredentialStore } from './store/upload-credential-store.js'
 import { createVideoStore } from './store/video-store.js';
 import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
+import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
+import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
 
 export interface RunningServer {
@@ -200,6 +202,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       findCredential: (id) => uploads.findCredential(id),
       onObjectComplete: (info) => scheduler.completeUpload(info),
     });
+    if (config.abandonedUploadMaxIdleMs > 0) {
+      const sweeper = startAbandonedUploadSweeper({
+        uploads: new MultipartUploadStore(objects),
+        maxIdleMs: config.abandonedUploadMaxIdleMs,
+        log: app.log,
+      });
+      app.addHook('onClose', () => sweeper.stop());
+    }
   }
 
   if (config.roles.includes('worker')) {

@@ -30,6 +30,11 @@ export interface ServerConfig {
    * stalled longer than this (e.g. a stopped VM) loses its job to another one.
    */
   jobLeaseMs: number;
+  /**
+   * A multipart upload with no activity (initiation, a part) for this long is abandoned: the API
+   * role removes its parts. 0 = never (e.g. when a bucket lifecycle rule does it).
+   */
+  abandonedUploadMaxIdleMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
 }
@@ -141,6 +146,12 @@ export function loadServerConfig(input: {
   if (!/^\d+$/.test(leaseRaw) || jobLeaseMs < 1000 || jobLeaseMs > 3_600_000) {
     problems.push(`SECUREVOD_JOB_LEASE_MS: "${leaseRaw}" must be milliseconds from 1000 to 3600000`);
   }
+  const abandonedRaw = pick(undefined, 'SECUREVOD_ABANDONED_UPLOAD_SECONDS') ?? '86400';
+  if (!/^\d+$/.test(abandonedRaw) || Number(abandonedRaw) > 31_536_000) {
+    problems.push(
+      `SECUREVOD_ABANDONED_UPLOAD_SECONDS: "${abandonedRaw}" must be whole seconds up to 31536000 (0 = never remove)`,
+    );
+  }
   const ffmpeg = resolveFfmpegPaths(env);
 
   const signingKeys = pick(undefined, 'SECUREVOD_URL_SIGNING_KEYS')
@@ -173,6 +184,7 @@ export function loadServerConfig(input: {
     ffprobePath: ffmpeg.ffprobePath,
     x264Preset,
     jobLeaseMs,
+    abandonedUploadMaxIdleMs: Number(abandonedRaw) * 1000,
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
