@@ -39,7 +39,7 @@ import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
 import { rpcPlugin, type ActionHandler } from './rpc/rpc-plugin.js';
-import { staticRoutes } from './static-routes.js';
+import { builtBundles, staticRoutes } from './static-routes.js';
 import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createAccessKeyStore } from './store/access-key-store.js';
@@ -66,6 +66,8 @@ export interface RunningServer {
   readonly db: Db;
   readonly objects: ObjectStore;
   readonly queue: JobQueue;
+  /** Whether the console and the player SDK (with its demo pages) are built, hence served. */
+  readonly bundles: { readonly console: boolean; readonly sdk: boolean };
   close(): Promise<void>;
 }
 
@@ -165,11 +167,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
   }
   const playerDir = fileURLToPath(new URL('../../player/', import.meta.url));
-  await app.register(staticRoutes, {
+  const staticDirs = {
     sdkDir: join(playerDir, 'dist'),
     demoDir: join(playerDir, 'demo'),
     consoleDir: fileURLToPath(new URL('../../console/dist/', import.meta.url)),
-  });
+  };
+  // Browsers are served by the API and media roles; a worker-only process serves /healthz alone.
+  const servesBrowsers = config.roles.some((role) => role !== 'worker');
+  const bundles = servesBrowsers ? builtBundles(staticDirs) : { console: false, sdk: false };
+  if (servesBrowsers) await app.register(staticRoutes, staticDirs);
 
   if (config.roles.includes('api')) {
     const actions: Record<string, ActionHandler> = {
@@ -286,6 +292,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     db,
     objects,
     queue,
+    bundles,
     async close() {
       if (closed) return;
       closed = true;

@@ -93,17 +93,34 @@ export function playAuthCommand(): Command {
           AuthInfoTimeout: flags.timeout,
         },
       );
-      const demo = `${config.endpoint}/demo/player.html?vid=${videoId}&playAuth=${encodeURIComponent(res.PlayAuth)}`;
+      const demoPage = `${config.endpoint}/demo/player.html`;
+      // Offer the demo page only when the server serves it (it does not when the SDK is not built).
+      const demo = (await servesPage(demoPage))
+        ? `${demoPage}?vid=${videoId}&playAuth=${encodeURIComponent(res.PlayAuth)}`
+        : null;
       if (flags.json)
         console.log(
           JSON.stringify({ videoId, playAuth: res.PlayAuth, videoMeta: res.VideoMeta, demoUrl: demo }),
         );
       else {
         console.log(res.PlayAuth);
-        console.error(`demo player: ${demo}`);
+        console.error(
+          demo
+            ? `demo player: ${demo}`
+            : 'demo player: not offered by this server (its player SDK bundle is not built: `npm run setup` there)',
+        );
       }
     } catch (error) {
       await exitWithError('play-auth', error);
     }
   });
+}
+
+async function servesPage(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
 }

@@ -31,11 +31,13 @@ export async function startServerProcess(options: {
   dataDir: string;
   env?: Record<string, string>;
   args?: string[];
+  /** Another checkout's `packages/server/bin/securevod.mjs` (default: this one's). */
+  bin?: string;
 }): Promise<ServerProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      SECUREVOD_BIN,
+      options.bin ?? SECUREVOD_BIN,
       'server',
       '--data-dir',
       options.dataDir,
@@ -45,7 +47,7 @@ export async function startServerProcess(options: {
       ...(options.args ?? []),
     ],
     {
-      cwd: REPO_ROOT,
+      cwd: options.bin ? join(options.bin, '..', '..', '..', '..') : REPO_ROOT,
       env: {
         ...process.env,
         SECUREVOD_ROOT_ACCESS_KEY_ID: TEST_ROOT_KEY.accessKeyId,
