@@ -13,7 +13,13 @@ import {
   VIDEO_EXTENSIONS,
   type UploadService,
 } from '../catalogue/upload-service.js';
-import { mezzanineToWire, videoToWire } from '../catalogue/video-wire.js';
+import {
+  ENCRYPT_SCHEME_OF_TYPE,
+  mezzanineToWire,
+  VIDEO_ENCRYPT_TYPES,
+  videoToWire,
+  type VideoEncryptType,
+} from '../catalogue/video-wire.js';
 import { apiErrors } from '../errors/api-error.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
@@ -149,14 +155,19 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       };
     },
 
-    GetVideoInfo: async ({ params }) => ({ Video: videoToWire(await mustFind(params.required('VideoId'))) }),
+    GetVideoInfo: async ({ params }) => {
+      const video = await mustFind(params.required('VideoId'));
+      const schemes = await deps.streams.schemesByVideo([video.videoId]);
+      return { Video: videoToWire(video, schemes.get(video.videoId)) };
+    },
 
     GetVideoInfos: async ({ params }) => {
       const ids = videoIds(params, 'VideoIds');
       const found = await videos.findMany(ids);
       const byId = new Map(found.map((v) => [v.videoId, v]));
+      const schemes = await deps.streams.schemesByVideo(found.map((v) => v.videoId));
       return {
-        VideoList: ids.filter((id) => byId.has(id)).map((id) => videoToWire(byId.get(id)!)),
+        VideoList: ids.filter((id) => byId.has(id)).map((id) => videoToWire(byId.get(id)!, schemes.get(id))),
         NonExistVideoIds: ids.filter((id) => !byId.has(id)),
       };
     },
@@ -194,17 +205,30 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       // EndTime=10:00:05Z, and paging back by the last CreationTime seen would skip videos.
       const endTime =
         endMs === undefined ? undefined : new Date(endMs % 1000 === 0 ? endMs + 999 : endMs).toISOString();
+      // Our extension: only videos with a published rendition of this EncryptType.
+      const encryptType = params.optional('EncryptType');
+      if (encryptType !== undefined && !(VIDEO_ENCRYPT_TYPES as readonly string[]).includes(encryptType)) {
+        throw apiErrors.invalidParameter(
+          'EncryptType',
+          `It must be one of ${VIDEO_ENCRYPT_TYPES.join(', ')}.`,
+        );
+      }
       const { total, videos: list } = await videos.list({
         statuses,
         cateId: cateId(params),
         startTime,
         endTime,
         storageLocation: params.optional('StorageLocation'),
+        ...(encryptType && { encryptScheme: ENCRYPT_SCHEME_OF_TYPE[encryptType as VideoEncryptType] }),
         ascending: sortBy === 'CreationTime:Asc',
         offset: (pageNo - 1) * pageSize,
         limit: pageSize,
       });
-      return { Total: total, VideoList: { Video: list.map(videoToWire) } };
+      const schemes = await deps.streams.schemesByVideo(list.map((v) => v.videoId));
+      return {
+        Total: total,
+        VideoList: { Video: list.map((v) => videoToWire(v, schemes.get(v.videoId))) },
+      };
     },
 
     UpdateVideoInfo: async ({ params }) => {

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { VideosTable, VideoStatus } from './catalogue-schema.js';
+import type { EncryptScheme, VideosTable, VideoStatus } from './catalogue-schema.js';
 
 export interface VideoRecord {
   videoId: string;
@@ -46,6 +46,8 @@ export interface VideoListQuery {
   startTime?: string;
   endTime?: string;
   storageLocation?: string;
+  /** Only videos with at least one published (Normal) stream in this scheme. */
+  encryptScheme?: EncryptScheme;
   ascending: boolean;
   offset: number;
   limit: number;
@@ -183,6 +185,19 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       if (query.startTime) base = base.where('creation_time', '>=', query.startTime);
       if (query.endTime) base = base.where('creation_time', '<=', query.endTime);
       if (query.storageLocation) base = base.where('storage_location', '=', query.storageLocation);
+      const scheme = query.encryptScheme;
+      if (scheme) {
+        base = base.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('streams')
+              .select('streams.stream_id')
+              .whereRef('streams.video_id', '=', 'videos.video_id')
+              .where('streams.status', '=', 'Normal')
+              .where('streams.encrypt_scheme', '=', scheme),
+          ),
+        );
+      }
       const counted = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
       const direction = query.ascending ? 'asc' : 'desc';
       const rows = await base
