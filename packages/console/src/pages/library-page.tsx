@@ -1,12 +1,13 @@
 /**
- * The video library: uploads, the list (newest first, filtered by status on the server and by
- * title in the browser), live status of videos on the move (GetVideoInfos every few seconds),
- * and delete with confirmation.
+ * The video library: uploads, the list (newest first, filtered by status and encryption on the
+ * server and by title in the browser), live status of videos on the move (GetVideoInfos every few
+ * seconds), and delete with confirmation.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { GetVideoListAnswer, WireVideo } from '../api/wire-types.js';
 import { Link } from '../ui/link.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
+import { EncryptionBadges } from '../ui/encryption-badges.js';
 import { SelectField, TextField } from '../ui/fields.js';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
@@ -17,7 +18,9 @@ import {
   formatTime,
   MOVING_STATUSES,
   STATUS_LABELS,
+  VIDEO_ENCRYPTIONS,
   VIDEO_STATUSES,
+  videoEncryptions,
 } from '../util/format.js';
 import { UploadPanel } from './upload-panel.js';
 
@@ -27,6 +30,8 @@ const POLL_MS = 3000;
 export function LibraryPage() {
   const { client } = useSession();
   const [status, setStatus] = useState('');
+  /** An `EncryptType` (`GetVideoList` filter, our extension), or '' for all. */
+  const [encryption, setEncryption] = useState('');
   const [search, setSearch] = useState('');
   const [videos, setVideos] = useState<readonly WireVideo[]>([]);
   const [total, setTotal] = useState(0);
@@ -49,7 +54,13 @@ export function LibraryPage() {
     client
       .request<GetVideoListAnswer>(
         'GetVideoList',
-        { Status: status || undefined, PageNo: pageNo, PageSize: PAGE_SIZE, SortBy: 'CreationTime:Desc' },
+        {
+          Status: status || undefined,
+          EncryptType: encryption || undefined,
+          PageNo: pageNo,
+          PageSize: PAGE_SIZE,
+          SortBy: 'CreationTime:Desc',
+        },
         { signal: controller.signal },
       )
       .then(
@@ -71,7 +82,7 @@ export function LibraryPage() {
         },
       );
     return () => controller.abort();
-  }, [client, status, pageNo, generation]);
+  }, [client, status, encryption, pageNo, generation]);
 
   const reload = useCallback(() => {
     setPageNo(1);
@@ -114,7 +125,8 @@ export function LibraryPage() {
       try {
         const { Video } = await client.request<{ Video: WireVideo }>('GetVideoInfo', { VideoId: videoId });
         setTracked((current) => new Map(current).set(videoId, Video));
-        if (!status || status === Video.Status) {
+        const encrypted = videoEncryptions(Video.EncryptTypes).some((e) => e.type === encryption);
+        if ((!status || status === Video.Status) && (!encryption || encrypted)) {
           setVideos((current) => [Video, ...current.filter((v) => v.VideoId !== videoId)]);
           setTotal((t) => t + (videosRef.current.some((v) => v.VideoId === videoId) ? 0 : 1));
         }
@@ -122,7 +134,7 @@ export function LibraryPage() {
         // The poll picks it up once the list reloads.
       }
     },
-    [client, status],
+    [client, status, encryption],
   );
 
   const remove = async (video: WireVideo) => {
@@ -197,16 +209,26 @@ export function LibraryPage() {
               ...VIDEO_STATUSES.map((s): [string, string] => [s, STATUS_LABELS[s] ?? s]),
             ]}
           />
+          <SelectField
+            label="Encryption"
+            value={encryption}
+            onValue={(value) => {
+              setEncryption(value);
+              setPageNo(1);
+            }}
+            options={[
+              ['', 'Any encryption'],
+              ...VIDEO_ENCRYPTIONS.map((e): [string, string] => [e.type, e.label]),
+            ]}
+          />
         </form>
         {notice ? <Notice tone="ok">{notice}</Notice> : null}
         {error ? <ErrorNotice error={error} onRetry={reload} /> : null}
         {loading && videos.length === 0 ? <Loading label="Loading videos…" /> : null}
         {!loading && !error && videos.length === 0 ? (
-          <EmptyState
-            title={status ? `No videos with status “${STATUS_LABELS[status] ?? status}”.` : 'No videos yet.'}
-          >
-            {status ? (
-              <p>Choose “All statuses” to see every video.</p>
+          <EmptyState title={emptyTitle(status, encryption)}>
+            {status || encryption ? (
+              <p>Choose “All statuses” and “Any encryption” to see every video.</p>
             ) : (
               <p>Upload a file above; it appears here while it uploads and transcodes.</p>
             )}
@@ -223,6 +245,7 @@ export function LibraryPage() {
               <tr>
                 <th scope="col">Title</th>
                 <th scope="col">Status</th>
+                <th scope="col">Encryption</th>
                 <th scope="col">Duration</th>
                 <th scope="col">Size</th>
                 <th scope="col">Created</th>
@@ -242,6 +265,9 @@ export function LibraryPage() {
                   </td>
                   <td data-label="Status">
                     <StatusBadge video={video} />
+                  </td>
+                  <td data-label="Encryption">
+                    <EncryptionBadges encryptTypes={video.EncryptTypes} />
                   </td>
                   <td data-label="Duration">{formatDuration(video.Duration)}</td>
                   <td data-label="Size">{formatBytes(video.Size)}</td>
@@ -274,4 +300,14 @@ export function LibraryPage() {
       </section>
     </>
   );
+}
+
+function emptyTitle(status: string, encryption: string): string {
+  const parts = [
+    status ? `status “${STATUS_LABELS[status] ?? status}”` : '',
+    encryption
+      ? `encryption “${VIDEO_ENCRYPTIONS.find((e) => e.type === encryption)?.label ?? encryption}”`
+      : '',
+  ].filter(Boolean);
+  return parts.length ? `No videos with ${parts.join(' and ')}.` : 'No videos yet.';
 }
