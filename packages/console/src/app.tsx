@@ -16,6 +16,10 @@ import { DownloadsPage } from './pages/downloads-page.js';
 import { CallbacksPage } from './pages/callbacks-page.js';
 import { AccessKeysPage } from './pages/access-keys-page.js';
 import { KeyDeliveriesPage } from './pages/key-deliveries-page.js';
+import { PoliciesPage } from './pages/policies-page.js';
+import { RolesPage } from './pages/roles-page.js';
+import { UserPage } from './pages/user-page.js';
+import { UsersPage } from './pages/users-page.js';
 
 const NAV: readonly (readonly [PageName, string])[] = [
   ['library', 'Library'],
@@ -23,6 +27,9 @@ const NAV: readonly (readonly [PageName, string])[] = [
   ['downloads', 'Downloads & app keys'],
   ['callbacks', 'Callbacks'],
   ['access-keys', 'Access keys'],
+  ['users', 'Users'],
+  ['policies', 'Policies'],
+  ['roles', 'Roles'],
   ['key-deliveries', 'Key-delivery log'],
 ];
 
@@ -79,7 +86,7 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
   const route = parseRoute(pathname);
   const [menuOpen, setMenuOpen] = useState(false);
   const [storageNoticeDismissed, setStorageNoticeDismissed] = useState(false);
-  const current: PageName = route.page === 'video' ? 'library' : route.page;
+  const current: PageName = route.page === 'video' ? 'library' : route.page === 'user' ? 'users' : route.page;
 
   useEffect(() => {
     const label = NAV.find(([page]) => page === current)?.[1] ?? 'Library';
@@ -168,5 +175,13 @@ function Page(props: { readonly route: Route }): ReactNode {
       return <AccessKeysPage />;
     case 'key-deliveries':
       return <KeyDeliveriesPage />;
+    case 'users':
+      return <UsersPage />;
+    case 'user':
+      return <UserPage userName={route.userName} />;
+    case 'policies':
+      return <PoliciesPage />;
+    case 'roles':
+      return <RolesPage />;
   }
 }

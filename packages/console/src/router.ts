@@ -12,7 +12,11 @@ export type Route =
   | { readonly page: 'downloads' }
   | { readonly page: 'callbacks' }
   | { readonly page: 'access-keys' }
-  | { readonly page: 'key-deliveries' };
+  | { readonly page: 'key-deliveries' }
+  | { readonly page: 'users' }
+  | { readonly page: 'user'; readonly userName: string }
+  | { readonly page: 'policies' }
+  | { readonly page: 'roles' };
 
 export type PageName = Route['page'];
 
@@ -22,6 +26,9 @@ const SIMPLE_PAGES: readonly PageName[] = [
   'callbacks',
   'access-keys',
   'key-deliveries',
+  'users',
+  'policies',
+  'roles',
 ];
 
 /** The route for a path (`/console/templates`); unknown paths show the library. */
@@ -30,6 +37,7 @@ export function parseRoute(pathname: string): Route {
   const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
   const [first, second] = parts;
   if (first === 'videos' && second) return { page: 'video', videoId: second };
+  if (first === 'users' && second) return { page: 'user', userName: second };
   if (first && (SIMPLE_PAGES as readonly string[]).includes(first)) return { page: first } as Route;
   return { page: 'library' };
 }
@@ -37,6 +45,7 @@ export function parseRoute(pathname: string): Route {
 export function routePath(route: Route): string {
   if (route.page === 'library') return BASE_PATH;
   if (route.page === 'video') return `${BASE_PATH}videos/${encodeURIComponent(route.videoId)}`;
+  if (route.page === 'user') return `${BASE_PATH}users/${encodeURIComponent(route.userName)}`;
   return `${BASE_PATH}${route.page}`;
 }
 

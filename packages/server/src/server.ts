@@ -8,7 +8,6 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { accessKeyActions } from './actions/access-key-actions.js';
 import { downloadConfigStore, downloadSettingsActions } from './actions/download-settings-actions.js';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
 import { decryptKmsDataKeyHandler, generateKmsDataKeyHandler } from './actions/kms-data-key-handlers.js';
@@ -17,6 +16,8 @@ import { playbackActions } from './actions/playback-actions.js';
 import { submitTranscodeJobsHandler } from './actions/submit-transcode-jobs-handler.js';
 import { templateGroupActions } from './actions/template-group-actions.js';
 import { videoActions } from './actions/video-actions.js';
+import { RAM_VERSION, STS_VERSION } from './access/access-control.js';
+import { wireAccessControl } from './access-wiring.js';
 import { AccessKeyService } from './auth/access-key-service.js';
 import { callbackConfigStore } from './callbacks/callback-config.js';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
@@ -38,7 +39,7 @@ import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
-import { rpcPlugin, type ActionHandler } from './rpc/rpc-plugin.js';
+import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
 import { builtBundles, staticRoutes } from './static-routes.js';
 import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -115,6 +116,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const downloadConfig = downloadConfigStore(settings);
   const groups = new TemplateGroupService(createTemplateGroupStore(db));
   await groups.ensureBuiltins();
+  const accessControl = await wireAccessControl({
+    db,
+    kms,
+    settings,
+    accessKeys,
+    accessKeyStore,
+    videos,
+    groups: groups.store,
+    stsMinDurationSeconds: config.stsMinDurationSeconds,
+  });
+  const appScope = (request: RpcRequest) => accessControl.access.appScope(request);
   const queue = createDbJobQueue(db);
   const callbackConfig = callbackConfigStore(settings);
   const workers: Worker[] = [];
@@ -183,18 +195,28 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       GenerateKMSDataKey: generateKmsDataKeyHandler({ kms }),
       DecryptKMSDataKey: decryptKmsDataKeyHandler({ kms }),
       SubmitTranscodeJobs: submitTranscodeJobsHandler({ videos, groups, scheduler, kms, settings }),
-      ...videoActions({ videos, streams, credentials, uploads, groups, objects, publicUrl: getPublicUrl }),
-      ...templateGroupActions({ groups }),
+      ...videoActions({
+        videos,
+        streams,
+        credentials,
+        uploads,
+        groups,
+        objects,
+        publicUrl: getPublicUrl,
+        appScope,
+      }),
+      ...templateGroupActions({ groups, appScope }),
       ...messageCallbackActions({ config: callbackConfig, callbacks, queue }),
-      ...accessKeyActions({ accessKeys, store: accessKeyStore }),
+      ...accessControl.vod,
       ...downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
       ...playbackActions({ playback, keyLog }),
     };
     const replayCache = new InMemoryReplayCache();
     app.addHook('onClose', () => replayCache.close());
     await app.register(rpcPlugin, {
-      actions,
-      findAccessKey: (id) => accessKeys.find(id),
+      apis: { [API_VERSION]: actions, [RAM_VERSION]: accessControl.ram, [STS_VERSION]: accessControl.sts },
+      findAccessKey: accessControl.resolver.findAccessKey,
+      authorize: accessControl.access.authorize,
       replayCache,
       get hostId() {
         return new URL(publicUrl).host;

@@ -18,6 +18,8 @@ export interface VodClientOptions {
   readonly endpoint: string;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
+  /** STS credentials: the SecurityToken sent (and signed) with every request. */
+  readonly securityToken?: string;
   readonly fetch?: FetchLike;
   readonly now?: () => Date;
   /** Per request; the default suits every console action (uploads do not go through here). */
@@ -81,12 +83,18 @@ export const COMMON_PARAMETERS: ReadonlySet<string> = new Set([
   'SignatureNonce',
   'Signature',
   'Action',
+  'SecurityToken',
 ]);
+
+/** The API versions one endpoint serves (docs/api.md): VOD, RAM and STS. */
+export const RAM_VERSION = '2015-05-01';
+export const STS_VERSION = '2015-04-01';
 
 export class VodClient {
   readonly endpoint: string;
   readonly accessKeyId: string;
   readonly #secret: string;
+  readonly #securityToken: string | undefined;
   readonly #fetch: FetchLike;
   readonly #now: () => Date;
   readonly #timeoutMs: number;
@@ -96,6 +104,7 @@ export class VodClient {
     this.endpoint = normalizeEndpoint(options.endpoint);
     this.accessKeyId = options.accessKeyId;
     this.#secret = options.accessKeySecret;
+    this.#securityToken = options.securityToken;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#now = options.now ?? (() => new Date());
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -107,21 +116,30 @@ export class VodClient {
     return `${this.endpoint}/`;
   }
 
-  /** Calls `action`; resolves with the JSON answer, rejects with `ApiRequestError`. */
+  /** Whether this client signs with STS credentials. */
+  get temporary(): boolean {
+    return this.#securityToken !== undefined;
+  }
+
+  /**
+   * Calls `action` of the VOD API (or of `options.version`: RAM, STS); resolves with the JSON
+   * answer, rejects with `ApiRequestError`.
+   */
   async request<T = Record<string, unknown>>(
     action: string,
     params: ActionParams = {},
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; version?: string } = {},
   ): Promise<T & { RequestId: string }> {
     const base: Record<string, string> = {
       Format: 'JSON',
-      Version: API_VERSION,
+      Version: options.version ?? API_VERSION,
       AccessKeyId: this.accessKeyId,
       SignatureMethod: 'HMAC-SHA1',
       Timestamp: rpcTimestamp(this.#now()),
       SignatureVersion: '1.0',
       SignatureNonce: crypto.randomUUID(),
       Action: action,
+      ...(this.#securityToken !== undefined ? { SecurityToken: this.#securityToken } : {}),
     };
     for (const [name, value] of Object.entries(params)) {
       if (COMMON_PARAMETERS.has(name))

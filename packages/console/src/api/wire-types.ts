@@ -122,6 +122,8 @@ export interface WireAccessKey {
   readonly IsRoot?: boolean;
   readonly Description?: string;
   readonly CreateTime?: string;
+  /** RAM's name for the creation time (the server sends this one). */
+  readonly CreateDate?: string;
 }
 
 export interface AccessKeysAnswer {

@@ -172,7 +172,7 @@ export function AccessKeysPage() {
                           {key.Status === 'Active' ? 'Enabled' : 'Disabled'}
                         </span>
                       </td>
-                      <td data-label="Created">{formatTime(key.CreateTime)}</td>
+                      <td data-label="Created">{formatTime(key.CreateDate ?? key.CreateTime)}</td>
                       <td className="actions">
                         {key.AccessKeyId === signedInAs ? null : key.Status === 'Active' ? (
                           <button

@@ -33,6 +33,7 @@ export function SignInPage(props: { readonly sessions: SessionManager; readonly 
   const [endpoint, setEndpoint] = useState(initialEndpoint);
   const [accessKeyId, setAccessKeyId] = useState('');
   const [secret, setSecret] = useState('');
+  const [securityToken, setSecurityToken] = useState('');
   const [revealed, setRevealed] = useState(false);
   const [remember, setRemember] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -51,6 +52,9 @@ export function SignInPage(props: { readonly sessions: SessionManager; readonly 
     }
     if (accessKeyId.trim() === '') problems.accessKeyId = 'Enter your AccessKey ID.';
     if (secret === '') problems.secret = 'Enter your AccessKey secret.';
+    if (accessKeyId.trim().startsWith('STS.') && securityToken.trim() === '') {
+      problems.securityToken = 'STS credentials need their security token (from AssumeRole).';
+    }
     setFieldErrors(problems);
     setError(undefined);
     if (Object.keys(problems).length > 0) {
@@ -59,7 +63,13 @@ export function SignInPage(props: { readonly sessions: SessionManager; readonly 
     }
     setBusy(true);
     try {
-      await props.sessions.signIn({ endpoint: normalized, accessKeyId, accessKeySecret: secret, remember });
+      await props.sessions.signIn({
+        endpoint: normalized,
+        accessKeyId,
+        accessKeySecret: secret,
+        ...(securityToken.trim() ? { securityToken: securityToken.trim() } : {}),
+        remember,
+      });
       try {
         if (normalized) localStorage.setItem(ENDPOINT_KEY, normalized);
         else localStorage.removeItem(ENDPOINT_KEY);
@@ -67,6 +77,7 @@ export function SignInPage(props: { readonly sessions: SessionManager; readonly 
         // Storage may be disabled; the endpoint is only a convenience.
       }
       setSecret('');
+      setSecurityToken('');
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);
@@ -116,6 +127,23 @@ export function SignInPage(props: { readonly sessions: SessionManager; readonly 
           onRevealed={setRevealed}
           required
         />
+        <details
+          className="server-details"
+          open={accessKeyId.trim().startsWith('STS.') || fieldErrors.securityToken !== undefined}
+        >
+          <summary>Temporary credentials (STS)</summary>
+          <TextField
+            id="sign-in-securityToken"
+            label="Security token"
+            value={securityToken}
+            onValue={setSecurityToken}
+            error={fieldErrors.securityToken}
+            hint="For an STS. AccessKey ID from AssumeRole: paste its SecurityToken. The console stops working when the credentials expire."
+            spellCheck={false}
+            autoCapitalize="off"
+            autoComplete="off"
+          />
+        </details>
         <CheckboxField
           label="Remember me on this device"
           checked={remember}

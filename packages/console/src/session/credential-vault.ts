@@ -14,6 +14,8 @@ export interface RememberedCredentials {
   readonly endpoint: string;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
+  /** STS credentials only: the SecurityToken. */
+  readonly securityToken?: string;
 }
 
 export interface VaultPolicy {
@@ -72,6 +74,7 @@ export class CredentialVault implements SessionVault {
         endpoint: credentials.endpoint,
         accessKeyId: credentials.accessKeyId,
         accessKeySecret: credentials.accessKeySecret,
+        ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
       }),
     );
     const ciphertext = await crypto.subtle.encrypt(
@@ -104,6 +107,7 @@ export class CredentialVault implements SessionVault {
         endpoint: parsed.endpoint,
         accessKeyId: parsed.accessKeyId,
         accessKeySecret: parsed.accessKeySecret,
+        ...(parsed.securityToken ? { securityToken: parsed.securityToken } : {}),
       };
     } catch {
       // A damaged record is useless: forget it, the person signs in again.

@@ -5,13 +5,15 @@
  * reports activity (input, API calls) with `activity()` and calls `checkIdle()` on a timer and
  * when the tab becomes visible again.
  */
-import { VodClient, type FetchLike } from '../api/vod-client.js';
+import { ApiRequestError, STS_VERSION, VodClient, type FetchLike } from '../api/vod-client.js';
 import { DEFAULT_VAULT_POLICY, type SessionVault } from './credential-vault.js';
 
 export interface SignInInput {
   readonly endpoint: string;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
+  /** With STS credentials (AssumeRole's triple): the SecurityToken. */
+  readonly securityToken?: string;
   readonly remember: boolean;
 }
 
@@ -28,8 +30,24 @@ export type SignOutReason = 'signed-out' | 'expired' | 'rejected';
 
 export type SessionListener = (session: Session | undefined, reason?: SignOutReason) => void;
 
-/** The action a sign-in calls to prove the key works: cheap, read-only, present on every server. */
-export const SIGN_IN_PROBE_ACTION = 'ListTranscodeTemplateGroup';
+/**
+ * The action a sign-in calls to prove the key works: STS GetCallerIdentity needs no permission,
+ * so a RAM user limited to a few actions can sign in too. Servers without STS get the old probe.
+ */
+export const SIGN_IN_PROBE_ACTION = 'GetCallerIdentity';
+const FALLBACK_PROBE_ACTION = 'ListTranscodeTemplateGroup';
+
+async function probe(client: VodClient): Promise<void> {
+  try {
+    await client.request(SIGN_IN_PROBE_ACTION, {}, { version: STS_VERSION });
+  } catch (error) {
+    if (error instanceof ApiRequestError && ['InvalidVersion', 'InvalidApi.NotFound'].includes(error.code)) {
+      await client.request(FALLBACK_PROBE_ACTION);
+      return;
+    }
+    throw error;
+  }
+}
 
 /**
  * Errors that may mean the server no longer accepts the signed-in key. They may also be about
@@ -38,6 +56,7 @@ export const SIGN_IN_PROBE_ACTION = 'ListTranscodeTemplateGroup';
 const REJECTED_KEY_CODES: ReadonlySet<string> = new Set([
   'InvalidAccessKeyId.NotFound',
   'InvalidAccessKeyId.Inactive',
+  'InvalidSecurityToken.Expired',
 ]);
 
 /** How often at most activity is written through to a remembered session's record. */
@@ -75,8 +94,9 @@ export class SessionManager {
       endpoint: input.endpoint,
       accessKeyId: input.accessKeyId.trim(),
       accessKeySecret: input.accessKeySecret,
+      ...(input.securityToken ? { securityToken: input.securityToken.trim() } : {}),
     });
-    await client.request(SIGN_IN_PROBE_ACTION);
+    await probe(client);
     // A remembered session from before (maybe another key) must not outlive this sign-in.
     // Storage failures (IndexedDB disabled, private windows) never block signing in: the
     // session then simply lives in memory only.
@@ -88,6 +108,7 @@ export class SessionManager {
           endpoint: client.endpoint,
           accessKeyId: client.accessKeyId,
           accessKeySecret: input.accessKeySecret,
+          ...(input.securityToken ? { securityToken: input.securityToken.trim() } : {}),
         })
         .then(
           () => true,
@@ -142,7 +163,12 @@ export class SessionManager {
     if (had) for (const listener of this.#listeners) listener(undefined, reason);
   }
 
-  #client(credentials: { endpoint: string; accessKeyId: string; accessKeySecret: string }): VodClient {
+  #client(credentials: {
+    endpoint: string;
+    accessKeyId: string;
+    accessKeySecret: string;
+    securityToken?: string;
+  }): VodClient {
     const client: VodClient = new VodClient({
       ...credentials,
       ...(this.#fetch ? { fetch: this.#fetch } : {}),
@@ -159,7 +185,7 @@ export class SessionManager {
   /** Signs out when the probe confirms that the server rejects the session's own key. */
   async #recheck(client: VodClient): Promise<void> {
     try {
-      await client.request(SIGN_IN_PROBE_ACTION);
+      await probe(client);
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (REJECTED_KEY_CODES.has(code) && this.#session?.client === client) await this.signOut('rejected');

@@ -9,6 +9,9 @@ export const PAGES = {
   callbacks: { nav: 'Callbacks', heading: 'Callbacks', path: 'callbacks' },
   accessKeys: { nav: 'Access keys', heading: 'Access keys', path: 'access-keys' },
   keyDeliveries: { nav: 'Key-delivery log', heading: 'Key-delivery log', path: 'key-deliveries' },
+  users: { nav: 'Users', heading: 'Users', path: 'users' },
+  policies: { nav: 'Policies', heading: 'Policies', path: 'policies' },
+  roles: { nav: 'Roles', heading: 'Roles', path: 'roles' },
 } as const;
 
 export type PageKey = keyof typeof PAGES;

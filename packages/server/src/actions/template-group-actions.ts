@@ -13,7 +13,7 @@ import {
 } from '../catalogue/template-group-service.js';
 import { apiErrors } from '../errors/api-error.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
-import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import type { ActionHandler, RpcRequest } from '../rpc/rpc-plugin.js';
 import { parseTranscodeTemplateList, type TranscodeTemplate } from '../templates/transcode-template.js';
 
 const MAX_TEMPLATES = 20;
@@ -34,7 +34,11 @@ function lockedParam(params: RpcParams): boolean | undefined {
   return raw === undefined ? undefined : raw === 'Enabled';
 }
 
-export function templateGroupActions(deps: { groups: TemplateGroupService }): Record<string, ActionHandler> {
+export function templateGroupActions(deps: {
+  groups: TemplateGroupService;
+  /** The apps whose groups the caller may list (access control); absent = all. */
+  appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
+}): Record<string, ActionHandler> {
   const { groups } = deps;
   const store = groups.store;
 
@@ -105,8 +109,11 @@ export function templateGroupActions(deps: { groups: TemplateGroupService }): Re
       return { TranscodeTemplateGroup: groupToWire(group) };
     },
 
-    ListTranscodeTemplateGroup: async ({ params }) => {
-      const list = await store.list(params.optional('AppId'));
+    ListTranscodeTemplateGroup: async (request) => {
+      const scope = (await deps.appScope?.(request)) ?? 'all';
+      const list = (await store.list(request.params.optional('AppId'))).filter(
+        (g) => scope === 'all' || scope.includes(g.appId),
+      );
       return { TranscodeTemplateGroupList: list.map(groupSummaryToWire) };
     },
 

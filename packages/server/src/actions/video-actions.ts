@@ -22,7 +22,7 @@ import {
 } from '../catalogue/video-wire.js';
 import { apiErrors } from '../errors/api-error.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
-import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import type { ActionHandler, RpcRequest } from '../rpc/rpc-plugin.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { VideoStatus } from '../store/catalogue-schema.js';
 import type { StreamStore } from '../store/stream-store.js';
@@ -49,6 +49,8 @@ export interface VideoActionDeps {
   groups: TemplateGroupService;
   objects: ObjectStore;
   publicUrl: () => string;
+  /** The apps whose videos the caller may list (access control); absent = all. */
+  appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
 }
 
 function limited(params: RpcParams, name: string, max: number): string | undefined {
@@ -172,7 +174,9 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       };
     },
 
-    GetVideoList: async ({ params }) => {
+    GetVideoList: async (request) => {
+      const { params } = request;
+      const scope = (await deps.appScope?.(request)) ?? 'all';
       const statusRaw = params.optional('Status');
       const statuses = statusRaw
         ?.split(',')
@@ -220,6 +224,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         endTime,
         storageLocation: params.optional('StorageLocation'),
         ...(encryptType && { encryptScheme: ENCRYPT_SCHEME_OF_TYPE[encryptType as VideoEncryptType] }),
+        ...(scope === 'all' ? {} : { appIds: scope }),
         ascending: sortBy === 'CreationTime:Asc',
         offset: (pageNo - 1) * pageSize,
         limit: pageSize,

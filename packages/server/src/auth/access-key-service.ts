@@ -44,24 +44,45 @@ export class AccessKeyService {
     private readonly kms: Kms,
   ) {}
 
-  async create(pair: AccessKeyPair, options: { isRoot: boolean; description?: string }): Promise<void> {
+  /**
+   * Stores a new key. `userId` names the RAM user it belongs to (absent: the account's own key);
+   * `maxPerOwner` refuses with `StoreError('LimitExceeded')` past that many keys for the owner.
+   */
+  async create(
+    pair: AccessKeyPair,
+    options: { isRoot: boolean; description?: string; userId?: string | null; maxPerOwner?: number },
+  ): Promise<void> {
     const wrapped = await this.kms.encrypt(
       new TextEncoder().encode(pair.accessKeySecret),
       context(pair.accessKeyId),
     );
-    await this.store.insert({
-      accessKeyId: pair.accessKeyId,
-      secretCiphertext: wrapped.ciphertextBlob,
-      kmsKeyId: wrapped.keyId,
-      status: 'Active',
-      isRoot: options.isRoot,
-      description: options.description ?? null,
-      createdAt: new Date().toISOString(),
-    });
+    await this.store.insert(
+      {
+        accessKeyId: pair.accessKeyId,
+        secretCiphertext: wrapped.ciphertextBlob,
+        kmsKeyId: wrapped.keyId,
+        status: 'Active',
+        isRoot: options.isRoot,
+        description: options.description ?? null,
+        createdAt: new Date().toISOString(),
+        userId: options.userId ?? null,
+      },
+      options.maxPerOwner !== undefined ? { maxPerOwner: options.maxPerOwner } : {},
+    );
   }
 
-  /** For the RPC layer: the plaintext secret and whether the key may be used. */
-  async find(accessKeyId: string): Promise<{ secret: string; active: boolean } | undefined> {
+  /** Forgets a deleted key's secret (the caller deletes the row). */
+  forget(accessKeyId: string): void {
+    this.secrets.delete(accessKeyId);
+  }
+
+  /**
+   * For the RPC layer: the plaintext secret, whether the key may be used, and whose it is
+   * (`userId` null: the account's own key).
+   */
+  async find(
+    accessKeyId: string,
+  ): Promise<{ secret: string; active: boolean; userId: string | null; isRoot: boolean } | undefined> {
     const row = await this.store.find(accessKeyId);
     if (!row) return undefined;
     let secret = this.secrets.get(accessKeyId);
@@ -70,7 +91,7 @@ export class AccessKeyService {
       secret = new TextDecoder().decode(plaintext);
       this.secrets.set(accessKeyId, secret);
     }
-    return { secret, active: row.status === 'Active' };
+    return { secret, active: row.status === 'Active', userId: row.userId, isRoot: row.isRoot };
   }
 
   /**

@@ -37,6 +37,11 @@ export interface ServerConfig {
   abandonedUploadMaxIdleMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /**
+   * Shortest AssumeRole DurationSeconds accepted: 900 (the cloud's minimum) unless
+   * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
+   */
+  stsMinDurationSeconds: number;
 }
 
 export interface ServerFlags {
@@ -170,6 +175,13 @@ export function loadServerConfig(input: {
     );
   }
 
+  const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
+  if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
+    problems.push(
+      `SECUREVOD_STS_MIN_DURATION_SECONDS: "${stsMinRaw}" must be seconds from 1 to 900 (lower than 900 only for tests)`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
@@ -188,5 +200,6 @@ export function loadServerConfig(input: {
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
+    stsMinDurationSeconds: Number(stsMinRaw),
   };
 }

@@ -45,11 +45,11 @@ export const apiErrors = {
     new ApiError('InvalidTimeStamp.Expired', 400, 'Specified time stamp or date value is expired.'),
   timestampFormat: () =>
     new ApiError('InvalidTimeStamp.Format', 400, 'Specified time stamp or date value is not well formatted.'),
-  unsupportedVersion: (version: string) =>
+  unsupportedVersion: (version: string, supported: readonly string[]) =>
     new ApiError(
       'InvalidVersion',
       400,
-      `Specified parameter Version "${version}" is not valid. This service implements Version 2017-03-21.`,
+      `Specified parameter Version "${version}" is not valid. This service implements ${supported.join(', ')}.`,
     ),
   apiNotFound: (action: string) =>
     new ApiError(

@@ -13,6 +13,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-catalogue.js';
 import * as m0003 from './migrations/0003-jobs.js';
 import * as m0004 from './migrations/0004-key-deliveries.js';
+import * as m0040 from './migrations/0040-access-control.js';
 import { StoreError } from './store-error.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-catalogue': m0002,
   '0003-jobs': m0003,
   '0004-key-deliveries': m0004,
+  '0040-access-control': m0040,
 };
 
 export interface MigrationOutcome {
@@ -41,6 +43,9 @@ export async function migrateToLatest(
   const migrator = new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => ({ ...list }) },
+    // Parallel branches own separate number ranges (e.g. 0040–0049), so a database may have run
+    // a higher number before a lower one lands; apply the missing ones instead of refusing.
+    allowUnorderedMigrations: true,
     // Kysely looks for its bookkeeping tables in every schema it can see unless told which one;
     // on PostgreSQL that would find another schema's tables, so name ours.
     ...(db.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),

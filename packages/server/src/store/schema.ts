@@ -8,6 +8,7 @@
  * - booleans are integers 0/1;
  * - JSON is text (the stores parse and serialise it).
  */
+import type { AccessTables } from './access-schema.js';
 import type { CatalogueTables } from './catalogue-schema.js';
 import type { JobsTable } from '../jobs/jobs-table.js';
 import type { KeyDeliveriesTable } from '../keys/key-delivery-log.js';
@@ -26,6 +27,8 @@ export interface AccessKeysTable {
   is_root: 0 | 1;
   description: string | null;
   created_at: IsoTimestamp;
+  /** The RAM user the key belongs to; null for the account's own keys (root). Migration 0040. */
+  user_id: string | null;
 }
 
 export interface DownloadSecretsTable {
@@ -47,7 +50,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Schema extends CatalogueTables {
+export interface Schema extends CatalogueTables, AccessTables {
   access_keys: AccessKeysTable;
   download_secrets: DownloadSecretsTable;
   settings: SettingsTable;

@@ -10,6 +10,8 @@ export interface SettingsStore {
   get<T>(key: string): Promise<T | undefined>;
   /** Insert or replace. `value` must be JSON-serialisable. */
   set(key: string, value: unknown): Promise<void>;
+  /** Insert unless the key exists; returns the stored value (ours, or the one that won a race). */
+  setIfAbsent<T>(key: string, value: T): Promise<T>;
 }
 
 export function createSettingsStore(db: Db): SettingsStore {
@@ -34,6 +36,23 @@ export function createSettingsStore(db: Db): SettingsStore {
         .values({ key, value: json })
         .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
         .execute();
+    },
+
+    async setIfAbsent<T>(key: string, value: T) {
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined)
+        throw new TypeError(`Setting "${key}" must be a JSON value, not ${typeof value}`);
+      await kysely
+        .insertInto('settings')
+        .values({ key, value: json })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const row = await kysely
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
+      return JSON.parse(row.value) as T;
     },
   };
 }

@@ -8,6 +8,8 @@ export type StoreErrorCode =
   | 'Unavailable'
   | 'MigrationFailed'
   | 'AlreadyExists'
+  /** A count limit (e.g. AccessKeys per user) would be exceeded. */
+  | 'LimitExceeded'
   /** Gave up after retrying a write that kept colliding with concurrent writers. */
   | 'Conflict';
 

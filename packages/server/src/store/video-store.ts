@@ -48,6 +48,8 @@ export interface VideoListQuery {
   storageLocation?: string;
   /** Only videos with at least one published (Normal) stream in this scheme. */
   encryptScheme?: EncryptScheme;
+  /** Only videos of these apps (access control's app scope); absent = every app. */
+  appIds?: readonly string[];
   ascending: boolean;
   offset: number;
   limit: number;
@@ -197,6 +199,10 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
               .where('streams.encrypt_scheme', '=', scheme),
           ),
         );
+      }
+      if (query.appIds !== undefined) {
+        if (query.appIds.length === 0) return { total: 0, videos: [] };
+        base = base.where('app_id', 'in', query.appIds);
       }
       const counted = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
       const direction = query.ascending ? 'asc' : 'desc';

@@ -10,11 +10,10 @@ import { createAccessKeyStore, type AccessKeyRecord } from '../../src/store/acce
 import type { Db } from '../../src/store/database.js';
 import { createDownloadSecretStore } from '../../src/store/download-secret-store.js';
 import { migrateToLatest, migrations } from '../../src/store/migrator.js';
-import type { EncryptScheme } from '../../src/store/catalogue-schema.js';
 import { createSettingsStore } from '../../src/store/settings-store.js';
-import { createStreamStore, type StreamRecord } from '../../src/store/stream-store.js';
-import { createVideoStore } from '../../src/store/video-store.js';
 import { StoreError } from '../../src/store/store-error.js';
+import { accessStoreContract } from './access-store-contract.js';
+import { videoEncryptionContract } from './video-encryption-contract.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const APP = 'android:BB:0D:AC:74:D3:21:E1:43:07:71:9B:62:90:AF:A1:66:6E:44:5D:75';
@@ -115,6 +114,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
         isRoot: false,
         description: null,
         createdAt: '2026-11-22T17:46:27.123Z',
+        userId: null,
         ...overrides,
       });
 
@@ -327,6 +327,17 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
           assert.ok(value !== undefined && value.i >= 0 && value.i < 10);
         }));
 
+      it('inserts only when absent, and concurrent callers all get the winning value', () =>
+        withDb(async (db) => {
+          const store = createSettingsStore(db);
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, i) => store.setIfAbsent('once', { i })),
+          );
+          assert.equal(new Set(results.map((r) => r.i)).size, 1);
+          assert.deepEqual(await store.get('once'), results[0]);
+          assert.deepEqual(await store.setIfAbsent('once', { i: 99 }), results[0]);
+        }));
+
       it('refuses a value that is not JSON', () =>
         withDb(async (db) => {
           await assert.rejects(createSettingsStore(db).set('bad', undefined), TypeError);
@@ -338,64 +349,8 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
         }));
     });
 
-    describe('videos by the encryption of their published streams', () => {
-      const video = (videoId: string) => ({
-        ...{ title: videoId, description: null, fileName: 'a.mp4', fileSize: null, coverUrl: null },
-        ...{ cateId: null, tags: null, templateGroupId: 'g', storageLocation: 'in', appId: 'app-1000000' },
-        ...{ userData: null, status: 'Normal' as const, statusReason: null, sourceKey: `s/${videoId}` },
-        ...{ sourceSize: null, sourceEtag: null, duration: null, width: null, height: null, fps: null },
-        ...{ bitrate: null, mezzanine: null, transcodeProgress: null, downloadSwitch: 'on' as const },
-        ...{ dataKeyCiphertext: null, videoId },
-      });
-      const stream = (videoId: string, definition: string, encryptScheme: EncryptScheme): StreamRecord => ({
-        ...{ streamId: `${videoId}-${definition}`, videoId, jobId: 'j', definition, format: 'm3u8' },
-        ...{ width: 1, height: 1, bitrateKbps: 1, fps: 25, duration: 1, size: 1, encryptScheme },
-        ...{ encryptType: null, keyRotationSegments: 0, customerKeyCiphertext: null, customerKeyUri: null },
-        ...{ storagePrefix: 'p', playlistKey: 'k', segmentCount: 1, status: 'Normal' as const },
-        creationTime: new Date().toISOString(),
-      });
-      const list = async (db: Db, encryptScheme?: EncryptScheme) =>
-        (
-          await createVideoStore(db).list({
-            ...(encryptScheme && { encryptScheme }),
-            ascending: true,
-            offset: 0,
-            limit: 10,
-          })
-        ).videos.map((v) => v.videoId);
-
-      it("filters the list and reports each video's schemes; superseded streams do not count", () =>
-        withDb(async (db) => {
-          const videos = createVideoStore(db);
-          const streams = createStreamStore(db);
-          for (const id of ['clear', 'mixed', 'standard', 'pending']) await videos.insert(video(id));
-          const move = { from: 'Normal' as const, to: 'Normal' as const };
-          await streams.publish('clear', [stream('clear', 'SD', 'none')], move);
-          await streams.publish(
-            'mixed',
-            [stream('mixed', 'SD', 'aes-256-gcm'), stream('mixed', 'LD', 'aes-128')],
-            move,
-          );
-          // Re-transcoded: the clear SD stream becomes Invisible, replaced by a standard one.
-          await streams.publish('standard', [stream('standard', 'SD', 'none')], move);
-          await streams.publish(
-            'standard',
-            [{ ...stream('standard', 'SD', 'aes-128'), streamId: 'standard-SD-2' }],
-            move,
-          );
-
-          assert.deepEqual((await list(db)).sort(), ['clear', 'mixed', 'pending', 'standard']);
-          assert.deepEqual(await list(db, 'none'), ['clear']);
-          assert.deepEqual((await list(db, 'aes-128')).sort(), ['mixed', 'standard']);
-          assert.deepEqual(await list(db, 'aes-256-gcm'), ['mixed']);
-          const schemes = await streams.schemesByVideo(['clear', 'mixed', 'standard', 'pending', 'unknown']);
-          assert.deepEqual(Object.fromEntries([...schemes].map(([id, list]) => [id, [...list].sort()])), {
-            clear: ['none'],
-            mixed: ['aes-128', 'aes-256-gcm'],
-            standard: ['aes-128'],
-          });
-          assert.deepEqual(await streams.schemesByVideo([]), new Map());
-        }));
-    });
+    describe('access control', () => accessStoreContract((body) => withDb(body)));
+    describe('videos by the encryption of their published streams', () =>
+      videoEncryptionContract((body) => withDb(body)));
   });
 }
