@@ -18,12 +18,15 @@ export interface StartOptions {
   dataDir: string;
   /** Write a V8 CPU profile (`.cpuprofile`) of the server process into this directory when it stops. */
   cpuProfileDir?: string;
+  /** More settings for the server (e.g. SECUREVOD_S3_*). */
+  env?: Record<string, string>;
 }
 
 export async function startService(options: StartOptions): Promise<ServerProcess> {
   const env: Record<string, string> = {
     SECUREVOD_LOG_LEVEL: 'warn',
     SECUREVOD_X264_PRESET: 'ultrafast',
+    ...options.env,
   };
   if (options.cpuProfileDir) {
     await mkdir(options.cpuProfileDir, { recursive: true });

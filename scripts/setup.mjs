@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs what `npm start` and `npm test` need on a fresh clone, and nothing else:
 //   1. npm dependencies (npm ci on a fresh clone, npm install when package-lock.json changed),
-//   2. ffmpeg/ffprobe and Chromium from Debian's packages when running as root and absent.
+//   2. ffmpeg/ffprobe, Chromium and SoftHSM2 (the PKCS#11 KMS tests' HSM) from Debian's packages
+//      when running as root and absent.
 // Without root it prints one line saying what to install. `--quiet` prints only what it does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -45,12 +46,19 @@ function npmDependencies() {
     log('building better-sqlite3 (native SQLite binding)…');
     run('npm', ['rebuild', 'better-sqlite3']);
   }
+  try {
+    require('pkcs11js');
+  } catch {
+    log('building pkcs11js (native PKCS#11 binding)…');
+    run('npm', ['rebuild', 'pkcs11js']);
+  }
 }
 
 function systemPackages() {
   const missing = [];
   if (!has('ffmpeg') || !has('ffprobe')) missing.push('ffmpeg');
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+  if (!existsSync('/usr/lib/softhsm/libsofthsm2.so') || !has('softhsm2-util')) missing.push('softhsm2');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {

@@ -31,7 +31,8 @@ let client: VodClient;
 
 before(async () => {
   dataDir = await makeDataDir('securevod-console-api-');
-  server = await startServerProcess({ dataDir });
+  // Callbacks are set to 127.0.0.1 here, which the server refuses without this.
+  server = await startServerProcess({ dataDir, env: { SECUREVOD_ALLOW_PRIVATE_OUTBOUND: '1' } });
   client = new VodClient({ endpoint: server.url, ...TEST_ROOT_KEY });
 });
 

@@ -34,7 +34,8 @@ async function groups(): Promise<WireGroupSummary[]> {
 }
 
 before(async () => {
-  harness = await startConsoleHarness();
+  // The callback receiver is on 127.0.0.1, which the server refuses without this.
+  harness = await startConsoleHarness({ env: { SECUREVOD_ALLOW_PRIVATE_OUTBOUND: '1' } });
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));

@@ -1,21 +1,26 @@
 /**
  * Composition root of `securevod server`: opens the data dir, KMS, metadata store and object
  * storage, wires the services, and mounts the roles on one Fastify instance (`--roles` picks a
- * subset). The only module that knows every concrete implementation.
+ * subset). With open-adapters.ts (which picks the KMS and object store the configuration names),
+ * the only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { categoryActions } from './actions/category-actions.js';
 import { downloadConfigStore, downloadSettingsActions } from './actions/download-settings-actions.js';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
 import { decryptKmsDataKeyHandler, generateKmsDataKeyHandler } from './actions/kms-data-key-handlers.js';
 import { messageCallbackActions } from './actions/message-callback-actions.js';
 import { playbackActions } from './actions/playback-actions.js';
+import { searchMediaHandler } from './actions/search-media-handler.js';
 import { submitTranscodeJobsHandler } from './actions/submit-transcode-jobs-handler.js';
 import { templateGroupActions } from './actions/template-group-actions.js';
+import { urlUploadActions } from './actions/url-upload-actions.js';
 import { videoActions } from './actions/video-actions.js';
+import { videoBatchActions } from './actions/video-batch-actions.js';
 import { RAM_VERSION, STS_VERSION } from './access/access-control.js';
 import { wireAccessControl } from './access-wiring.js';
 import { AccessKeyService } from './auth/access-key-service.js';
@@ -34,16 +39,17 @@ import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { keyRoutes } from './keys/key-routes.js';
 import type { Kms } from './kms/kms.js';
-import { openLocalKms } from './kms/local-kms.js';
+import { createOutboundClient } from './outbound/outbound-client.js';
+import { openKms, openObjectStore } from './open-adapters.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { InMemoryReplayCache } from './rpc/replay-cache.js';
 import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
 import { builtBundles, staticRoutes } from './static-routes.js';
-import { createLocalDirectoryStore } from './storage/local-directory-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createAccessKeyStore } from './store/access-key-store.js';
+import { createCategoryStore } from './store/category-store.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createDownloadSecretStore } from './store/download-secret-store.js';
 import { migrateToLatest } from './store/migrator.js';
@@ -51,12 +57,14 @@ import { createSettingsStore } from './store/settings-store.js';
 import { createStreamStore } from './store/stream-store.js';
 import { createTemplateGroupStore } from './store/template-group-store.js';
 import { createUploadCredentialStore } from './store/upload-credential-store.js';
+import { createUrlUploadStore } from './store/url-upload-store.js';
 import { createVideoStore } from './store/video-store.js';
 import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
+import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -76,14 +84,14 @@ export const ROOT_CREDENTIALS_FILE = 'root-credentials.json';
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const kms = await openLocalKms({ dir: join(config.dataDir, 'kms') });
+  const kms = await openKms(config.kms);
   const db = await openDatabase(
     config.databaseUrl
       ? { url: config.databaseUrl }
       : { sqlitePath: join(config.dataDir, 'securevod.sqlite') },
   );
   await migrateToLatest(db);
-  const objects = await createLocalDirectoryStore({ root: join(config.dataDir, 'storage') });
+  const objects = await openObjectStore(config.storage);
 
   let publicUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`;
   const getPublicUrl = () => publicUrl;
@@ -107,6 +115,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const videos = createVideoStore(db);
   const streams = createStreamStore(db);
   const credentials = createUploadCredentialStore(db);
+  const categories = createCategoryStore(db);
+  const urlUploads = createUrlUploadStore(db);
   const accessKeyStore = createAccessKeyStore(db);
   const accessKeys = new AccessKeyService(accessKeyStore, kms);
   const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
@@ -131,7 +141,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const callbackConfig = callbackConfigStore(settings);
   const workers: Worker[] = [];
   const wake = () => workers.forEach((w) => w.wake());
-  const callbacks = new CallbackDispatcher({ config: callbackConfig, queue, onEnqueued: wake });
+  // Callbacks and URL pulls go out through one client under one policy (outbound-policy.ts).
+  const outbound = createOutboundClient(config.outbound);
+  app.addHook('onClose', async () => outbound.close());
+  const callbacks = new CallbackDispatcher({ config: callbackConfig, queue, onEnqueued: wake, outbound });
   const uploads = new UploadService({ videos, credentials, kms, publicUrl: getPublicUrl });
   const scheduler = new TranscodeScheduler({
     videos,
@@ -202,11 +215,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         uploads,
         groups,
         objects,
+        categories,
+        callbacks,
         publicUrl: getPublicUrl,
         appScope,
       }),
+      ...videoBatchActions({ videos, streams, categories, objects, callbacks, appScope }),
+      ...categoryActions({ categories }),
+      SearchMedia: searchMediaHandler({ db, appScope }),
+      ...urlUploadActions({ uploads: urlUploads, categories, groups, queue, wake }),
       ...templateGroupActions({ groups, appScope }),
-      ...messageCallbackActions({ config: callbackConfig, callbacks, queue }),
+      ...messageCallbackActions({ config: callbackConfig, callbacks, queue, outbound: config.outbound }),
       ...accessControl.vod,
       ...downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
       ...playbackActions({ playback, keyLog }),
@@ -260,6 +279,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       transcode,
       callback: (job: Job<'callback'>, ctx: { signal: AbortSignal }) =>
         callbacks.deliver(job.payload, ctx.signal),
+      'url-upload': createUrlPullJobHandler({
+        uploads: urlUploads,
+        videos,
+        objects,
+        outbound,
+        scheduler,
+        callbacks,
+        limits: config.urlUpload,
+      }),
     };
     const common = {
       queue,
@@ -269,6 +297,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       retryPolicies: {
         transcode: { maxAttempts: 3, baseDelayMs: 10_000, maxDelayMs: 120_000 },
         callback: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },
+        'url-upload': { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 60_000 },
       },
       logger: app.log,
     };
@@ -286,6 +315,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         types: ['callback'],
         concurrency: 4,
         workerId: `${hostname()}:${process.pid}:callback`,
+      }),
+      // Pulls wait on the network, not the CPU; their own slots keep them from delaying either.
+      new Worker({
+        ...common,
+        types: ['url-upload'],
+        concurrency: 2,
+        workerId: `${hostname()}:${process.pid}:url-upload`,
       }),
     );
     const sweep = () =>

@@ -18,6 +18,8 @@ export interface WireVideo {
   readonly DownloadSwitch?: 'on' | 'off';
   readonly CoverURL?: string;
   readonly Description?: string;
+  readonly CateId?: number;
+  readonly CateName?: string;
   /** Our extension: why a video failed, in words a person can act on. */
   readonly StatusReason?: string;
   /** Our extension: percent done while Transcoding. */
@@ -27,6 +29,20 @@ export interface WireVideo {
    * (`AliyunVoDEncryption`, `HLSEncryption`, `Unencrypted`); absent before the first transcode.
    */
   readonly EncryptTypes?: string;
+}
+
+export interface WireCategory {
+  readonly CateId: number;
+  readonly CateName: string;
+  readonly ParentId?: number;
+  readonly Level: number;
+  readonly SubTotal?: number;
+}
+
+export interface SearchMediaAnswer {
+  readonly Total: number;
+  readonly ScrollToken?: string;
+  readonly MediaList?: readonly { readonly MediaId: string; readonly Video?: WireVideo }[];
 }
 
 export interface GetVideoListAnswer {

@@ -1,16 +1,19 @@
 /**
- * The video library: uploads, the list (newest first, filtered by status and encryption on the
- * server and by title in the browser), live status of videos on the move (GetVideoInfos every few
- * seconds), and delete with confirmation.
+ * The video library: uploads, the list (newest first; filtered on the server by status, by
+ * category, by encryption and by a search over titles — GetVideoList, or SearchMedia when a
+ * search or category is set; see api/library-query.ts), each video's encryption, live status of
+ * videos on the move (GetVideoInfos every few seconds), and delete with confirmation.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { GetVideoListAnswer, WireVideo } from '../api/wire-types.js';
+import { loadCategoryOptions, loadLibraryPage } from '../api/library-query.js';
+import type { WireVideo } from '../api/wire-types.js';
 import { Link } from '../ui/link.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
 import { EncryptionBadges } from '../ui/encryption-badges.js';
 import { SelectField, TextField } from '../ui/fields.js';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
+import { useLoad } from '../ui/use-load.js';
 import { StatusBadge } from '../ui/status-badge.js';
 import {
   formatBytes,
@@ -20,19 +23,26 @@ import {
   STATUS_LABELS,
   VIDEO_ENCRYPTIONS,
   VIDEO_STATUSES,
-  videoEncryptions,
 } from '../util/format.js';
 import { UploadPanel } from './upload-panel.js';
 
 const PAGE_SIZE = 50;
 const POLL_MS = 3000;
+/** Typing pauses this long before the search runs. */
+const SEARCH_DELAY_MS = 300;
 
 export function LibraryPage() {
   const { client } = useSession();
   const [status, setStatus] = useState('');
-  /** An `EncryptType` (`GetVideoList` filter, our extension), or '' for all. */
-  const [encryption, setEncryption] = useState('');
   const [search, setSearch] = useState('');
+  /** The search text in effect (the box's text after a pause in typing). */
+  const [query, setQuery] = useState('');
+  const [cateId, setCateId] = useState('');
+  /** An `EncryptType` (`GetVideoList` filter, our extension), or '' for any. */
+  const [encryption, setEncryption] = useState('');
+  /** The search text is applied to the loaded videos here (with an encryption filter). */
+  const [searchHere, setSearchHere] = useState(false);
+  const categories = useLoad((signal) => loadCategoryOptions(client, signal), [client]);
   const [videos, setVideos] = useState<readonly WireVideo[]>([]);
   const [total, setTotal] = useState(0);
   const [pageNo, setPageNo] = useState(1);
@@ -49,40 +59,42 @@ export function LibraryPage() {
   trackedRef.current = tracked;
 
   useEffect(() => {
+    const timer = window.setTimeout(() => {
+      setQuery(search.trim());
+      setPageNo(1);
+    }, SEARCH_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [search]);
+
+  useEffect(() => {
     const controller = new AbortController();
     setLoading(true);
-    client
-      .request<GetVideoListAnswer>(
-        'GetVideoList',
-        {
-          Status: status || undefined,
-          EncryptType: encryption || undefined,
-          PageNo: pageNo,
-          PageSize: PAGE_SIZE,
-          SortBy: 'CreationTime:Desc',
-        },
-        { signal: controller.signal },
-      )
-      .then(
-        (answer) => {
-          const page = answer.VideoList?.Video ?? [];
-          setVideos((current) =>
-            pageNo === 1
-              ? page
-              : [...current, ...page.filter((v) => !current.some((c) => c.VideoId === v.VideoId))],
-          );
-          setTotal(answer.Total);
-          setError(undefined);
-          setLoading(false);
-        },
-        (failure: unknown) => {
-          if (controller.signal.aborted) return;
-          setError(failure);
-          setLoading(false);
-        },
-      );
+    loadLibraryPage(
+      client,
+      { status, search: query, cateId, encryption },
+      { pageNo, pageSize: PAGE_SIZE },
+      controller.signal,
+    ).then(
+      (answer) => {
+        const page = answer.videos;
+        setVideos((current) =>
+          pageNo === 1
+            ? page
+            : [...current, ...page.filter((v) => !current.some((c) => c.VideoId === v.VideoId))],
+        );
+        setTotal(answer.total);
+        setSearchHere(answer.searchHere);
+        setError(undefined);
+        setLoading(false);
+      },
+      (failure: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(failure);
+        setLoading(false);
+      },
+    );
     return () => controller.abort();
-  }, [client, status, encryption, pageNo, generation]);
+  }, [client, status, query, cateId, encryption, pageNo, generation]);
 
   const reload = useCallback(() => {
     setPageNo(1);
@@ -125,8 +137,7 @@ export function LibraryPage() {
       try {
         const { Video } = await client.request<{ Video: WireVideo }>('GetVideoInfo', { VideoId: videoId });
         setTracked((current) => new Map(current).set(videoId, Video));
-        const encrypted = videoEncryptions(Video.EncryptTypes).some((e) => e.type === encryption);
-        if ((!status || status === Video.Status) && (!encryption || encrypted)) {
+        if ((!status || status === Video.Status) && !query && !cateId && !encryption) {
           setVideos((current) => [Video, ...current.filter((v) => v.VideoId !== videoId)]);
           setTotal((t) => t + (videosRef.current.some((v) => v.VideoId === videoId) ? 0 : 1));
         }
@@ -134,7 +145,7 @@ export function LibraryPage() {
         // The poll picks it up once the list reloads.
       }
     },
-    [client, status, encryption],
+    [client, status, query, cateId, encryption],
   );
 
   const remove = async (video: WireVideo) => {
@@ -161,11 +172,18 @@ export function LibraryPage() {
     }
   };
 
-  const needle = search.trim().toLowerCase();
+  const needle = query.toLowerCase();
   const shown = useMemo(
     () =>
-      needle ? videos.filter((v) => v.Title.toLowerCase().includes(needle) || v.VideoId === needle) : videos,
-    [videos, needle],
+      searchHere && needle
+        ? videos.filter((v) => v.Title.toLowerCase().includes(needle) || v.VideoId === needle)
+        : videos,
+    [videos, searchHere, needle],
+  );
+  const filtered = Boolean(status || query || cateId || encryption);
+  const categoryName = useMemo(
+    () => new Map((categories.data ?? []).map((c) => [c.cateId, c.path])),
+    [categories.data],
   );
   const statusOf = useCallback(
     (videoId: string) => videos.find((v) => v.VideoId === videoId) ?? tracked.get(videoId),
@@ -195,7 +213,11 @@ export function LibraryPage() {
             value={search}
             onValue={setSearch}
             placeholder="Title or VideoId"
-            hint={videos.length < total ? `Searches the ${videos.length} videos loaded so far.` : undefined}
+            hint={
+              encryption
+                ? `With an encryption filter, searches the ${videos.length} videos loaded so far.`
+                : 'Searches every video on the server (SearchMedia).'
+            }
           />
           <SelectField
             label="Status"
@@ -207,6 +229,18 @@ export function LibraryPage() {
             options={[
               ['', 'All statuses'],
               ...VIDEO_STATUSES.map((s): [string, string] => [s, STATUS_LABELS[s] ?? s]),
+            ]}
+          />
+          <SelectField
+            label="Category"
+            value={cateId}
+            onValue={(value) => {
+              setCateId(value);
+              setPageNo(1);
+            }}
+            options={[
+              ['', categories.error ? 'All categories (list unavailable)' : 'All categories'],
+              ...(categories.data ?? []).map((c): [string, string] => [String(c.cateId), c.path]),
             ]}
           />
           <SelectField
@@ -225,18 +259,18 @@ export function LibraryPage() {
         {notice ? <Notice tone="ok">{notice}</Notice> : null}
         {error ? <ErrorNotice error={error} onRetry={reload} /> : null}
         {loading && videos.length === 0 ? <Loading label="Loading videos…" /> : null}
-        {!loading && !error && videos.length === 0 ? (
-          <EmptyState title={emptyTitle(status, encryption)}>
-            {status || encryption ? (
-              <p>Choose “All statuses” and “Any encryption” to see every video.</p>
+        {!loading && !error && shown.length === 0 ? (
+          <EmptyState
+            title={emptyTitle({ status, query, cateId: categoryName.get(Number(cateId)), encryption })}
+          >
+            {filtered ? (
+              <p>
+                Check the spelling, or choose “All statuses”, “All categories” and “Any encryption” to see
+                every video.
+              </p>
             ) : (
               <p>Upload a file above; it appears here while it uploads and transcodes.</p>
             )}
-          </EmptyState>
-        ) : null}
-        {videos.length > 0 && shown.length === 0 ? (
-          <EmptyState title={`No loaded video matches “${search}”.`}>
-            <p>Check the spelling{videos.length < total ? ', or load more videos' : ''}.</p>
           </EmptyState>
         ) : null}
         {shown.length > 0 ? (
@@ -246,6 +280,7 @@ export function LibraryPage() {
                 <th scope="col">Title</th>
                 <th scope="col">Status</th>
                 <th scope="col">Encryption</th>
+                <th scope="col">Category</th>
                 <th scope="col">Duration</th>
                 <th scope="col">Size</th>
                 <th scope="col">Created</th>
@@ -268,6 +303,11 @@ export function LibraryPage() {
                   </td>
                   <td data-label="Encryption">
                     <EncryptionBadges encryptTypes={video.EncryptTypes} />
+                  </td>
+                  <td data-label="Category" className="category-cell">
+                    {video.CateId !== undefined
+                      ? (categoryName.get(video.CateId) ?? video.CateName ?? '')
+                      : ''}
                   </td>
                   <td data-label="Duration">{formatDuration(video.Duration)}</td>
                   <td data-label="Size">{formatBytes(video.Size)}</td>
@@ -302,12 +342,19 @@ export function LibraryPage() {
   );
 }
 
-function emptyTitle(status: string, encryption: string): string {
-  const parts = [
-    status ? `status “${STATUS_LABELS[status] ?? status}”` : '',
-    encryption
-      ? `encryption “${VIDEO_ENCRYPTIONS.find((e) => e.type === encryption)?.label ?? encryption}”`
-      : '',
-  ].filter(Boolean);
-  return parts.length ? `No videos with ${parts.join(' and ')}.` : 'No videos yet.';
+function emptyTitle(filter: {
+  status: string;
+  query: string;
+  cateId: string | undefined;
+  encryption: string;
+}): string {
+  const parts: string[] = [];
+  if (filter.query) parts.push(`matching “${filter.query}”`);
+  if (filter.status) parts.push(`with status “${STATUS_LABELS[filter.status] ?? filter.status}”`);
+  if (filter.cateId) parts.push(`in “${filter.cateId}”`);
+  if (filter.encryption) {
+    const label = VIDEO_ENCRYPTIONS.find((e) => e.type === filter.encryption)?.label ?? filter.encryption;
+    parts.push(`with encryption “${label}”`);
+  }
+  return parts.length ? `No videos ${parts.join(', ')}.` : 'No videos yet.';
 }

@@ -9,12 +9,15 @@ import { DEFAULT_APP_ID } from '../catalogue/template-group-service.js';
 import { apiErrors } from '../errors/api-error.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import { literalAddressRefusal, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 
 export function messageCallbackActions(deps: {
   config: CallbackConfigStore;
   callbacks: CallbackDispatcher;
   queue: Pick<JobQueue, 'list'>;
+  /** A callback URL naming a refused IP literal is refused here; host names at delivery. */
+  outbound: OutboundPolicy;
 }): Record<string, ActionHandler> {
   return {
     SetMessageCallback: async ({ params }) => {
@@ -30,9 +33,12 @@ export function messageCallbackActions(deps: {
       if (authSwitch === 'on' && authKey === '') {
         throw apiErrors.invalidParameter('AuthKey', 'It is required when AuthSwitch is on.');
       }
+      const callbackUrl = validateCallbackUrl('CallbackURL', rawUrl);
+      const refusal = literalAddressRefusal(deps.outbound, new URL(callbackUrl));
+      if (refusal) throw apiErrors.invalidParameter('CallbackURL', refusal);
       await deps.config.set({
         callbackType: 'HTTP',
-        callbackUrl: validateCallbackUrl('CallbackURL', rawUrl),
+        callbackUrl,
         eventTypes:
           params.has('EventTypeList') || !previous
             ? parseEventTypeList(params.optional('EventTypeList'))

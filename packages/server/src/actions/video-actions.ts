@@ -1,6 +1,7 @@
 /**
  * Media catalogue actions (reference §2.4–§2.8, §2.14): CreateUploadVideo, RefreshUploadVideo,
  * GetVideoInfo, GetVideoInfos, GetVideoList, UpdateVideoInfo, DeleteVideo, GetMezzanineInfo.
+ * Batch updates and stream/source deletion are in `video-batch-actions.ts`.
  */
 import { extname } from 'node:path';
 import { parseUserData } from '../callbacks/callback-config.js';
@@ -13,6 +14,7 @@ import {
   VIDEO_EXTENSIONS,
   type UploadService,
 } from '../catalogue/upload-service.js';
+import { checkCateId, checkLength, normaliseTags } from '../catalogue/video-fields.js';
 import {
   ENCRYPT_SCHEME_OF_TYPE,
   mezzanineToWire,
@@ -20,6 +22,8 @@ import {
   videoToWire,
   type VideoEncryptType,
 } from '../catalogue/video-wire.js';
+import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
+import type { CategoryStore } from '../store/category-store.js';
 import { apiErrors } from '../errors/api-error.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
 import type { ActionHandler, RpcRequest } from '../rpc/rpc-plugin.js';
@@ -48,6 +52,8 @@ export interface VideoActionDeps {
   uploads: UploadService;
   groups: TemplateGroupService;
   objects: ObjectStore;
+  categories: CategoryStore;
+  callbacks: CallbackDispatcher;
   publicUrl: () => string;
   /** The apps whose videos the caller may list (access control); absent = all. */
   appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
@@ -55,24 +61,20 @@ export interface VideoActionDeps {
 
 function limited(params: RpcParams, name: string, max: number): string | undefined {
   const value = params.optional(name);
-  if (value !== undefined && Buffer.byteLength(value) > max) throw catalogueErrors.lengthExceeded(name, max);
-  return value;
+  return value === undefined ? undefined : checkLength(name, value, max);
 }
 
 function tags(params: RpcParams): string | undefined {
   const raw = params.optional('Tags');
-  if (raw === undefined) return undefined;
-  const list = raw
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  if (list.length > 16) throw catalogueErrors.tagsExceeded();
-  if (list.some((t) => Buffer.byteLength(t) > 32)) throw catalogueErrors.lengthExceeded('Tag', 32);
-  return list.join(',');
+  return raw === undefined ? undefined : normaliseTags(raw);
 }
 
-function cateId(params: RpcParams): number | undefined {
-  return params.integer('CateId', { min: -1, max: Number.MAX_SAFE_INTEGER });
+/** CateId of an upload or update: an existing category; `-1` clears it (our choice). */
+async function cateId(params: RpcParams, categories: CategoryStore): Promise<number | null | undefined> {
+  const raw = params.optional('CateId');
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '-1') return null;
+  return checkCateId(categories, 'CateId', raw);
 }
 
 function videoIds(params: RpcParams, name: string): string[] {
@@ -118,7 +120,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         fileName,
         fileSize: fileSize ?? null,
         coverUrl: limited(params, 'CoverURL', 1024) ?? null,
-        cateId: cateId(params) ?? null,
+        cateId: (await cateId(params, deps.categories)) ?? null,
         tags: tags(params) ?? null,
         templateGroupId: group.templateGroupId,
         storageLocation: params.optional('StorageLocation') ?? UPLOAD_BUCKET,
@@ -219,7 +221,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       }
       const { total, videos: list } = await videos.list({
         statuses,
-        cateId: cateId(params),
+        cateId: params.integer('CateId', { min: 0, max: Number.MAX_SAFE_INTEGER }),
         startTime,
         endTime,
         storageLocation: params.optional('StorageLocation'),
@@ -245,7 +247,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       if (description !== undefined) patch.description = description;
       const cover = limited(params, 'CoverURL', 1024);
       if (cover !== undefined) patch.coverUrl = cover;
-      const cate = cateId(params);
+      const cate = await cateId(params, deps.categories);
       if (cate !== undefined) patch.cateId = cate;
       const tagList = tags(params);
       if (tagList !== undefined) patch.tags = tagList;
@@ -270,6 +272,13 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         await deps.credentials.deleteForVideo(id);
         await deps.objects.deletePrefix(`sources/${id}/`);
         await deps.objects.deletePrefix(`videos/${id}/`);
+        // DeleteMediaComplete (reference-more §7.3); the video's UserData URL still applies.
+        const { callbackUrl } = parseUserData(video.userData ?? undefined);
+        await deps.callbacks.emit(
+          'DeleteMediaComplete',
+          { Status: 'success', MediaType: 'video', DeleteType: 'all', MediaId: id },
+          callbackUrl ? { callbackUrl } : {},
+        );
       }
       if (nonExist.length === ids.length) throw catalogueErrors.videoNotFound();
       return { NonExistVideoIds: nonExist, ForbiddenVideoIds: [] };
@@ -281,7 +290,10 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       params.integer('AuthTimeout', { min: 1, max: 2592000 });
       params.oneOf('OutputType', ['oss', 'cdn'] as const);
       const additions = (params.optional('AdditionType') ?? '').split(',').map((s) => s.trim());
-      const fileUrl = `${deps.publicUrl()}/${UPLOAD_BUCKET}/${video.sourceKey}`;
+      // A deleted source (DeleteMezzanines) has no URL; Status says Deleted.
+      const fileUrl = video.mezzanineDeletedAt
+        ? ''
+        : `${deps.publicUrl()}/${UPLOAD_BUCKET}/${video.sourceKey}`;
       return { Mezzanine: mezzanineToWire(video, fileUrl, additions) };
     },
   };

@@ -9,6 +9,9 @@ export const CALLBACK_EVENT_TYPES = [
   'FileUploadComplete',
   'StreamTranscodeComplete',
   'TranscodeComplete',
+  'VideoAnalysisComplete',
+  'UploadByURLComplete',
+  'DeleteMediaComplete',
 ] as const;
 export type CallbackEventType = (typeof CALLBACK_EVENT_TYPES)[number];
 

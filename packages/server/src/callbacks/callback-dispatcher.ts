@@ -1,9 +1,12 @@
 /**
  * Sends events to the callback endpoint (reference §3): `emit` only enqueues a `callback` job,
  * so a slow or dead endpoint never stalls uploads or transcoding; `deliver` is that job's
- * handler — one POST with a 5-second timeout; a failure throws and the worker retries it.
+ * handler — one POST with a 5-second timeout through the outbound client (so loopback, private
+ * and link-local destinations are refused after DNS resolution unless the operator allows them);
+ * a failure throws and the worker retries it, a refused destination fails at once.
  */
 import type { JobQueue } from '../jobs/job-queue.js';
+import { OutboundError, type OutboundClient } from '../outbound/outbound-client.js';
 import type { JobPayloads } from '../jobs/job-types.js';
 import { callbackAuthHeaders } from './callback-auth.js';
 import type { CallbackConfigStore, CallbackEventType, ParsedUserData } from './callback-config.js';
@@ -12,6 +15,14 @@ export const CALLBACK_TIMEOUT_MS = 5000;
 
 export class CallbackDeliveryError extends Error {
   override readonly name = 'CallbackDeliveryError';
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /** A refused or malformed destination: retrying cannot help. */
+    readonly permanent = false,
+  ) {
+    super(message, options);
+  }
 }
 
 export function eventTime(date: Date): string {
@@ -24,8 +35,9 @@ export class CallbackDispatcher {
       config: CallbackConfigStore;
       queue: Pick<JobQueue, 'enqueue'>;
       onEnqueued?: () => void;
+      /** Sends the POSTs; absent, `deliver` cannot be used (API-only processes never deliver). */
+      outbound?: OutboundClient;
       now?: () => Date;
-      fetch?: typeof fetch;
     },
   ) {}
 
@@ -83,26 +95,29 @@ export class CallbackDispatcher {
         );
       }
     }
-    const timeout = AbortSignal.timeout(CALLBACK_TIMEOUT_MS);
-    let response: Response;
+    if (!this.deps.outbound) throw new Error('CallbackDispatcher.deliver needs an outbound client');
+    let status: number;
     try {
-      response = await (this.deps.fetch ?? fetch)(payload.url, {
+      const response = await this.deps.outbound.request(payload.url, {
         method: 'POST',
         headers,
         body: JSON.stringify(payload.body),
-        signal: AbortSignal.any([signal, timeout]),
-        redirect: 'manual',
+        signal,
+        timeoutMs: CALLBACK_TIMEOUT_MS,
+        maxRedirects: 0,
       });
+      status = response.status;
+      response.body.resume();
     } catch (error) {
-      throw new CallbackDeliveryError(`callback to ${payload.url} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    await response.body?.cancel();
-    if (response.status !== 200) {
+      const outbound = error instanceof OutboundError ? error : undefined;
       throw new CallbackDeliveryError(
-        `callback to ${payload.url} answered HTTP ${response.status} (200 expected)`,
+        `callback to ${payload.url} failed: ${(error as Error).message}`,
+        { cause: error },
+        outbound?.permanent ?? false,
       );
+    }
+    if (status !== 200) {
+      throw new CallbackDeliveryError(`callback to ${payload.url} answered HTTP ${status} (200 expected)`);
     }
   }
 }

@@ -53,7 +53,15 @@ export class TranscodeScheduler {
     const moved = await this.deps.videos.transition(
       videoId,
       ['Uploading', 'UploadFail', 'UploadSucc', 'TranscodeFail', 'Normal'],
-      { status: 'UploadSucc', statusReason: null, sourceSize: info.size, sourceEtag: info.etag },
+      {
+        status: 'UploadSucc',
+        statusReason: null,
+        sourceSize: info.size,
+        sourceEtag: info.etag,
+        // A new source: analysed afresh (VideoAnalysisComplete), and present again.
+        mezzanine: null,
+        mezzanineDeletedAt: null,
+      },
     );
     if (!moved) return;
     const video = await this.deps.videos.find(videoId);

@@ -1,97 +1,127 @@
 /**
- * `securevod kms rotate|status --data-dir DIR`: operator commands on the local KMS. Rotation
- * adds a master-key version; blobs wrapped under older versions keep decrypting. A running
- * server picks the new version up at its next start.
+ * `securevod kms rotate|status`: operator commands on the configured KMS — the local key ring
+ * (`--kms-dir`, SECUREVOD_KMS_DIR, default `<data dir>/kms`) or the HSM (SECUREVOD_KMS=pkcs11).
+ * Rotation adds a master-key version; blobs wrapped under older versions keep decrypting.
+ * Servers encrypt under the version that was current when they started and decrypt newer ones
+ * as soon as a blob names them, so restart them (one by one) after a rotation. A node whose key
+ * ring is mounted read-only refuses to rotate: run this where the key ring is written.
  *
- * Both work only on an existing key ring: a mistyped --data-dir must not quietly create a new
- * one (status would then report a key nothing was encrypted with, rotate would add a version
- * the server never sees).
+ * The data dir and key ring are found as the server finds them (`loadServerConfig`, whose data
+ * dir comes from config/data-dir.ts). A local key ring must already exist: a mistyped --data-dir
+ * must not quietly create a new one (status would report a key nothing was encrypted with,
+ * rotate would add a version no server sees).
  */
 import { Command } from 'commander';
 import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { DATA_DIR_ENV, resolveDataDir } from '../config/data-dir.js';
-import { openLocalKms } from '../kms/local-kms.js';
-import { CliError, exitWithError } from './cli-error.js';
+import { relative } from 'node:path';
+import { DATA_DIR_ENV } from '../config/data-dir.js';
+import { loadServerConfig, ConfigError, type ServerConfig } from '../config/server-config.js';
+import { KmsError } from '../kms/kms.js';
+import { openKms } from '../open-adapters.js';
+import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 
 interface KmsFlags {
   dataDir?: string;
+  kmsDir?: string;
   json?: boolean;
 }
 
-/** The key ring's directory and its master-key versions; a `CliError` (exit 2) when there is none. */
-async function existingKeyRing(flags: KmsFlags): Promise<{ dir: string; versions: number[] }> {
-  const cwd = process.cwd();
-  const { dataDir, problem } = resolveDataDir({ flag: flags.dataDir, env: process.env, cwd });
-  if (problem) throw new CliError(problem, 2);
-  const dir = join(dataDir, 'kms');
-  const versions = await masterVersions(dir);
-  if (versions.length === 0) {
-    const shown = relative(cwd, dataDir) || '.';
+async function kmsConfig(flags: KmsFlags): Promise<ServerConfig['kms']> {
+  const env = { ...process.env, ...(flags.kmsDir !== undefined ? { SECUREVOD_KMS_DIR: flags.kmsDir } : {}) };
+  let config: ServerConfig['kms'];
+  try {
+    config = loadServerConfig({ flags: { dataDir: flags.dataDir }, env, cwd: process.cwd() }).kms;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
+  if (config.kind === 'local' && !(await hasMasterKeys(config.dir))) {
     throw new CliError(
-      `no local KMS key ring in ${join(shown, 'kms')}: --data-dir / ${DATA_DIR_ENV} must name the ` +
-        `data directory of a server that has started at least once (now: ${dataDir})`,
+      `no local KMS key ring in ${relative(process.cwd(), config.dir) || '.'}: --data-dir / ${DATA_DIR_ENV} ` +
+        `(or --kms-dir / SECUREVOD_KMS_DIR) must name the key ring of a server that has started at least ` +
+        `once (now: ${config.dir})`,
       2,
     );
   }
-  return { dir, versions };
+  return config;
 }
 
-async function masterVersions(dir: string): Promise<number[]> {
-  let names: string[];
+async function hasMasterKeys(dir: string): Promise<boolean> {
   try {
-    names = await readdir(dir);
+    return (await readdir(dir)).some((name) => /^master-v\d+\.key$/.test(name));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw error;
   }
-  return names
-    .map((name) => /^master-v(\d+)\.key$/.exec(name)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+}
+
+function withOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory (env SECUREVOD_DATA_DIR); the key ring defaults to DIR/kms')
+    .option('--kms-dir <dir>', 'the local key ring (env SECUREVOD_KMS_DIR)')
+    .option('--json', 'print the result as JSON');
 }
 
 export function kmsCommand(): Command {
-  const kms = new Command('kms').description('manage the local KMS master keys');
-  kms
-    .command('rotate')
-    .description('create a new master-key version (older blobs still decrypt)')
-    .option('--data-dir <dir>', `data directory (env ${DATA_DIR_ENV}, default ./data)`)
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: KmsFlags) => {
+  const kms = new Command('kms').description('manage the KMS master keys (local key ring or HSM)');
+  withOptions(
+    kms.command('rotate').description('create a new master-key version (older blobs still decrypt)'),
+  ).action(async (flags: KmsFlags) => {
+    try {
+      const config = await kmsConfig(flags);
+      const opened = await openKms(config);
       try {
-        const { dir } = await existingKeyRing(flags);
-        const local = await openLocalKms({ dir });
-        const { version } = await local.rotate();
-        await local.close();
-        if (flags.json) console.log(JSON.stringify({ keyId: local.keyId, currentVersion: version }));
+        const { version } = await opened.rotate();
+        if (flags.json) console.log(JSON.stringify({ keyId: opened.keyId, currentVersion: version }));
         else
-          console.log(`master key rotated: version ${version} is now current (restart the server to use it)`);
-      } catch (error) {
-        await exitWithError('kms rotate', error);
+          console.log(
+            `master key rotated: version ${version} of ${opened.keyId} is now current ` +
+              '(restart the servers to encrypt under it; they decrypt it already)',
+          );
+      } finally {
+        await opened.close();
       }
-    });
-  kms
-    .command('status')
-    .description('list master-key versions')
-    .option('--data-dir <dir>', `data directory (env ${DATA_DIR_ENV}, default ./data)`)
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: KmsFlags) => {
+    } catch (error) {
+      if (error instanceof KmsError && error.code === 'RotationNotAllowed') {
+        await exitWithError('kms rotate', new CliError(error.message));
+      }
+      await exitWithError('kms rotate', error);
+    }
+    await exitAfterFlush(0);
+  });
+  withOptions(kms.command('status').description('list master-key versions')).action(
+    async (flags: KmsFlags) => {
       try {
-        const { dir } = await existingKeyRing(flags);
-        // Opening checks the key files (size, permissions) as the server does at start.
-        const local = await openLocalKms({ dir });
-        const versions = await masterVersions(dir);
-        await local.close();
+        const config = await kmsConfig(flags);
+        const opened = await openKms(config);
+        const versions = opened.versions();
+        const writable = 'writable' in opened ? opened.writable : undefined;
+        await opened.close();
         const current = versions.at(-1);
-        if (flags.json)
-          console.log(JSON.stringify({ keyId: local.keyId, versions, currentVersion: current }));
-        else console.log(`${local.keyId}: versions ${versions.join(', ')}; current ${current}`);
+        const where = config.kind === 'local' ? config.dir : `${config.modulePath} (${config.keyLabel})`;
+        if (flags.json) {
+          console.log(
+            JSON.stringify({
+              keyId: opened.keyId,
+              kind: config.kind,
+              location: where,
+              versions,
+              currentVersion: current,
+              ...(writable !== undefined ? { writable } : {}),
+            }),
+          );
+        } else {
+          console.log(`${opened.keyId}: versions ${versions.join(', ')}; current ${current}`);
+          console.log(
+            `  ${where}${writable === false ? ' (read-only on this node: rotate where it is written)' : ''}`,
+          );
+        }
       } catch (error) {
         await exitWithError('kms status', error);
       }
-    });
+      await exitAfterFlush(0);
+    },
+  );
   return kms;
 }

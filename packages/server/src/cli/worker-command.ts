@@ -19,9 +19,10 @@ export function workerCommand(): Command {
     .addHelpText(
       'after',
       `
-The worker must see what the server sees: the same --data-dir (KMS master keys in kms/, object
-storage in storage/; on another machine, a shared mount) and the same SECUREVOD_DATABASE_URL if
-PostgreSQL is used. Jobs are claimed with leases, so any number of workers may run at once.`,
+The worker must see what the server sees: the same master keys (SECUREVOD_KMS_DIR or the data
+dir's kms/, or the same HSM with SECUREVOD_KMS=pkcs11), the same object storage (SECUREVOD_S3_*,
+or the data dir's storage/ on a shared mount) and the same SECUREVOD_DATABASE_URL if PostgreSQL is
+used. Jobs are claimed with leases, so any number of workers may run at once.`,
     )
     .action(async (flags: Omit<ServiceFlags, 'roles'>) => {
       const config = loadServiceConfig('worker', {

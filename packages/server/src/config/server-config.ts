@@ -4,7 +4,11 @@
  */
 import { resolveFfmpegPaths } from '@securevod/ffmpeg';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
+import { allowListEntryProblem, type OutboundPolicy } from '../outbound/outbound-policy.js';
+import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
 import { resolveDataDir } from './data-dir.js';
+
+export type { KmsConfig, StorageConfig } from './cluster-config.js';
 
 export const ROLES = ['api', 'keys', 'media', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -37,11 +41,28 @@ export interface ServerConfig {
   abandonedUploadMaxIdleMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /** Where objects live: the data dir (embedded default) or an S3-compatible bucket. */
+  storage: StorageConfig;
+  /** Where master keys live: a local key ring (embedded default) or an HSM over PKCS#11. */
+  kms: KmsConfig;
   /**
    * Shortest AssumeRole DurationSeconds accepted: 900 (the cloud's minimum) unless
    * SECUREVOD_STS_MIN_DURATION_SECONDS lowers it — for tests that watch credentials expire.
    */
   stsMinDurationSeconds: number;
+  /** Where callbacks and URL pull uploads may connect (outbound/outbound-policy.ts). */
+  outbound: OutboundPolicy;
+  /** Bounds of one URL pull upload (UploadMediaByURL). */
+  urlUpload: UrlUploadLimits;
+}
+
+export interface UrlUploadLimits {
+  /** Larger sources fail with URLFileTooLarge (the cloud's limit is 20 GB). */
+  maxBytes: number;
+  /** The whole download must finish within this time. */
+  timeoutMs: number;
+  /** Redirects followed; every hop is checked against the outbound policy. */
+  maxRedirects: number;
 }
 
 export interface ServerFlags {
@@ -175,6 +196,35 @@ export function loadServerConfig(input: {
     );
   }
 
+  const allowPrivateRaw = pick(undefined, 'SECUREVOD_ALLOW_PRIVATE_OUTBOUND') ?? '0';
+  if (allowPrivateRaw !== '0' && allowPrivateRaw !== '1') {
+    problems.push(
+      `SECUREVOD_ALLOW_PRIVATE_OUTBOUND: "${allowPrivateRaw}" must be 1 (callbacks and URL uploads may reach loopback, private and link-local addresses) or 0`,
+    );
+  }
+  const allowList = (pick(undefined, 'SECUREVOD_OUTBOUND_ALLOW') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of allowList) {
+    const problem = allowListEntryProblem(entry);
+    if (problem) problems.push(`SECUREVOD_OUTBOUND_ALLOW: ${problem}`);
+  }
+  const integer = (name: string, fallback: string, min: number, max: number, what: string) => {
+    const raw = pick(undefined, name) ?? fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}: "${raw}" must be ${what} from ${min} to ${max}`);
+    }
+    return value;
+  };
+  const urlUpload: UrlUploadLimits = {
+    maxBytes: integer('SECUREVOD_URL_UPLOAD_MAX_BYTES', String(20 * 1024 ** 3), 1, 2 ** 50, 'bytes'),
+    timeoutMs: integer('SECUREVOD_URL_UPLOAD_TIMEOUT_SECONDS', '3600', 1, 7 * 24 * 3600, 'seconds') * 1000,
+    maxRedirects: integer('SECUREVOD_URL_UPLOAD_MAX_REDIRECTS', '5', 0, 20, 'a count'),
+  };
+  const storage = loadStorageConfig(env, dataDir, problems);
+  const kms = loadKmsConfig(env, { dataDir, cwd }, problems);
   const stsMinRaw = pick(undefined, 'SECUREVOD_STS_MIN_DURATION_SECONDS') ?? '900';
   if (!/^\d+$/.test(stsMinRaw) || Number(stsMinRaw) < 1 || Number(stsMinRaw) > 900) {
     problems.push(
@@ -200,6 +250,10 @@ export function loadServerConfig(input: {
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
+    outbound: { allowPrivate: allowPrivateRaw === '1', allowList },
+    urlUpload,
+    storage,
+    kms,
     stsMinDurationSeconds: Number(stsMinRaw),
   };
 }

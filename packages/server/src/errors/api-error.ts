@@ -72,3 +72,72 @@ export const apiErrors = {
       { cause },
     ),
 } as const;
+
+/**
+ * Categories, media search, URL pull upload, stream and mezzanine deletion, batch updates
+ * (reference-more §5–§7). Messages are the reference's where it gives one; where a message names
+ * a parameter or value, it says which.
+ */
+export const mediaLibraryErrors = {
+  cateNotFound: (cateId: number | string) =>
+    new ApiError('InvalidCateId.NotFound', 404, `The CateId not exist. (CateId ${cateId})`),
+  levelExceeded: () =>
+    new ApiError(
+      'LevelExceededMax',
+      400,
+      'The level of categories exceeded maximum. (Categories have at most 3 levels.)',
+    ),
+  subTotalExceeded: () =>
+    new ApiError(
+      'SubTotalExceededMax',
+      400,
+      'The total of sub categories exceeded maximum. (At most 100 subcategories per category.)',
+    ),
+  sortByExceeded: () =>
+    new ApiError(
+      'SortByExceededMax',
+      400,
+      'The SortBy parameter only supports one sort field when traversing all data.',
+    ),
+  uploadUrlsInvalid: (reason: string) =>
+    new ApiError(
+      'InvalidParameter.UploadURLs',
+      400,
+      `The specified parameter UploadURLs is not valid. ${reason}`,
+    ),
+  jobIdsExceeded: () => new ApiError('JobIdsExceededMax', 400, 'The JobIds exceeded maximum. (At most 20.)'),
+  streamNotFound: (jobId: string) =>
+    new ApiError('InvalidStream.NotFound', 404, `The stream does not exist. (JobId ${jobId})`),
+  deleteStreamFailed: (cause?: unknown) =>
+    new ApiError('DeleteStreamFailed', 503, 'Deleting stream has failed due to some unknown error.', {
+      cause,
+    }),
+  countExceeded: (name: string, max: number) =>
+    new ApiError('CountExceededMax', 400, `The specified ${name} count has exceeded ${max}.`),
+  mezzanineDeleted: () =>
+    new ApiError(
+      'InvalidFile.NotFound',
+      404,
+      'The source file of the video was deleted (DeleteMezzanines); it can no longer be processed.',
+    ),
+} as const;
+
+/**
+ * `ErrorCode` values of a failed URL pull (GetURLUploadInfos, UploadByURLComplete). These are
+ * per-URL results, not API errors: the request that submitted the URL succeeded.
+ * `URLInvalidError` is the cloud's; the others are ours (reference-more §6.2: UNCONFIRMED).
+ */
+export const URL_PULL_ERROR_CODES = {
+  /** Not a URL, not http(s), or a redirect to such. */
+  invalid: 'URLInvalidError',
+  /** Loopback, private or link-local destination (after DNS, on any redirect hop). */
+  addressRefused: 'URLAddressRefused',
+  tooManyRedirects: 'URLTooManyRedirects',
+  tooLarge: 'URLFileTooLarge',
+  timeout: 'URLDownloadTimeout',
+  /** The source answered an HTTP error, or the connection failed. */
+  downloadFailed: 'URLDownloadFailed',
+  /** Storing the fetched file failed. */
+  storeFailed: 'URLUploadFailed',
+} as const;
+export type UrlPullErrorCode = (typeof URL_PULL_ERROR_CODES)[keyof typeof URL_PULL_ERROR_CODES];

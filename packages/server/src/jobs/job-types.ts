@@ -19,7 +19,14 @@ export interface JobPayloads {
     /** Whether to add X-VOD-TIMESTAMP / X-VOD-SIGNATURE (the key is read at send time). */
     signed: boolean;
   };
+  /**
+   * Pull one URL of UploadMediaByURL into storage (streamed), then the normal upload path. The
+   * URL, metadata and progress live in the `url_uploads` row; the payload only names it.
+   */
+  'url-upload': {
+    jobId: string;
+  };
 }
 
 export type JobType = keyof JobPayloads;
-export const JOB_TYPES: readonly JobType[] = ['transcode', 'callback'];
+export const JOB_TYPES: readonly JobType[] = ['transcode', 'callback', 'url-upload'];

@@ -4,8 +4,9 @@
  * to an encryption context: decrypting with another context fails, so a blob copied from one
  * video or app to another opens nothing.
  *
- * Implementations: `local-kms.ts` (versioned master keys in the data dir). Every implementation
- * must pass `kms-contract.ts`.
+ * Implementations: `local-kms.ts` (versioned master keys in a directory, shareable as a mounted
+ * secret) and `pkcs11-kms.ts` (master keys inside an HSM). Every implementation must pass
+ * `kms-contract.ts`.
  */
 export type EncryptionContext = Readonly<Record<string, string>>;
 
@@ -30,12 +31,21 @@ export interface Kms {
     ciphertextBlob: string,
     context: EncryptionContext,
   ): Promise<{ keyId: string; plaintext: Uint8Array }>;
-  /** Makes a new master-key version current; blobs made under older versions still decrypt. */
+  /**
+   * Makes a new master-key version current; blobs made under older versions still decrypt.
+   * Throws `RotationNotAllowed` where this node may not rotate (a read-only shared key ring).
+   */
   rotate(): Promise<{ version: number }>;
+  /**
+   * A cheap reachability check for readiness probes: resolves when the KMS can serve requests,
+   * rejects with `KmsUnavailable` (saying why) when it cannot. Touches no key material.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type KmsErrorCode = 'InvalidCiphertext' | 'KeyVersionNotFound' | 'KmsUnavailable';
+export type KmsErrorCode =
+  'InvalidCiphertext' | 'KeyVersionNotFound' | 'KmsUnavailable' | 'RotationNotAllowed';
 
 export class KmsError extends Error {
   override readonly name = 'KmsError';

@@ -11,12 +11,22 @@
  * key that blobs were already made with. Back the directory up: losing a key file loses every
  * blob made under that version.
  *
+ * Shared key ring (cluster mode): every node points SECUREVOD_KMS_DIR at the same key files,
+ * typically a secret mounted read-only. A node that cannot write the directory opens it
+ * read-only: it encrypts under the highest version present and decrypts every version, loads
+ * versions that appear later (a rotated secret rolled out) when a blob names one, and refuses to
+ * rotate — rotation is the operator's `securevod kms rotate`, run where the key ring is written.
+ * On a read-only mount the orchestrator owns the files, so key files there may be group-readable
+ * (Kubernetes grants a non-root pod access through its fsGroup), never writable by anyone, nor
+ * readable by others.
+ *
  * Blob (base64 of):  "SVKB" | format 0x01 | master version u32 BE | IV (12) | ciphertext | tag (16)
  * AAD:               the 9 header bytes | canonical JSON of the encryption context (keys sorted)
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { access, constants, link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BASE64, canonicalContext } from './encryption-context.js';
 import { KmsError, type DataKey, type EncryptionContext, type Kms } from './kms.js';
 
 export const LOCAL_KMS_KEY_ID = 'local/master';
@@ -29,36 +39,79 @@ const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const KEY_FILE = /^master-v([1-9][0-9]{0,9})\.key$/;
 const MAX_VERSION = 0xffffffff;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export async function openLocalKms(options: { dir: string }): Promise<Kms> {
-  const kms = new LocalKms(options.dir);
+export interface LocalKms extends Kms {
+  /** Whether this process can write the key ring; a read-only one refuses to rotate. */
+  readonly writable: boolean;
+  readonly dir: string;
+  /** Master-key versions present, ascending. */
+  versions(): number[];
+}
+
+export async function openLocalKms(options: { dir: string }): Promise<LocalKms> {
+  const kms = new LocalKeyRing(options.dir);
   await kms.open();
   return kms;
 }
 
-class LocalKms implements Kms {
+class LocalKeyRing implements LocalKms {
   readonly keyId = LOCAL_KMS_KEY_ID;
   private readonly keys = new Map<number, Buffer>();
   private current = 0;
   private closed = false;
+  /** Set by open(): undefined = writable, else why not (`EROFS`: a read-only file system). */
+  private readOnlyReason: string | undefined;
   /** Serialises rotations within this process; link(2) arbitrates between processes. */
   private rotation: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly dir: string) {}
+  constructor(readonly dir: string) {}
+
+  get writable(): boolean {
+    return this.readOnlyReason === undefined;
+  }
+
+  versions(): number[] {
+    return [...this.keys.keys()].sort((a, b) => a - b);
+  }
 
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const existed = await stat(this.dir).then(
+      () => true,
+      () => false,
+    );
+    if (!existed) await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const info = await stat(this.dir);
     if (!info.isDirectory()) unavailable(`Local KMS directory ${this.dir} is not a directory`);
-    if (checksPermissions() && (info.mode & 0o022) !== 0) {
+    this.readOnlyReason = await access(this.dir, constants.W_OK).then(
+      () => undefined,
+      (error: NodeJS.ErrnoException) => error.code ?? 'EACCES',
+    );
+    // On a read-only file system nobody can write through the directory, whatever its mode
+    // (Kubernetes shows secret volumes as 1777).
+    if (checksPermissions() && this.readOnlyReason !== 'EROFS' && (info.mode & 0o022) !== 0) {
       unavailable(
         `Local KMS directory ${this.dir} is writable by group or others (mode ${octal(info.mode)}); ` +
           `run: chmod 700 ${this.dir}`,
       );
     }
     await this.loadKeyFiles();
-    if (this.keys.size === 0) await this.createVersion(1);
+    if (this.keys.size > 0) return;
+    if (!this.writable) {
+      unavailable(
+        `Local KMS directory ${this.dir} holds no master key and this node cannot write it ` +
+          `(${this.readOnlyReason}): create the key ring where it is written ` +
+          `(securevod kms rotate --kms-dir DIR) and mount it here`,
+      );
+    }
+    await this.createVersion(1);
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    // The key ring must still be readable (a lost mount shows here first).
+    await access(this.dir, constants.R_OK | constants.X_OK).catch((error: NodeJS.ErrnoException) =>
+      unavailable(`Local KMS directory ${this.dir} is not readable (${error.code ?? error.message})`),
+    );
   }
 
   async generateDataKey(request: { bytes: 16 | 32; context: EncryptionContext }): Promise<DataKey> {
@@ -139,6 +192,14 @@ class LocalKms implements Kms {
   rotate(): Promise<{ version: number }> {
     const next = this.rotation.then(async () => {
       this.assertOpen();
+      if (!this.writable) {
+        throw new KmsError(
+          'RotationNotAllowed',
+          `This node cannot write the local KMS key ring ${this.dir} (${this.readOnlyReason}), so it ` +
+            `does not rotate master keys. Rotate where the key ring is written (securevod kms rotate ` +
+            `--kms-dir DIR), roll the new key file out to every node, then restart them.`,
+        );
+      }
       await this.loadKeyFiles();
       for (;;) {
         const version = Math.max(this.current, ...this.keys.keys()) + 1;
@@ -176,7 +237,7 @@ class LocalKms implements Kms {
       if (match === null) continue;
       const version = Number(match[1]);
       if (version > MAX_VERSION || this.keys.has(version)) continue;
-      this.keys.set(version, await readKeyFile(join(this.dir, name)));
+      this.keys.set(version, await readKeyFile(join(this.dir, name), !this.writable));
       if (version > this.current) this.current = version;
     }
   }
@@ -213,15 +274,20 @@ class LocalKms implements Kms {
   }
 }
 
-async function readKeyFile(path: string): Promise<Buffer> {
+/** `mounted`: a read-only key ring, whose files may also be group-readable (see the header). */
+async function readKeyFile(path: string, mounted: boolean): Promise<Buffer> {
   const file = await open(path, 'r');
   try {
     const info = await file.stat();
     if (!info.isFile()) unavailable(`Local KMS key file ${path} is not a regular file`);
-    if (checksPermissions() && (info.mode & 0o077) !== 0) {
+    const forbidden = mounted ? 0o037 : 0o077;
+    if (checksPermissions() && (info.mode & forbidden) !== 0) {
       unavailable(
-        `Local KMS key file ${path} is accessible by group or others (mode ${octal(info.mode)}); ` +
-          `it must be private to its owner: run chmod 600 ${path}`,
+        mounted
+          ? `Local KMS key file ${path} is writable, or readable by others (mode ${octal(info.mode)}); ` +
+              `a mounted key ring may be readable by owner and group only (e.g. defaultMode 0440)`
+          : `Local KMS key file ${path} is accessible by group or others (mode ${octal(info.mode)}); ` +
+              `it must be private to its owner: run chmod 600 ${path}`,
       );
     }
     if (info.size !== KEY_BYTES) {
@@ -249,16 +315,6 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-/** JSON object with keys in code-unit order, written by hand so integer-like keys keep that order. */
-function canonicalContext(context: EncryptionContext): Buffer {
-  const entries = Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [key, value] of entries) {
-    if (typeof value !== 'string') throw new TypeError(`Encryption context value "${key}" must be a string`);
-  }
-  const json = `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`;
-  return Buffer.from(json, 'utf8');
 }
 
 function checksPermissions(): boolean {

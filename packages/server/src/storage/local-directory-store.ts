@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,6 +26,7 @@ import {
   assertValidContentType,
   assertValidKey,
   assertValidPrefix,
+  bodyChunks,
   resolveRange,
 } from './object-store.js';
 import type { ByteRange, GetObjectResult, ObjectBody, ObjectInfo, ObjectStore } from './object-store.js';
@@ -83,7 +84,7 @@ class LocalDirectoryStore implements ObjectStore {
       const hash = createHash('md5');
       let size = 0;
       // Errors thrown by the body itself (e.g. a client that disconnects) pass through unchanged.
-      for await (const chunk of chunksOf(body)) {
+      for await (const chunk of bodyChunks(body)) {
         hash.update(chunk);
         await fsStep('Writing', () => writeFully(file, chunk, HEADER_SIZE + size));
         size += chunk.byteLength;
@@ -187,6 +188,14 @@ class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  async ping(): Promise<void> {
+    // Both directories must still be there and writable (a lost mount or a read-only remount).
+    await fsStep('Checking the store directory', async () => {
+      await access(this.objectsDir, constants.R_OK | constants.W_OK | constants.X_OK);
+      await access(this.tmpDir, constants.R_OK | constants.W_OK | constants.X_OK);
+    });
+  }
+
   private pathOf(key: string): string {
     return join(this.objectsDir, ...key.split('/')) + OBJECT_SUFFIX;
   }
@@ -253,20 +262,6 @@ class LocalDirectoryStore implements ObjectStore {
         if (errorCode(err) !== 'ENOENT' || attempt >= 5) throw err;
       }
     }
-  }
-}
-
-async function* chunksOf(body: ObjectBody): AsyncGenerator<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    yield body;
-    return;
-  }
-  const iterable: AsyncIterable<unknown> =
-    Symbol.asyncIterator in body ? body : new Readable().wrap(body as NodeJS.ReadableStream);
-  for await (const chunk of iterable) {
-    if (chunk instanceof Uint8Array) yield chunk;
-    else if (typeof chunk === 'string') yield Buffer.from(chunk);
-    else throw new ObjectStoreError('InvalidArgument', 'The body yielded something other than bytes.');
   }
 }
 

@@ -3,13 +3,13 @@
  * download packages all live in one flat key space, S3-style: no directories, only keys and
  * string prefixes.
  *
- * Implementations: `local-directory-store.ts` (embedded default). An S3-compatible adapter comes
- * later. Every implementation must pass `test/contracts/object-store-contract.ts`.
+ * Implementations: `local-directory-store.ts` (embedded default) and `s3-object-store.ts` (any
+ * S3-compatible service). Every implementation must pass `test/contracts/object-store-contract.ts`.
  *
  * Keys are `/`-separated relative paths (see `assertValidKey`); the same rules hold for every
  * implementation so that data can move between them.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** What `put` accepts. Bodies are consumed once, as a stream; never buffered whole. */
 export type ObjectBody = Uint8Array | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
@@ -68,6 +68,11 @@ export interface ObjectStore {
   deletePrefix(prefix: string): Promise<number>;
   /** Every object whose key starts with `prefix` (`''` = all), in ascending key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * A cheap reachability check for readiness probes: resolves when the store can serve requests,
+   * rejects with `Unavailable` (saying why) when it cannot. Reads no object.
+   */
+  ping(): Promise<void>;
 }
 
 export type ObjectStoreErrorCode =
@@ -184,4 +189,22 @@ export async function readObject(store: ObjectStore, key: string, range?: ByteRa
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * The body as a sequence of byte chunks, whatever form `put` was given it in. Errors thrown by the
+ * body itself (e.g. a client that disconnects) pass through unchanged, as the contract requires.
+ */
+export async function* bodyChunks(body: ObjectBody): AsyncGenerator<Uint8Array> {
+  if (body instanceof Uint8Array) {
+    yield body;
+    return;
+  }
+  const iterable: AsyncIterable<unknown> =
+    Symbol.asyncIterator in body ? body : new Readable().wrap(body as NodeJS.ReadableStream);
+  for await (const chunk of iterable) {
+    if (chunk instanceof Uint8Array) yield chunk;
+    else if (typeof chunk === 'string') yield Buffer.from(chunk);
+    else throw new ObjectStoreError('InvalidArgument', 'The body yielded something other than bytes.');
+  }
 }

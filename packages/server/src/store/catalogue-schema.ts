@@ -47,6 +47,8 @@ export interface VideosTable {
   data_key_ciphertext: string | null;
   creation_time: IsoTimestamp;
   modification_time: IsoTimestamp;
+  /** When DeleteMezzanines removed the source (migration 0022); null while it exists. */
+  mezzanine_deleted_at: IsoTimestamp | null;
 }
 
 export interface UploadCredentialsTable {
@@ -104,8 +106,53 @@ export interface TemplateGroupsTable {
   modify_time: IsoTimestamp;
 }
 
+/** Migration 0020. `parent_id` -1 = top level (the virtual root). */
+export interface CategoriesTable {
+  cate_id: number;
+  cate_name: string;
+  parent_id: number;
+  /** 0 = top level, at most 2. */
+  level: number;
+  type: 'default' | 'material';
+  app_id: string;
+  creation_time: IsoTimestamp;
+  modification_time: IsoTimestamp;
+}
+
+export type UrlUploadStatus =
+  | 'PENDING'
+  | 'PROCESSING'
+  | 'DOWNLOADING'
+  | 'DOWNLOAD_SUCCESS'
+  | 'DOWNLOAD_FAIL'
+  | 'UPLOAD_SUCCESS'
+  | 'UPLOAD_FAIL'
+  | 'SUCCESS';
+
+/** Migration 0021: one submitted URL of UploadMediaByURL. */
+export interface UrlUploadsTable {
+  job_id: string;
+  /** The URL as submitted (decoded). */
+  upload_url: string;
+  /** The video, once the pull created it. */
+  media_id: string | null;
+  status: UrlUploadStatus;
+  /** Bytes fetched so far (all of them once done). */
+  file_size: number | null;
+  user_data: string | null;
+  /** JSON text: the validated UploadMetadata that applies to this URL (title, category, group …). */
+  metadata: string;
+  app_id: string;
+  error_code: string | null;
+  error_message: string | null;
+  creation_time: IsoTimestamp;
+  complete_time: IsoTimestamp | null;
+}
+
 export interface CatalogueTables {
   videos: VideosTable;
+  categories: CategoriesTable;
+  url_uploads: UrlUploadsTable;
   upload_credentials: UploadCredentialsTable;
   streams: StreamsTable;
   template_groups: TemplateGroupsTable;

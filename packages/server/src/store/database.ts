@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { CurrentSchemaPostgresDialect } from './postgres-dialect.js';
+import { hardenPool } from './postgres-pool.js';
 import type { LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Schema } from './schema.js';
@@ -131,6 +132,12 @@ async function openPostgres(
   // An idle client that loses its server emits 'error' on the pool; unhandled, that kills the
   // process. The pool drops the client and the next query reconnects.
   pool.on('error', (error) => logger?.warn({ err: messageOf(error) }, 'PostgreSQL idle connection failed'));
+  // Clients that lose their server mid-use emit 'error' too (postgres-pool.ts); statements hit by
+  // a dropped connection outside a transaction are retried once on a fresh one. Before the first
+  // connection is made, so that every client gets the listener.
+  const hardened = hardenPool(pool, (error) =>
+    logger?.warn({ err: messageOf(error) }, 'PostgreSQL connection failed'),
+  );
   try {
     if (schema !== undefined) await createSchema(pool, schema);
     else await pool.query('select 1');
@@ -143,7 +150,7 @@ async function openPostgres(
     );
   }
   const kysely = new Kysely<Schema>({
-    dialect: new CurrentSchemaPostgresDialect({ pool }),
+    dialect: new CurrentSchemaPostgresDialect({ pool: hardened }),
     log: queryLog(logger),
   });
   // Kysely ends the pool only if it ever used it; end it ourselves otherwise, or an idle client

@@ -13,6 +13,10 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-catalogue.js';
 import * as m0003 from './migrations/0003-jobs.js';
 import * as m0004 from './migrations/0004-key-deliveries.js';
+import * as m0020 from './migrations/0020-categories.js';
+import * as m0021 from './migrations/0021-url-uploads.js';
+import * as m0022 from './migrations/0022-mezzanine-deleted.js';
+import * as m0030 from './migrations/0030-postgres-column-types.js';
 import * as m0040 from './migrations/0040-access-control.js';
 import { StoreError } from './store-error.js';
 
@@ -21,6 +25,10 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-catalogue': m0002,
   '0003-jobs': m0003,
   '0004-key-deliveries': m0004,
+  '0020-categories': m0020,
+  '0021-url-uploads': m0021,
+  '0022-mezzanine-deleted': m0022,
+  '0030-postgres-column-types': m0030,
   '0040-access-control': m0040,
 };
 

@@ -157,6 +157,48 @@ export function createStreamStore(db: Db, options: { now?: () => Date } = {}) {
       return row ? fromRow(row) : undefined;
     },
 
+    /**
+     * Deletes some streams of a video (DeleteStream). Where that leaves a definition without a
+     * Normal stream, the newest Invisible one of that definition becomes Normal again, so
+     * ResultType=Single still shows the latest remaining stream. Returns the deleted records.
+     */
+    async deleteStreams(videoId: string, streamIds: readonly string[]): Promise<StreamRecord[]> {
+      if (streamIds.length === 0) return [];
+      return kysely.transaction().execute(async (trx) => {
+        const doomed = (
+          await trx
+            .selectFrom('streams')
+            .selectAll()
+            .where('video_id', '=', videoId)
+            .where('stream_id', 'in', streamIds)
+            .execute()
+        ).map(fromRow);
+        if (doomed.length === 0) return doomed;
+        await trx
+          .deleteFrom('streams')
+          .where('video_id', '=', videoId)
+          .where('stream_id', 'in', streamIds)
+          .execute();
+        for (const definition of new Set(doomed.map((s) => s.definition))) {
+          const remaining = await trx
+            .selectFrom('streams')
+            .select(['stream_id', 'status'])
+            .where('video_id', '=', videoId)
+            .where('definition', '=', definition)
+            .orderBy('creation_time', 'desc')
+            .execute();
+          if (remaining.length > 0 && !remaining.some((r) => r.status === 'Normal')) {
+            await trx
+              .updateTable('streams')
+              .set({ status: 'Normal' })
+              .where('stream_id', '=', remaining[0]!.stream_id)
+              .execute();
+          }
+        }
+        return doomed;
+      });
+    },
+
     async deleteForVideo(videoId: string): Promise<void> {
       await kysely.deleteFrom('streams').where('video_id', '=', videoId).execute();
     },

@@ -34,11 +34,21 @@ export interface VideoRecord {
   transcodeProgress: number | null;
   downloadSwitch: 'on' | 'off';
   dataKeyCiphertext: string | null;
+  /** When DeleteMezzanines removed the source; null while it exists. */
+  mezzanineDeletedAt: string | null;
   creationTime: string;
   modificationTime: string;
+  /** The category's name, resolved at read time (null without a category or for a stale id). */
+  cateName: string | null;
 }
 
-export type VideoPatch = Partial<Omit<VideoRecord, 'videoId' | 'creationTime' | 'modificationTime'>>;
+export type VideoPatch = Partial<
+  Omit<VideoRecord, 'videoId' | 'creationTime' | 'modificationTime' | 'cateName'>
+>;
+export type NewVideo = Omit<
+  VideoRecord,
+  'creationTime' | 'modificationTime' | 'cateName' | 'mezzanineDeletedAt'
+>;
 
 export interface VideoListQuery {
   statuses?: readonly VideoStatus[];
@@ -81,6 +91,7 @@ const toColumn: Record<keyof VideoPatch, keyof VideosTable> = {
   transcodeProgress: 'transcode_progress',
   downloadSwitch: 'download_switch',
   dataKeyCiphertext: 'data_key_ciphertext',
+  mezzanineDeletedAt: 'mezzanine_deleted_at',
 };
 
 function toRow(patch: VideoPatch): Partial<VideosTable> {
@@ -92,7 +103,10 @@ function toRow(patch: VideoPatch): Partial<VideosTable> {
   return row as Partial<VideosTable>;
 }
 
-function fromRow(row: VideosTable): VideoRecord {
+/** A row of `selectVideos`: the video and its category's name. */
+export type VideoRow = VideosTable & { cate_name: string | null };
+
+export function fromRow(row: VideoRow): VideoRecord {
   return {
     videoId: row.video_id,
     title: row.title,
@@ -120,39 +134,50 @@ function fromRow(row: VideosTable): VideoRecord {
     transcodeProgress: row.transcode_progress,
     downloadSwitch: row.download_switch,
     dataKeyCiphertext: row.data_key_ciphertext,
+    mezzanineDeletedAt: row.mezzanine_deleted_at ?? null,
     creationTime: row.creation_time,
     modificationTime: row.modification_time,
+    cateName: row.cate_name ?? null,
   };
+}
+
+/**
+ * Every read of videos starts here: the videos with their category's name joined in. Columns
+ * both tables have (`cate_id`, `creation_time`, …) must be qualified as `videos.…` in filters.
+ */
+export function selectVideos(db: Db) {
+  return db.kysely
+    .selectFrom('videos')
+    .leftJoin('categories', 'categories.cate_id', 'videos.cate_id')
+    .selectAll('videos')
+    .select('categories.cate_name as cate_name');
 }
 
 export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
   const { kysely } = db;
   const now = () => (options.now?.() ?? new Date()).toISOString();
   return {
-    async insert(video: Omit<VideoRecord, 'creationTime' | 'modificationTime'>): Promise<VideoRecord> {
+    async insert(video: NewVideo): Promise<VideoRecord> {
       const time = now();
       const row = {
         ...(toRow(video) as VideosTable),
         video_id: video.videoId,
+        mezzanine_deleted_at: null,
         creation_time: time,
         modification_time: time,
       };
       await kysely.insertInto('videos').values(row).execute();
-      return fromRow(row);
+      return (await this.find(video.videoId)) ?? fromRow({ ...row, cate_name: null });
     },
 
     async find(videoId: string): Promise<VideoRecord | undefined> {
-      const row = await kysely
-        .selectFrom('videos')
-        .selectAll()
-        .where('video_id', '=', videoId)
-        .executeTakeFirst();
+      const row = await selectVideos(db).where('videos.video_id', '=', videoId).executeTakeFirst();
       return row ? fromRow(row) : undefined;
     },
 
     async findMany(videoIds: readonly string[]): Promise<VideoRecord[]> {
       if (videoIds.length === 0) return [];
-      const rows = await kysely.selectFrom('videos').selectAll().where('video_id', 'in', videoIds).execute();
+      const rows = await selectVideos(db).where('videos.video_id', 'in', videoIds).execute();
       return rows.map(fromRow);
     },
 
@@ -206,10 +231,17 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       }
       const counted = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
       const direction = query.ascending ? 'asc' : 'desc';
-      const rows = await base
-        .selectAll()
-        .orderBy('creation_time', direction)
-        .orderBy('video_id', direction)
+      let page = selectVideos(db);
+      if (query.statuses && query.statuses.length > 0)
+        page = page.where('videos.status', 'in', query.statuses);
+      if (query.cateId !== undefined) page = page.where('videos.cate_id', '=', query.cateId);
+      if (query.startTime) page = page.where('videos.creation_time', '>=', query.startTime);
+      if (query.endTime) page = page.where('videos.creation_time', '<=', query.endTime);
+      if (query.storageLocation) page = page.where('videos.storage_location', '=', query.storageLocation);
+      if (query.appIds !== undefined) page = page.where('videos.app_id', 'in', query.appIds);
+      const rows = await page
+        .orderBy('videos.creation_time', direction)
+        .orderBy('videos.video_id', direction)
         .offset(query.offset)
         .limit(query.limit)
         .execute();
@@ -232,7 +264,7 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
 
     /** Videos left in a working status (e.g. by a crash), for recovery at start. */
     async listByStatus(status: VideoStatus): Promise<VideoRecord[]> {
-      const rows = await kysely.selectFrom('videos').selectAll().where('status', '=', status).execute();
+      const rows = await selectVideos(db).where('videos.status', '=', status).execute();
       return rows.map(fromRow);
     },
   };

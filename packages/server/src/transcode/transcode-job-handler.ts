@@ -32,6 +32,7 @@ import type { EncryptScheme } from '../store/catalogue-schema.js';
 import type { StreamRecord, StreamStore } from '../store/stream-store.js';
 import type { VideoRecord, VideoStore } from '../store/video-store.js';
 import type { TranscodeTemplate } from '../templates/transcode-template.js';
+import { announceAnalysis } from './analysis-event.js';
 import { planLadder, type PlannedRendition } from './ladder-planner.js';
 import { packageMaster, packageRendition } from './packager.js';
 
@@ -80,6 +81,9 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     const { videoId, jobId } = job.payload;
     const video = await deps.videos.find(videoId);
     if (!video) return; // deleted meanwhile: nothing to do
+    if (video.mezzanineDeletedAt) {
+      throw new PermanentTranscodeError(`the source of video ${videoId} was deleted (DeleteMezzanines)`);
+    }
     const moved = await deps.videos.transition(
       videoId,
       ['UploadSucc', 'Normal', 'Checking', 'TranscodeFail', 'Transcoding'],
@@ -157,8 +161,24 @@ async function transcode(
   await pipeline(source.body, createWriteStream(sourcePath, { mode: 0o600 }), { signal });
 
   // countFrames: GetMezzanineInfo reports NumFrames, which most containers do not record.
-  const probed = await probe(sourcePath, { ffprobePath: deps.ffprobePath, signal, countFrames: true });
+  // A source not analysed before (first transcode after its upload) announces the analysis.
+  const firstAnalysis = video.mezzanine === null;
+  let probed: ProbeResult;
+  try {
+    probed = await probe(sourcePath, { ffprobePath: deps.ffprobePath, signal, countFrames: true });
+  } catch (error) {
+    if (firstAnalysis && errorCode(error) === 'InvalidParameter.ResourceContentBad') {
+      await announceAnalysis(
+        deps.callbacks,
+        video,
+        { errorCode: errorCode(error), errorMessage: describeFailure(error) },
+        payload.userData?.callbackUrl,
+      );
+    }
+    throw error;
+  }
   await deps.videos.update(video.videoId, mezzaninePatch(probed));
+  if (firstAnalysis) await announceAnalysis(deps.callbacks, video, { probed }, payload.userData?.callbackUrl);
 
   const placements = plan(probed, group.templates, payload);
   const segmentSeconds = Math.min(...group.templates.map((t) => t.segmentSeconds));

@@ -32,13 +32,25 @@ export const ROOT_KEY_ENV = {
 
 export async function runCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+  options: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+    /** A command that runs the CLI, e.g. in its own mount namespace (support/read-only-view.ts). */
+    launcher?: string[];
+  },
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [SECUREVOD_BIN, ...args], {
-    cwd: options.cwd,
-    env: cleanEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const launcher = options.launcher ?? [];
+  const argv = [SECUREVOD_BIN, ...args];
+  const child = spawn(
+    launcher[0] ?? process.execPath,
+    launcher.length > 0 ? [...launcher.slice(1), process.execPath, ...argv] : argv,
+    {
+      cwd: options.cwd,
+      env: cleanEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

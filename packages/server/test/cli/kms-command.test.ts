@@ -46,7 +46,7 @@ describe('securevod kms', () => {
         result.stderr,
         new RegExp(`^securevod kms ${command}: no local KMS key ring in empty/kms`),
       );
-      assert.match(result.stderr, /SECUREVOD_DATA_DIR must name the data directory of a server/);
+      assert.match(result.stderr, /SECUREVOD_DATA_DIR .*must name the key ring of a server that has started/);
     }
     assert.deepEqual(await readdir(join(cwd, 'empty')), []);
     // The default ./data does not exist here: nothing is created either.
@@ -61,7 +61,7 @@ describe('securevod kms', () => {
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
-      /^securevod kms status: --data-dir: ".*a-file" exists and is not a directory/,
+      /^securevod kms status: .*--data-dir: ".*a-file" exists and is not a directory/,
     );
   });
 });

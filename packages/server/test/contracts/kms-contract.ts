@@ -151,6 +151,11 @@ export function kmsContract(name: string, makeKms: () => Promise<Kms>): void {
         assert.deepEqual((await kms.decrypt(after.ciphertextBlob, CONTEXT)).plaintext, after.plaintext);
       }));
 
+    it('answers ping while open', () =>
+      withKms(async (kms) => {
+        await kms.ping();
+      }));
+
     it('refuses to work after close', async () => {
       const kms = await makeKms();
       const key = await kms.generateDataKey({ bytes: 16, context: CONTEXT });
@@ -161,6 +166,7 @@ export function kmsContract(name: string, makeKms: () => Promise<Kms>): void {
         'decrypt after close',
       );
       await assertKmsError(kms.encrypt(Uint8Array.of(1), CONTEXT), ['KmsUnavailable'], 'encrypt after close');
+      await assertKmsError(kms.ping(), ['KmsUnavailable'], 'ping after close');
     });
   });
 }

@@ -1,7 +1,12 @@
 /**
- * Conformance suite of the metadata store: migrations and every store in src/store/, run
- * against each database the server supports. `makeDb` opens a fresh, empty database (a new
- * SQLite file, a new PostgreSQL schema); the suite migrates and closes it.
+ * Conformance suite of the metadata store: migrations and every store on the metadata database
+ * (access keys, download secrets, settings here; videos, streams, template groups and upload
+ * credentials in catalogue-store-contract.ts; the key-delivery log in
+ * key-delivery-log-contract.ts; RAM users, policies, roles and apps in access-store-contract.ts),
+ * run against each database the server supports. `makeDb` opens
+ * a fresh, empty database (a new SQLite file, a new PostgreSQL schema); the suite migrates and
+ * closes it. The job queue, which lives in the same database, has its own contract
+ * (job-queue-contract.ts), run on both engines by test/jobs/.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -13,6 +18,8 @@ import { migrateToLatest, migrations } from '../../src/store/migrator.js';
 import { createSettingsStore } from '../../src/store/settings-store.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { accessStoreContract } from './access-store-contract.js';
+import { catalogueStoreContract } from './catalogue-store-contract.js';
+import { keyDeliveryLogContract } from './key-delivery-log-contract.js';
 import { videoEncryptionContract } from './video-encryption-contract.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -349,6 +356,8 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
         }));
     });
 
+    catalogueStoreContract(withDb);
+    keyDeliveryLogContract(withDb);
     describe('access control', () => accessStoreContract((body) => withDb(body)));
     describe('videos by the encryption of their published streams', () =>
       videoEncryptionContract((body) => withDb(body)));

@@ -249,6 +249,11 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       assert.deepEqual(await keysOf(store, ''), [key]);
     });
 
+    it('answers ping while usable', async () => {
+      const store = await makeStore();
+      await store.ping();
+    });
+
     it('refuses an unusable content type with InvalidArgument', async () => {
       const store = await makeStore();
       await rejectsWith(

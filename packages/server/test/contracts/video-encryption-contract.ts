@@ -8,18 +8,12 @@ import type { EncryptScheme } from '../../src/store/catalogue-schema.js';
 import type { Db } from '../../src/store/database.js';
 import { createStreamStore, type StreamRecord } from '../../src/store/stream-store.js';
 import { createVideoStore } from '../../src/store/video-store.js';
+import { video as catalogueVideo } from './catalogue-store-contract.js';
 
 type WithDb = (body: (db: Db) => Promise<void>) => Promise<void>;
 
 export function videoEncryptionContract(withDb: WithDb): void {
-  const video = (videoId: string) => ({
-    ...{ title: videoId, description: null, fileName: 'a.mp4', fileSize: null, coverUrl: null },
-    ...{ cateId: null, tags: null, templateGroupId: 'g', storageLocation: 'in', appId: 'app-1000000' },
-    ...{ userData: null, status: 'Normal' as const, statusReason: null, sourceKey: `s/${videoId}` },
-    ...{ sourceSize: null, sourceEtag: null, duration: null, width: null, height: null, fps: null },
-    ...{ bitrate: null, mezzanine: null, transcodeProgress: null, downloadSwitch: 'on' as const },
-    ...{ dataKeyCiphertext: null, videoId },
-  });
+  const video = (videoId: string) => catalogueVideo(videoId, { status: 'Normal' });
   const stream = (videoId: string, definition: string, encryptScheme: EncryptScheme): StreamRecord => ({
     ...{ streamId: `${videoId}-${definition}`, videoId, jobId: 'j', definition, format: 'm3u8' },
     ...{ width: 1, height: 1, bitrateKbps: 1, fps: 25, duration: 1, size: 1, encryptScheme },

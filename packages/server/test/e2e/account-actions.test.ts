@@ -15,7 +15,8 @@ describe('operator actions', () => {
 
   before(async () => {
     dataDir = await makeDataDir();
-    server = await startServerProcess({ dataDir });
+    // The callback receiver is on 127.0.0.1: callbacks may reach private addresses only with this.
+    server = await startServerProcess({ dataDir, env: { SECUREVOD_ALLOW_PRIVATE_OUTBOUND: '1' } });
   });
   after(async () => {
     await server?.stop();

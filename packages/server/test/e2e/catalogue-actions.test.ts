@@ -192,12 +192,19 @@ describe('catalogue actions', () => {
     await expectApiError(vod.request('RefreshUploadVideo', {}), 'MissingParameter', 400, /"VideoId"/);
   });
 
+  const addCategory = async (name: string) =>
+    String(
+      (await vod.request<{ Category: { CateId: number } }>('AddCategory', { CateName: name })).Category
+        .CateId,
+    );
+
   test('GetVideoInfo and GetVideoInfos: fields, types, plain-array VideoList, NonExistVideoIds', async () => {
+    const cateId = await addCategory('info');
     const a = await createUpload(vod, {
       Title: 'info a',
       FileName: 'a.mp4',
       Tags: 'x,y',
-      CateId: '12',
+      CateId: cateId,
       Description: 'first',
     });
     const b = await createUpload(vod, { Title: 'info b', FileName: 'b.mp4' });
@@ -205,7 +212,7 @@ describe('catalogue actions', () => {
     assert.equal(video.VideoId, a.videoId);
     assert.equal(video.Title, 'info a');
     assert.equal(video.Tags, 'x,y');
-    assert.equal(video.CateId, 12);
+    assert.equal(video.CateId, Number(cateId));
     assert.equal(video.Status, 'Uploading');
     assert.match(video.CreationTime, WIRE_TIME);
     assert.match(video.ModificationTime, WIRE_TIME);
@@ -236,7 +243,7 @@ describe('catalogue actions', () => {
   });
 
   test('GetVideoList pages, sorts both ways, filters by Status and wraps VideoList.Video', async () => {
-    const cate = '770001';
+    const cate = await addCategory('list');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const ticket = await createUpload(vod, {

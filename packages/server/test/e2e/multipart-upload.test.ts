@@ -70,7 +70,8 @@ describe('multipart upload and credential scope through the full server', () => 
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    server = await startServerProcess({ dataDir });
+    // The callback receiver is on 127.0.0.1: callbacks may reach private addresses only with this.
+    server = await startServerProcess({ dataDir, env: { SECUREVOD_ALLOW_PRIVATE_OUTBOUND: '1' } });
     vod = vodClient(server.url);
     await vod.request('SetMessageCallback', {
       CallbackURL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`,

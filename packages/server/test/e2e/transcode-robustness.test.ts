@@ -32,7 +32,12 @@ import { popError, vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus } from '../support/vod-upload.js';
 import { expectApiError, filesUnder, sleep } from './e2e-helpers.js';
 
-const SERVER_ENV = { SECUREVOD_X264_PRESET: 'ultrafast', SECUREVOD_JOB_LEASE_MS: '5000' };
+// Callback receivers are on 127.0.0.1: callbacks may reach private addresses only with the last one.
+const SERVER_ENV = {
+  SECUREVOD_X264_PRESET: 'ultrafast',
+  SECUREVOD_JOB_LEASE_MS: '5000',
+  SECUREVOD_ALLOW_PRIVATE_OUTBOUND: '1',
+};
 const DECRYPT_KEY_URI = 'https://keys.example.com/decrypt?Ciphertext=';
 
 interface Event {

@@ -85,7 +85,11 @@ describe('upload → encrypted transcoding → callbacks', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/vod-events`;
-    server = await startServerProcess({ dataDir, env: { SECUREVOD_X264_PRESET: 'ultrafast' } });
+    // The callback receiver is on 127.0.0.1: callbacks may reach private addresses only with this.
+    server = await startServerProcess({
+      dataDir,
+      env: { SECUREVOD_X264_PRESET: 'ultrafast', SECUREVOD_ALLOW_PRIVATE_OUTBOUND: '1' },
+    });
     await vodClient(server.url).request('SetMessageCallback', {
       CallbackURL: receiverUrl,
       EventTypeList: 'ALL',

@@ -22,7 +22,11 @@ after(() => rm(root, { recursive: true, force: true }));
 let counter = 0;
 
 const POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 40, maxDelayMs: 1000 };
-const POLICIES: Record<JobType, RetryPolicy> = { transcode: POLICY, callback: POLICY };
+const POLICIES: Record<JobType, RetryPolicy> = {
+  transcode: POLICY,
+  callback: POLICY,
+  'url-upload': POLICY,
+};
 const callback = (n: number): JobPayloads['callback'] => ({
   url: `http://127.0.0.1:9/${n}`,
   body: { n },
@@ -74,6 +78,7 @@ async function withHarness(body: (h: Harness) => Promise<void>): Promise<void> {
           handlers: {
             transcode: async () => {},
             callback: async () => {},
+            'url-upload': async () => {},
           },
           workerId: `worker-${workers.length + 1}`,
           concurrency: 2,
@@ -132,6 +137,7 @@ describe('job worker', () => {
       const handled: string[] = [];
       const w = worker({
         handlers: {
+          'url-upload': async () => {},
           callback: async (job, ctx) => {
             handled.push(`callback ${job.payload.url}`);
             ctx.log.info({ step: 'sent' }, 'callback delivered');
@@ -169,6 +175,7 @@ describe('job worker', () => {
       await writeFile(notAVideo, 'this is text, not a video');
       const w = worker({
         handlers: {
+          'url-upload': async () => {},
           transcode: async (job, ctx) => {
             await probe(notAVideo, { ffprobePath: 'ffprobe', signal: ctx.signal });
             assert.fail(`ffprobe accepted ${job.payload.videoId}`);
@@ -207,6 +214,7 @@ describe('job worker', () => {
       const attempts = new Map<string, number[]>();
       const w = worker({
         handlers: {
+          'url-upload': async () => {},
           transcode: async () => {},
           callback: async (job) => {
             attempts.set(job.id, [...(attempts.get(job.id) ?? []), Date.now()]);
@@ -254,6 +262,7 @@ describe('job worker', () => {
       let reason: unknown;
       const w = worker({
         handlers: {
+          'url-upload': async () => {},
           transcode: async (_job, ctx) => {
             reason = await aborted(ctx.signal);
             throw reason;
@@ -299,6 +308,7 @@ describe('job worker', () => {
       const w = worker({
         leaseMs: 300,
         handlers: {
+          'url-upload': async () => {},
           transcode: async () => {},
           callback: async (_job, ctx) => {
             reason = await aborted(ctx.signal);
@@ -337,6 +347,7 @@ describe('job worker', () => {
       const w = worker({
         leaseMs: 150,
         handlers: {
+          'url-upload': async () => {},
           transcode: async () => {
             await sleep(700);
           },
@@ -370,7 +381,7 @@ describe('job worker', () => {
         await sleep(30);
         active--;
       };
-      const w = worker({ concurrency: 3, handlers: { transcode: slow, callback: slow } });
+      const w = worker({ concurrency: 3, handlers: { transcode: slow, callback: slow, 'url-upload': slow } });
       for (let n = 0; n < 12; n++) {
         if (n % 2) await queue.enqueue('callback', callback(n));
         else await queue.enqueue('transcode', transcode(n));

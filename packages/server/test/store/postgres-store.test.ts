@@ -44,6 +44,43 @@ await withPostgres('PostgreSQL metadata store', 'securevod_test', (newSchema) =>
       }
     });
 
+    it('uses 64-bit sizes, double-precision measurements and byte-order text, as SQLite does', async () => {
+      const db = await openDatabase({ url, schema: newSchema() });
+      try {
+        await migrateToLatest(db);
+        const { rows } = await sql<{ table: string; column: string; type: string; collation: string | null }>`
+          select table_name as table, column_name as column, data_type as type, collation_name as collation
+          from information_schema.columns where table_schema = current_schema()`.execute(db.kysely);
+        const column = (table: string, name: string) =>
+          rows.find((r) => r.table === table && r.column === name);
+        for (const [table, name] of [
+          ['videos', 'file_size'],
+          ['videos', 'source_size'],
+          ['streams', 'size'],
+        ]) {
+          assert.equal(column(table!, name!)?.type, 'bigint', `${table}.${name}`);
+        }
+        for (const [table, name] of [
+          ['videos', 'duration'],
+          ['videos', 'fps'],
+          ['streams', 'bitrate_kbps'],
+        ]) {
+          assert.equal(column(table!, name!)?.type, 'double precision', `${table}.${name}`);
+        }
+        for (const [table, name] of [
+          ['videos', 'video_id'],
+          ['videos', 'creation_time'],
+          ['template_groups', 'template_group_id'],
+          ['key_deliveries', 'delivered_at'],
+          ['download_secrets', 'app_identification'],
+        ]) {
+          assert.equal(column(table!, name!)?.collation, 'C', `${table}.${name}`);
+        }
+      } finally {
+        await db.close();
+      }
+    });
+
     it('migrates a second schema although the first already has migration tables', async () => {
       const [a, b] = [
         await openDatabase({ url, schema: newSchema() }),

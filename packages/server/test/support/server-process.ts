@@ -33,10 +33,14 @@ export async function startServerProcess(options: {
   args?: string[];
   /** Another checkout's `packages/server/bin/securevod.mjs` (default: this one's). */
   bin?: string;
+  /** A command that runs the server, e.g. in its own mount namespace (support/read-only-view.ts). */
+  launcher?: string[];
 }): Promise<ServerProcess> {
+  const launcher = options.launcher ?? [];
   const child: ChildProcess = spawn(
-    process.execPath,
+    launcher[0] ?? process.execPath,
     [
+      ...(launcher.length > 0 ? [...launcher.slice(1), process.execPath] : []),
       options.bin ?? SECUREVOD_BIN,
       'server',
       '--data-dir',

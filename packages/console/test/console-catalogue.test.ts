@@ -1,0 +1,121 @@
+// The library's categories and search in Chromium against the real server: each video shows its
+// category (with its path in the tree), the Category filter narrows the list, and the search box
+// finds titles on the server through SearchMedia — including text with quotes and text that looks
+// like SQL, which is searched for as text.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './support/chromium.js';
+import { startConsoleHarness, type ConsoleHarness } from './support/console-harness.js';
+import { signIn } from './support/console-page.js';
+
+let harness: ConsoleHarness;
+let browser: TestBrowser;
+let page: Page;
+const pageErrors: string[] = [];
+const requests: string[] = [];
+
+async function addCategory(name: string, parentId?: number): Promise<number> {
+  const answer = await harness.vod.request<{ Category: { CateId: number } }>('AddCategory', {
+    CateName: name,
+    ParentId: parentId,
+  });
+  return answer.Category.CateId;
+}
+
+async function addVideo(title: string, cateId?: number): Promise<string> {
+  const answer = await harness.vod.request<{ VideoId: string }>('CreateUploadVideo', {
+    Title: title,
+    FileName: 'lesson.mp4',
+    CateId: cateId,
+  });
+  return answer.VideoId;
+}
+
+/** The titles in the library table, in order, once it has exactly `count` rows. */
+async function rows(count: number): Promise<string[]> {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('tr[data-video-id]').length === n && !document.querySelector('.loading'),
+    count,
+    { timeout: 15_000 },
+  );
+  return page.locator('tr[data-video-id] td[data-label="Title"] a').allTextContents();
+}
+
+before(async () => {
+  harness = await startConsoleHarness();
+  const courses = await addCategory('Courses');
+  const maths = await addCategory('Maths', courses);
+  const music = await addCategory('Music');
+  await addVideo('Algebra basics', maths);
+  await addVideo('Guitar chords', music);
+  await addVideo("O'Brien's rehearsal");
+  await addVideo('Untagged algebra notes');
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('request', (request) => {
+    const body = request.postData();
+    if (body?.includes('Action=')) requests.push(new URLSearchParams(body).get('Action') ?? '');
+  });
+  await signIn(page, harness.consoleUrl);
+  await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
+});
+
+after(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+describe('library categories and search in Chromium', { timeout: 120_000 }, () => {
+  it('shows each video’s category with its path', async () => {
+    assert.deepEqual(await rows(4), [
+      'Untagged algebra notes',
+      "O'Brien's rehearsal",
+      'Guitar chords',
+      'Algebra basics',
+    ]);
+    const category = (title: string) =>
+      page.locator('tr[data-video-id]').filter({ hasText: title }).locator('td[data-label="Category"]');
+    assert.equal(await category('Algebra basics').textContent(), 'Courses › Maths');
+    assert.equal(await category('Guitar chords').textContent(), 'Music');
+    assert.equal(await category('Untagged algebra notes').textContent(), '');
+  });
+
+  it('filters by category', async () => {
+    const select = page.getByLabel('Category');
+    assert.deepEqual(await select.locator('option').allTextContents(), [
+      'All categories',
+      'Courses',
+      'Courses › Maths',
+      'Music',
+    ]);
+    await select.selectOption({ label: 'Music' });
+    assert.deepEqual(await rows(1), ['Guitar chords']);
+    await select.selectOption({ label: 'Courses › Maths' });
+    assert.deepEqual(await rows(1), ['Algebra basics']);
+    await select.selectOption({ label: 'Courses' });
+    await page.getByText('No videos in “Courses”.').waitFor();
+    await select.selectOption({ label: 'All categories' });
+    assert.equal((await rows(4)).length, 4);
+  });
+
+  it('searches titles on the server, alone and with the category filter', async () => {
+    const box = page.getByLabel('Search by title');
+    requests.length = 0;
+    await box.fill('ALGEBRA');
+    assert.deepEqual(await rows(2), ['Untagged algebra notes', 'Algebra basics']);
+    assert.ok(requests.includes('SearchMedia'), `the search ran on the server: ${requests.join()}`);
+    await page.getByLabel('Category').selectOption({ label: 'Courses › Maths' });
+    assert.deepEqual(await rows(1), ['Algebra basics']);
+    await page.getByLabel('Category').selectOption({ label: 'All categories' });
+
+    await box.fill("o'brien");
+    assert.deepEqual(await rows(1), ["O'Brien's rehearsal"]);
+    await box.fill("'; DROP TABLE videos; --");
+    await page.getByText("No videos matching “'; DROP TABLE videos; --”.").waitFor();
+    await box.fill('');
+    assert.equal((await rows(4)).length, 4, 'everything is still there');
+    assert.deepEqual(pageErrors, []);
+  });
+});
