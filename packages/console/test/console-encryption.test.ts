@@ -140,9 +140,26 @@ describe('video encryption in the console', { timeout: 240_000 }, () => {
 
     // With the status filter: nothing both uploading and unencrypted.
     await page.getByLabel('Status').selectOption('Uploading');
-    await page.getByText('No videos with status “Uploading” and encryption “None”.').waitFor();
+    await page.getByText('No videos with status “Uploading”, with encryption “None”.').waitFor();
     await page.getByLabel('Status').selectOption('');
+
+    // A title search with an encryption filter narrows the loaded (already filtered) videos.
+    const search = page.getByLabel('Search by title');
+    await filter.selectOption({ label: 'Standard' });
+    await search.fill('private');
+    assert.deepEqual(await shownTitles(1), ['private lecture']);
     await filter.selectOption({ label: 'Any encryption' });
+
+    // A search alone runs on the server (SearchMedia, which returns no encryption): the column
+    // is filled in all the same.
+    await search.fill('lecture');
+    await page.waitForFunction(
+      () => document.querySelectorAll('td[data-label="Encryption"] .badge').length === 4,
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.equal((await cell(ids.mixed).innerText()).replace(/\s+/g, ' ').trim(), 'Private Standard');
+    await search.fill('');
     assert.equal((await shownTitles(4)).length, 4);
   });
 

@@ -6,8 +6,8 @@
  *
  * An encryption filter (our GetVideoList extension `EncryptType`; SearchMedia has no such field)
  * always goes to GetVideoList, with the status and category; a search text then narrows the
- * loaded videos in the browser (`searchHere`). SearchMedia's results carry no `EncryptTypes`, so
- * they are completed with GetVideoInfos, 20 at a time.
+ * loaded videos in the browser (`searchHere`). SearchMedia's results carry no `EncryptTypes`
+ * (`needsEncryptTypes`): the library fills them in with `loadEncryptTypes` once the page shows.
  */
 import type { VodClient } from './vod-client.js';
 import type { GetVideoListAnswer, SearchMediaAnswer, WireCategory, WireVideo } from './wire-types.js';
@@ -50,7 +50,7 @@ export async function loadLibraryPage(
   filter: LibraryFilter,
   page: { pageNo: number; pageSize: number },
   signal: AbortSignal,
-): Promise<{ total: number; videos: WireVideo[]; searchHere: boolean }> {
+): Promise<{ total: number; videos: WireVideo[]; searchHere: boolean; needsEncryptTypes?: boolean }> {
   if (filter.encryption || (!filter.search.trim() && !filter.cateId)) {
     const answer = await client.request<GetVideoListAnswer>(
       'GetVideoList',
@@ -82,34 +82,33 @@ export async function loadLibraryPage(
     },
     { signal },
   );
-  const found = (answer.MediaList ?? []).flatMap((item) => (item.Video ? [item.Video] : []));
-  return { total: answer.Total, videos: await withEncryptTypes(client, found, signal), searchHere: false };
+  return {
+    total: answer.Total,
+    videos: (answer.MediaList ?? []).flatMap((item) => (item.Video ? [item.Video] : [])),
+    searchHere: false,
+    needsEncryptTypes: true,
+  };
 }
 
-/** `videos` with `EncryptTypes` from GetVideoInfos (SearchMedia does not return it). */
-async function withEncryptTypes(
+/**
+ * `EncryptTypes` of `videoIds` from GetVideoInfos, 20 at a time (SearchMedia's results do not
+ * carry it; the library fills its Encryption column with this once the page shows).
+ */
+export async function loadEncryptTypes(
   client: VodClient,
-  videos: WireVideo[],
+  videoIds: readonly string[],
   signal: AbortSignal,
-): Promise<WireVideo[]> {
-  const encryptTypes = new Map<string, string | undefined>();
-  for (let i = 0; i < videos.length; i += 20) {
+): Promise<Map<string, string>> {
+  const encryptTypes = new Map<string, string>();
+  for (let i = 0; i < videoIds.length; i += 20) {
     const answer = await client.request<{ VideoList?: WireVideo[] }>(
       'GetVideoInfos',
-      {
-        VideoIds: videos
-          .slice(i, i + 20)
-          .map((v) => v.VideoId)
-          .join(','),
-      },
+      { VideoIds: videoIds.slice(i, i + 20).join(',') },
       { signal },
     );
-    for (const v of answer.VideoList ?? []) encryptTypes.set(v.VideoId, v.EncryptTypes);
+    for (const v of answer.VideoList ?? []) if (v.EncryptTypes) encryptTypes.set(v.VideoId, v.EncryptTypes);
   }
-  return videos.map((v) => {
-    const types = encryptTypes.get(v.VideoId);
-    return types === undefined ? v : { ...v, EncryptTypes: types };
-  });
+  return encryptTypes;
 }
 
 /** A category with its path from the top ("Courses › Maths"), for pickers. */

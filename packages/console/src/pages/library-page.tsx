@@ -5,7 +5,7 @@
  * videos on the move (GetVideoInfos every few seconds), and delete with confirmation.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { loadCategoryOptions, loadLibraryPage } from '../api/library-query.js';
+import { loadCategoryOptions, loadEncryptTypes, loadLibraryPage } from '../api/library-query.js';
 import type { WireVideo } from '../api/wire-types.js';
 import { Link } from '../ui/link.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
@@ -86,6 +86,20 @@ export function LibraryPage() {
         setSearchHere(answer.searchHere);
         setError(undefined);
         setLoading(false);
+        // SearchMedia's videos carry no encryption: fill the column in afterwards.
+        if (answer.needsEncryptTypes && page.length > 0) {
+          loadEncryptTypes(
+            client,
+            page.map((v) => v.VideoId),
+            controller.signal,
+          ).then(
+            (types) =>
+              setVideos((current) =>
+                current.map((v) => (types.has(v.VideoId) ? { ...v, EncryptTypes: types.get(v.VideoId) } : v)),
+              ),
+            () => undefined, // the column keeps its dash; the next load asks again
+          );
+        }
       },
       (failure: unknown) => {
         if (controller.signal.aborted) return;

@@ -7,9 +7,9 @@
  * ring is mounted read-only refuses to rotate: run this where the key ring is written.
  *
  * The data dir and key ring are found as the server finds them (`loadServerConfig`, whose data
- * dir comes from config/data-dir.ts). A local key ring must already exist: a mistyped --data-dir
- * must not quietly create a new one (status would report a key nothing was encrypted with,
- * rotate would add a version no server sees).
+ * dir comes from config/data-dir.ts). A mistyped --data-dir must not quietly create a new key
+ * ring (status would report a key nothing was encrypted with, rotate would add a version no
+ * server sees): only `rotate --kms-dir DIR` creates one (see `kmsConfig`).
  */
 import { Command } from 'commander';
 import { readdir } from 'node:fs/promises';
@@ -26,7 +26,13 @@ interface KmsFlags {
   json?: boolean;
 }
 
-async function kmsConfig(flags: KmsFlags): Promise<ServerConfig['kms']> {
+/**
+ * The KMS configuration, as the server reads it. `creating`: the command may create a missing
+ * local key ring — only `rotate` with the key ring named explicitly (--kms-dir or
+ * SECUREVOD_KMS_DIR: the operator making a shared key ring where it is written). A key ring
+ * derived from the data dir must exist, so a mistyped data dir is an error, not a new key ring.
+ */
+async function kmsConfig(flags: KmsFlags, command: 'rotate' | 'status'): Promise<ServerConfig['kms']> {
   const env = { ...process.env, ...(flags.kmsDir !== undefined ? { SECUREVOD_KMS_DIR: flags.kmsDir } : {}) };
   let config: ServerConfig['kms'];
   try {
@@ -35,11 +41,14 @@ async function kmsConfig(flags: KmsFlags): Promise<ServerConfig['kms']> {
     if (error instanceof ConfigError) throw new CliError(error.message, 2);
     throw error;
   }
-  if (config.kind === 'local' && !(await hasMasterKeys(config.dir))) {
+  const named = (env.SECUREVOD_KMS_DIR ?? '').trim() !== '';
+  const creating = command === 'rotate' && named;
+  if (config.kind === 'local' && !creating && !(await hasMasterKeys(config.dir))) {
+    const where = named
+      ? '--kms-dir / SECUREVOD_KMS_DIR must name an existing key ring'
+      : `--data-dir / ${DATA_DIR_ENV} must name the data directory of a server that has started at least once`;
     throw new CliError(
-      `no local KMS key ring in ${relative(process.cwd(), config.dir) || '.'}: --data-dir / ${DATA_DIR_ENV} ` +
-        `(or --kms-dir / SECUREVOD_KMS_DIR) must name the key ring of a server that has started at least ` +
-        `once (now: ${config.dir})`,
+      `no local KMS key ring in ${relative(process.cwd(), config.dir) || '.'}: ${where} (now: ${config.dir})`,
       2,
     );
   }
@@ -69,7 +78,7 @@ export function kmsCommand(): Command {
     kms.command('rotate').description('create a new master-key version (older blobs still decrypt)'),
   ).action(async (flags: KmsFlags) => {
     try {
-      const config = await kmsConfig(flags);
+      const config = await kmsConfig(flags, 'rotate');
       const opened = await openKms(config);
       try {
         const { version } = await opened.rotate();
@@ -93,7 +102,7 @@ export function kmsCommand(): Command {
   withOptions(kms.command('status').description('list master-key versions')).action(
     async (flags: KmsFlags) => {
       try {
-        const config = await kmsConfig(flags);
+        const config = await kmsConfig(flags, 'status');
         const opened = await openKms(config);
         const versions = opened.versions();
         const writable = 'writable' in opened ? opened.writable : undefined;

@@ -46,13 +46,26 @@ describe('securevod kms', () => {
         result.stderr,
         new RegExp(`^securevod kms ${command}: no local KMS key ring in empty/kms`),
       );
-      assert.match(result.stderr, /SECUREVOD_DATA_DIR .*must name the key ring of a server that has started/);
+      assert.match(
+        result.stderr,
+        /SECUREVOD_DATA_DIR must name the data directory of a server that has started/,
+      );
     }
     assert.deepEqual(await readdir(join(cwd, 'empty')), []);
     // The default ./data does not exist here: nothing is created either.
     const fallback = await runCli(['kms', 'status'], { cwd });
     assert.equal(fallback.code, 2);
     assert.equal(existsSync(join(cwd, 'data')), false);
+  });
+
+  it('status never creates a key ring; rotate creates one only where --kms-dir names it', async () => {
+    const status = await runCli(['kms', 'status', '--kms-dir', 'new-ring'], { cwd });
+    assert.equal(status.code, 2);
+    assert.match(status.stderr, /--kms-dir \/ SECUREVOD_KMS_DIR must name an existing key ring/);
+    assert.equal(existsSync(join(cwd, 'new-ring')), false);
+    const created = await runCli(['kms', 'rotate', '--kms-dir', 'new-ring', '--json'], { cwd });
+    assert.equal(created.code, 0, created.stderr);
+    assert.ok(existsSync(join(cwd, 'new-ring', 'master-v1.key')));
   });
 
   it('refuses a data dir that is a file, naming the setting', async () => {
