@@ -11,3 +11,4 @@ export * from './segment-crypto.js';
 export * from './key-exchange.js';
 export * from './offline-package.js';
 export * from './rpc-signature.js';
+export * from './rpc-signature-v3.js';

@@ -8,7 +8,7 @@
  *   - `details` — a stable camelCase name (`playAuthExpired`, `keyExchangeFailed`,
  *                 `segmentDecryptFailed`, …; the table in docs/sdk.md);
  *   - `fatal`   — playback has stopped and the SDK will not recover by itself;
- *   - `code`    — the server's `Code` when the server said why (`PlayAuthExpired`, `TokenExpired`).
+ *   - `code`    — the server's `Code` when the server said why (`PlayAuthExpired`, `MediaTokenExpired`).
  *
  * Errors come from three sources and all pass through here: the server's JSON error bodies
  * (`fromServerError`), hls.js's `Hls.Events.ERROR` (`fromHlsError`, which prefers the SDK's own
@@ -75,39 +75,55 @@ export class PlayerError extends Error {
 }
 
 /**
- * Whether a server `Code` says the session token expired (the server names the credential:
- * `MediaTokenExpired`, `HlsKeyTokenExpired`; `TokenExpired` is the generic form).
+ * Whether a server `Code` says the session's credential in a URL expired: refresh the session
+ * once and retry the request with the new token.
  */
 export function isTokenExpired(code: string | undefined): boolean {
-  return code === 'TokenExpired' || code === 'MediaTokenExpired' || code === 'HlsKeyTokenExpired';
+  return code === 'MediaTokenExpired' || code === 'HlsKeyTokenExpired' || code === 'AuthKeyExpired';
 }
 
 type Classification = { readonly type: PlayerErrorType; readonly details: string };
 
-/** Server `Code` → classification (API in docs/sdk.md; codes from the play endpoints). */
-const SERVER_CODES: Readonly<Record<string, Classification>> = {
-  PlayAuthExpired: { type: 'auth', details: 'playAuthExpired' },
+/**
+ * Server `Code` → classification: every code the player-facing endpoints (`/play`, `/media`,
+ * `/keys`) send, and no other. The server's catalogue is
+ * packages/server/src/errors/error-catalogue.ts; a server test checks that this table (with the
+ * download codes of `offline/offline-errors.ts`) names exactly its `player` codes.
+ */
+export const SERVER_ERROR_CODES: Readonly<Record<string, Classification>> = {
+  PlayAuthMissing: { type: 'auth', details: 'playAuthInvalid' },
   PlayAuthInvalid: { type: 'auth', details: 'playAuthInvalid' },
-  InvalidPlayAuth: { type: 'auth', details: 'playAuthInvalid' },
-  TokenExpired: { type: 'auth', details: 'tokenExpired' },
-  MediaTokenExpired: { type: 'auth', details: 'tokenExpired' },
-  HlsKeyTokenExpired: { type: 'auth', details: 'tokenExpired' },
-  MediaTokenInvalid: { type: 'auth', details: 'tokenInvalid' },
-  MediaTokenWrongVideo: { type: 'auth', details: 'accessDenied' },
-  MediaTokenWrongClient: { type: 'auth', details: 'accessDenied' },
+  PlayAuthExpired: { type: 'auth', details: 'playAuthExpired' },
   PlayAuthWrongVideo: { type: 'auth', details: 'playAuthInvalid' },
   PlayAuthWrongClient: { type: 'auth', details: 'playAuthInvalid' },
-  PlayAuthMissing: { type: 'auth', details: 'playAuthInvalid' },
+  MediaTokenMissing: { type: 'auth', details: 'tokenInvalid' },
+  MediaTokenInvalid: { type: 'auth', details: 'tokenInvalid' },
+  MediaTokenExpired: { type: 'auth', details: 'tokenExpired' },
+  MediaTokenWrongVideo: { type: 'auth', details: 'accessDenied' },
+  MediaTokenWrongClient: { type: 'auth', details: 'accessDenied' },
+  AuthKeyMissing: { type: 'auth', details: 'accessDenied' },
+  AuthKeyInvalid: { type: 'auth', details: 'accessDenied' },
+  AuthKeyExpired: { type: 'auth', details: 'tokenExpired' },
+  HlsKeyTokenMissing: { type: 'auth', details: 'tokenInvalid' },
+  HlsKeyTokenInvalid: { type: 'auth', details: 'tokenInvalid' },
+  HlsKeyTokenExpired: { type: 'auth', details: 'tokenExpired' },
+  HlsKeyTokenWrongVideo: { type: 'auth', details: 'accessDenied' },
+  HlsKeyTokenWrongRendition: { type: 'auth', details: 'accessDenied' },
+  HlsKeyTokenWrongPeriod: { type: 'auth', details: 'accessDenied' },
+  HlsKeyTokenWrongClient: { type: 'auth', details: 'accessDenied' },
   InvalidPublicKey: { type: 'key', details: 'keyExchangeFailed' },
   KeyNotFound: { type: 'key', details: 'keyNotFound' },
+  MediaNotFound: { type: 'other', details: 'notFound' },
   VideoNotPlayable: { type: 'other', details: 'videoNotPlayable' },
-  TokenInvalid: { type: 'auth', details: 'tokenInvalid' },
-  InvalidToken: { type: 'auth', details: 'tokenInvalid' },
-  Forbidden: { type: 'auth', details: 'accessDenied' },
-  AccessDenied: { type: 'auth', details: 'accessDenied' },
+  'Forbidden.IllegalStatus': { type: 'other', details: 'videoNotPlayable' },
   'InvalidVideo.NotFound': { type: 'other', details: 'videoNotFound' },
   'InvalidVideo.NoneStream': { type: 'other', details: 'noPlayableStream' },
+  MissingParameter: { type: 'other', details: 'requestRejected' },
+  InvalidParameter: { type: 'other', details: 'requestRejected' },
+  InternalError: { type: 'network', details: 'serverUnavailable' },
 };
+
+const SERVER_CODES = SERVER_ERROR_CODES;
 
 /** Classification of an HTTP failure the server gave no known `Code` for. */
 function byStatus(status: number): Classification {

@@ -5,7 +5,7 @@
  * lifetime. Key bytes never exist in the page: `unwrapKeyFromServer` unwraps inside WebCrypto.
  *
  * The request is `POST <key URI with token=current session token>` with
- * `{ Token, PublicKey }`; the answer `{ ServerPublicKey, Iv, WrappedKey }`. A `403 TokenExpired`
+ * `{ Token, PublicKey }`; the answer `{ ServerPublicKey, Iv, WrappedKey }`. A `403 MediaTokenExpired`
  * refreshes the session once and retries.
  */
 import { createKeyExchangeRequest, unwrapKeyFromServer, type KeyExchangeRequest } from '@securevod/crypto';

@@ -6,7 +6,7 @@
  * and, per request:
  *
  *   every request to the securevod server  `token` query parameter := current session token;
- *                                          `403 TokenExpired` → refresh the session once, retry
+ *                                          `403 MediaTokenExpired` → refresh the session once, retry
  *   playlists                              private ones are transformed (`private-playlist.ts`):
  *                                          hls.js gets a clear fMP4 playlist, the loader keeps the
  *                                          segment → key/context map
@@ -270,7 +270,7 @@ export function createSecureVodLoader(deps: SecureVodLoaderDeps): LoaderClass {
 
     /**
      * One request through the inner loader; on the securevod server with `token` set to the
-     * current session token, and once more after a `TokenExpired` refusal.
+     * current session token, and once more after a `MediaTokenExpired` refusal.
      */
     private async request(
       context: LoaderContext,

@@ -6,7 +6,7 @@
  * not break (hls.js#1450, videojs#1432: long sessions fail when tokens expire mid-playback), so:
  *   - at `refreshAtFraction` (80 %) of the lifetime, `POST /play/refresh` trades the still-valid
  *     token for a new one; the loader reads `token` on every request, so the next request uses it;
- *   - a request answered `403 TokenExpired` calls `refreshAfterRejection(tokenItUsed)`: if the
+ *   - a request answered `403 MediaTokenExpired` calls `refreshAfterRejection(tokenItUsed)`: if the
  *     session already moved on, the caller just retries with the new token; otherwise one refresh;
  *   - only when the session can no longer be refreshed (the server refuses the token, or it has
  *     expired) does the SDK ask the application for a new PlayAuth (`renew`, backed by the

@@ -28,7 +28,7 @@ void describe('fromServerError', () => {
   const cases: Array<[number, string | undefined, PlayerErrorType, string]> = [
     [403, 'PlayAuthExpired', 'auth', 'playAuthExpired'],
     [403, 'PlayAuthInvalid', 'auth', 'playAuthInvalid'],
-    [403, 'TokenExpired', 'auth', 'tokenExpired'],
+    [403, 'MediaTokenExpired', 'auth', 'tokenExpired'],
     [404, 'InvalidVideo.NotFound', 'other', 'videoNotFound'],
     [403, undefined, 'auth', 'accessDenied'],
     [401, 'SomethingNew', 'auth', 'accessDenied'],

@@ -8,7 +8,7 @@
  * seek. For private streams, from the server's request log: keys were only ever exchanged
  * (wrapped, never raw bytes), and every `.svs` segment was fetched with the session token, which
  * only the SDK's loader puts on URLs. Sessions: a 4 s session is refreshed ahead of expiry and
- * playback continues past 8 s; a session that expires early is renewed after `403 TokenExpired`
+ * playback continues past 8 s; a session that expires early is renewed after `403 MediaTokenExpired`
  * through `refreshPlayAuth`.
  */
 import assert from 'node:assert/strict';
@@ -299,7 +299,7 @@ void describe('the SDK bundle in Chromium', { timeout: 240_000 }, () => {
     assert.ok(afterRefresh.length >= 1, 'media was fetched with a refreshed token');
   });
 
-  void it('after 403 TokenExpired, renews the session through refreshPlayAuth and retries', async () => {
+  void it('after 403 MediaTokenExpired, renews the session through refreshPlayAuth and retries', async () => {
     let final!: PageReport;
     const requests = await logged(async () => {
       // The session claims 10 minutes but the server honours 3 s: no proactive refresh happens.
@@ -320,7 +320,7 @@ void describe('the SDK bundle in Chromium', { timeout: 240_000 }, () => {
       [],
       JSON.stringify(final.errors),
     );
-    const expired = requests.filter((r) => r.code === 'TokenExpired' && r.kind !== 'refresh');
+    const expired = requests.filter((r) => r.code === 'MediaTokenExpired' && r.kind !== 'refresh');
     assert.ok(expired.length >= 1, 'the server refused an expired token');
     assert.ok(requests.filter((r) => r.kind === 'play-info').length >= 2, 'a new session via /play/info');
     assert.ok(final.refreshed.some((e) => e.via === 'playAuth'));

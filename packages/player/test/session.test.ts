@@ -14,7 +14,7 @@ const refused = () =>
   new PlayerError({
     type: 'auth',
     details: 'tokenExpired',
-    code: 'TokenExpired',
+    code: 'MediaTokenExpired',
     message: 'refused',
     status: 403,
   });
@@ -111,7 +111,7 @@ void describe('PlaybackSession', () => {
       assert.ok(e instanceof PlayerError);
       assert.equal(e.type, 'auth');
       assert.equal(e.details, 'sessionExpired');
-      assert.equal(e.code, 'TokenExpired');
+      assert.equal(e.code, 'MediaTokenExpired');
       return true;
     });
     s.stop();

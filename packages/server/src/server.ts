@@ -28,10 +28,11 @@ import { callbackConfigStore } from './callbacks/callback-config.js';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
 import { TemplateGroupService } from './catalogue/template-group-service.js';
 import { TranscodeScheduler } from './catalogue/transcode-scheduler.js';
-import { UploadService } from './catalogue/upload-service.js';
+import { UPLOAD_BUCKET, UploadService } from './catalogue/upload-service.js';
 import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
+import { registerCorsPolicy } from './http/cors-policy.js';
 import { createDbJobQueue } from './jobs/db-job-queue.js';
 import type { Job, JobQueue } from './jobs/job-queue.js';
 import { Worker } from './jobs/worker.js';
@@ -169,6 +170,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
   app.addHook('onClose', async () => dataKeys.clear());
 
+  await registerCorsPolicy(app, { apiOrigins: config.corsOrigins, uploadPrefix: `/${UPLOAD_BUCKET}/` });
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.register(playerRoutes, {
     playback,

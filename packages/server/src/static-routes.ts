@@ -8,8 +8,9 @@
  * pages load the SDK, the console is its bundle — and says once, in the log, which command
  * builds them; a request for them gets a 404 that says the same.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
+import { catalogued } from './errors/api-error.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -71,25 +72,22 @@ export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export async function staticRoutes(app: FastifyInstance, opts: StaticRoutesOptions): Promise<void> {
   const built = builtBundles(opts);
   const notBuilt = (what: string, dir: string) => {
-    const message = `${what} is not built on this server: run \`${BUILD_BUNDLES_COMMAND}\`, then restart the server.`;
-    app.log.warn({ missing: dir, buildCommand: BUILD_BUNDLES_COMMAND }, message);
-    return async (_req: unknown, reply: import('fastify').FastifyReply) =>
-      reply.code(404).send({ Code: 'NotFound', Message: message });
+    const detail = `${what} is not built on this server: run \`${BUILD_BUNDLES_COMMAND}\`, then restart the server.`;
+    app.log.warn({ missing: dir, buildCommand: BUILD_BUNDLES_COMMAND }, detail);
+    return async (_req: unknown, reply: FastifyReply) => notFound(reply, detail);
   };
   const serve =
     (dir: string) => async (req: { params: { file: string } }, reply: import('fastify').FastifyReply) => {
       const file = req.params.file;
-      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file))
-        return reply.code(404).send({ Code: 'NotFound', Message: 'No such file.' });
+      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file)) return notFound(reply);
       try {
         const body = await readFile(join(dir, file));
         return reply
           .header('content-type', TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream')
           .header('cache-control', 'no-cache')
-          .header('access-control-allow-origin', '*')
           .send(body);
       } catch {
-        return reply.code(404).send({ Code: 'NotFound', Message: `No such file: ${file}` });
+        return notFound(reply, `No such file: ${file}.`);
       }
     };
   if (built.sdk) {
@@ -136,10 +134,15 @@ export async function staticRoutes(app: FastifyInstance, opts: StaticRoutesOptio
         .send(file.body);
     } catch {
       // Removed after the start (e.g. a rebuild in progress).
-      return reply.code(404).send({
-        Code: 'NotFound',
-        Message: `The web console is not built on this server: run \`${BUILD_BUNDLES_COMMAND}\`.`,
-      });
+      return notFound(
+        reply,
+        `The web console is not built on this server: run \`${BUILD_BUNDLES_COMMAND}\`.`,
+      );
     }
   });
+}
+
+function notFound(reply: FastifyReply, detail?: string) {
+  const error = catalogued('NotFound', {}, detail ? { detail } : undefined);
+  return reply.code(error.httpStatus).send({ Code: error.code, Message: error.message });
 }

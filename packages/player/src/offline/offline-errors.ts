@@ -70,7 +70,7 @@ export function fromOfflineError(error: unknown): PlayerError {
 type Classification = { readonly type: PlayerErrorType; readonly details: string };
 
 /** Codes of `GET /download/<vid>` (packages/server/src/download/download-routes.ts). */
-const DOWNLOAD_CODES: Readonly<Record<string, Classification>> = {
+export const DOWNLOAD_ERROR_CODES: Readonly<Record<string, Classification>> = {
   'Forbidden.DownloadDisabled': { type: 'auth', details: 'downloadDisabled' },
   'Forbidden.AppNotRegistered': { type: 'auth', details: 'appNotRegistered' },
   'Forbidden.NotDownloadable': { type: 'other', details: 'notDownloadable' },
@@ -85,7 +85,7 @@ export function fromDownloadResponse(
   body: { Code?: unknown; Message?: unknown } | undefined,
 ): PlayerError {
   const general = fromServerError('The download', status, body);
-  const known = typeof body?.Code === 'string' ? DOWNLOAD_CODES[body.Code] : undefined;
+  const known = typeof body?.Code === 'string' ? DOWNLOAD_ERROR_CODES[body.Code] : undefined;
   if (!known) return general.withFatal(true);
   return new PlayerError({
     type: known.type,

@@ -223,11 +223,11 @@ export class PlayServiceTestDouble {
     };
   }
 
-  /** The token's record; `403 TokenInvalid` / `TokenExpired` otherwise. */
+  /** The token's record; `403 MediaTokenInvalid` / `MediaTokenExpired` otherwise. */
   private check(token: string | null, family?: TokenRecord['family']): TokenRecord {
     const record = token ? this.tokens.get(token) : undefined;
-    if (!record || (family && record.family !== family)) throw new Refusal(403, 'TokenInvalid');
-    if (Date.now() >= record.expiresAt) throw new Refusal(403, 'TokenExpired');
+    if (!record || (family && record.family !== family)) throw new Refusal(403, 'MediaTokenInvalid');
+    if (Date.now() >= record.expiresAt) throw new Refusal(403, 'MediaTokenExpired');
     return record;
   }
 
@@ -281,7 +281,8 @@ export class PlayServiceTestDouble {
   ): Promise<Partial<LoggedRequest>> {
     const [, , videoId = '', ...rest] = path.split('/');
     const object = rest.join('/');
-    if (videoId !== record.grant.videoId || object.includes('..')) throw new Refusal(403, 'TokenInvalid');
+    if (videoId !== record.grant.videoId || object.includes('..'))
+      throw new Refusal(403, 'MediaTokenInvalid');
     let stored;
     try {
       stored = await this.store.get(storeKey(videoId, object));
@@ -324,7 +325,7 @@ export class PlayServiceTestDouble {
     const { video, rendition, period } = this.keyTarget(path, 'aes-256-gcm');
     const body = (await readJson(req)) as { Token?: string; PublicKey?: string };
     const record = this.check(body.Token ?? null, 'session');
-    if (record.grant.videoId !== video.videoId) throw new Refusal(403, 'TokenInvalid');
+    if (record.grant.videoId !== video.videoId) throw new Refusal(403, 'MediaTokenInvalid');
     const context = { videoId: video.videoId, rendition, period };
     const key = await deriveSegmentKey(video.dataKey, { ...context, scheme: 'aes-256-gcm' });
     const wrapped = await wrapKeyForClient({ clientPublicKey: body.PublicKey ?? '', key, context });

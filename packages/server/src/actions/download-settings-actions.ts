@@ -5,7 +5,7 @@
  * - ListDownloadSecretKeys / RevokeDownloadSecretKey (our extensions): an app's secret versions;
  *   a revoked version opens no new download and is refused by SDKs that saw the revocation list.
  */
-import { ApiError, apiErrors } from '../errors/api-error.js';
+import { apiErrors, catalogued } from '../errors/api-error.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 import type { DownloadSecretStore } from '../store/download-secret-store.js';
 import type { SettingsStore } from '../store/settings-store.js';
@@ -69,11 +69,7 @@ export function downloadSettingsActions(deps: {
       if (version === undefined) throw apiErrors.missingParameter('SecretVersion');
       const existing = await deps.secrets.find(app, version);
       if (!existing) {
-        throw new ApiError(
-          'InvalidSecretVersion.NotFound',
-          404,
-          `App ${app} has no download secret version ${version}.`,
-        );
+        throw catalogued('InvalidSecretVersion.NotFound', { app, version });
       }
       await deps.secrets.revoke(app, version);
       return { AppIdentification: app, SecretVersion: version, Status: 'Revoked' };

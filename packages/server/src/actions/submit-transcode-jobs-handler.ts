@@ -8,7 +8,7 @@ import { parseUserData } from '../callbacks/callback-config.js';
 import { catalogueErrors } from '../catalogue/catalogue-errors.js';
 import type { TemplateGroupService } from '../catalogue/template-group-service.js';
 import type { TranscodeScheduler } from '../catalogue/transcode-scheduler.js';
-import { ApiError, apiErrors, mediaLibraryErrors } from '../errors/api-error.js';
+import { apiErrors, mediaLibraryErrors } from '../errors/api-error.js';
 import { KmsError, type Kms } from '../kms/kms.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 import type { SettingsStore } from '../store/settings-store.js';
@@ -40,11 +40,7 @@ export function submitTranscodeJobsHandler(deps: {
     if (video.mezzanineDeletedAt) throw mediaLibraryErrors.mezzanineDeleted();
     const group = await deps.groups.store.find(templateGroupId);
     if (!group) {
-      throw new ApiError(
-        'NoSuchResource',
-        404,
-        `The specified resource TemplateGroupId ${templateGroupId} does not exist.`,
-      );
+      throw catalogueErrors.noSuchResource(`TemplateGroupId ${templateGroupId}`);
     }
 
     const sessionId = params.optional('SessionId');

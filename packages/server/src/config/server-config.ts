@@ -41,6 +41,8 @@ export interface ServerConfig {
   abandonedUploadMaxIdleMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
+  /** Origins allowed to call the RPC and upload endpoints from a browser (CORS); empty = none. */
+  corsOrigins: string[];
   /** Where objects live: the data dir (embedded default) or an S3-compatible bucket. */
   storage: StorageConfig;
   /** Where master keys live: a local key ring (embedded default) or an HSM over PKCS#11. */
@@ -196,6 +198,17 @@ export function loadServerConfig(input: {
     );
   }
 
+  const corsOrigins: string[] = [];
+  for (const raw of (pick(undefined, 'SECUREVOD_CORS_ORIGINS') ?? '').split(',')) {
+    const origin = raw.trim();
+    if (origin === '') continue;
+    if (!isOrigin(origin)) {
+      problems.push(
+        `SECUREVOD_CORS_ORIGINS: "${origin}" is not an origin; list origins like https://console.example.com (scheme, host, optional port; no path, no *)`,
+      );
+    } else corsOrigins.push(origin);
+  }
+
   const allowPrivateRaw = pick(undefined, 'SECUREVOD_ALLOW_PRIVATE_OUTBOUND') ?? '0';
   if (allowPrivateRaw !== '0' && allowPrivateRaw !== '1') {
     problems.push(
@@ -250,10 +263,21 @@ export function loadServerConfig(input: {
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,
+    corsOrigins,
     outbound: { allowPrivate: allowPrivateRaw === '1', allowList },
     urlUpload,
     storage,
     kms,
     stsMinDurationSeconds: Number(stsMinRaw),
   };
+}
+
+/** `http(s)://host[:port]` exactly as a browser sends it in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }

@@ -11,7 +11,8 @@ import { createPackageWriter, writePackageStream } from '@securevod/crypto';
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import type { DownloadConfigStore } from '../actions/download-settings-actions.js';
-import { ApiError, apiErrors } from '../errors/api-error.js';
+import { apiErrors, catalogued } from '../errors/api-error.js';
+import { catalogueErrors } from '../catalogue/catalogue-errors.js';
 import type { DataKeyCache } from '../keys/data-key-cache.js';
 import type { Kms } from '../kms/kms.js';
 import { verifyPlayAuth } from '../playback/play-auth.js';
@@ -37,29 +38,11 @@ export interface DownloadRoutesDeps {
 
 export const downloadErrors = {
   disabled: () =>
-    new ApiError(
-      'Forbidden.DownloadDisabled',
-      403,
-      'Downloads are switched off for this account (SetCustomerConfig DownloadSwitch=on).',
-    ),
+    catalogued('Forbidden.DownloadDisabled', { scope: 'account (SetCustomerConfig DownloadSwitch=on)' }),
   videoDisabled: () =>
-    new ApiError(
-      'Forbidden.DownloadDisabled',
-      403,
-      'Downloads are switched off for this video (UpdateVideoInfo DownloadSwitch=on).',
-    ),
-  appNotRegistered: (app: string) =>
-    new ApiError(
-      'Forbidden.AppNotRegistered',
-      403,
-      `App ${app} has no active download secret: register it with GenerateDownloadSecretKey (its versions may all be revoked).`,
-    ),
-  notDownloadable: () =>
-    new ApiError(
-      'Forbidden.NotDownloadable',
-      403,
-      'This stream uses a customer-managed key and cannot be downloaded.',
-    ),
+    catalogued('Forbidden.DownloadDisabled', { scope: 'video (UpdateVideoInfo DownloadSwitch=on)' }),
+  appNotRegistered: (app: string) => catalogued('Forbidden.AppNotRegistered', { app }),
+  notDownloadable: () => catalogued('Forbidden.NotDownloadable'),
 };
 
 function param(query: Record<string, string | undefined>, name: string): string | undefined {
@@ -69,16 +52,6 @@ function param(query: Record<string, string | undefined>, name: string): string 
 
 export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesDeps): Promise<void> {
   const { playback } = deps;
-
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/download/')) {
-      reply.header('access-control-allow-origin', '*');
-      reply.header(
-        'access-control-expose-headers',
-        'content-length, content-disposition, x-securevod-secret-version',
-      );
-    }
-  });
 
   app.get('/download/revocations', async (req, reply) => {
     try {
@@ -113,11 +86,7 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
       const streams = (await deps.streams.listForVideo(video.videoId)).filter((s) => s.status === 'Normal');
       const stream = definition ? streams.find((s) => s.definition === definition) : streams[0];
       if (!stream) {
-        throw new ApiError(
-          'InvalidVideo.NoneStream',
-          404,
-          `The video has no stream with Definition ${definition ?? '(any)'}.`,
-        );
+        throw catalogueErrors.noneStream(`Definition: ${definition ?? 'any'}`);
       }
       if (stream.customerKeyCiphertext !== null) throw downloadErrors.notDownloadable();
 

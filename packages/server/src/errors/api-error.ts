@@ -1,12 +1,17 @@
 /**
- * The one error catalogue of the API. Every error a client can see is an `ApiError` with the
- * code, HTTP status and message of the ApsaraVideo VOD API (reference §1.7 and the per-action
- * tables). `rpc/error-envelope.ts` is the only place that turns one into the wire format.
+ * `ApiError`: every error a client of the RPC API or the player-facing endpoints can see, with
+ * the code, HTTP status and message of `error-catalogue.ts`. Raise one through a factory
+ * (`apiErrors.missingParameter('VideoId')`, `catalogueErrors.videoNotFound()`), which reads the
+ * catalogue, or `catalogued(code, values)` for a code without a factory of its own.
+ * `rpc/error-envelope.ts` and `playback/player-http.ts` are the only places that turn one into
+ * the wire format.
  */
+import { catalogueMessage, catalogueStatus, type ErrorCode } from './error-catalogue.js';
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly httpStatus: number,
     message: string,
     options?: { cause?: unknown },
@@ -15,62 +20,42 @@ export class ApiError extends Error {
   }
 }
 
-/** Codes and statuses shared by every action (reference §1.7). */
+/** An `ApiError` for a catalogued code: status and message from the catalogue. */
+export function catalogued(
+  code: ErrorCode,
+  values?: Readonly<Record<string, string | number>>,
+  options?: { detail?: string; status?: number; cause?: unknown },
+): ApiError {
+  return new ApiError(
+    code,
+    catalogueStatus(code, options?.status),
+    catalogueMessage(code, values, options?.detail),
+    options?.cause === undefined ? undefined : { cause: options.cause },
+  );
+}
+
+/** Codes shared by every action (reference §1.7). */
 export const apiErrors = {
-  missingParameter: (name: string) =>
-    new ApiError(
-      'MissingParameter',
-      400,
-      `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
-    ),
+  missingParameter: (name: string) => catalogued('MissingParameter', { name }),
   /** `reason` says what was wrong, so a person can fix the request without reading docs. */
   invalidParameter: (name: string, reason?: string) =>
-    new ApiError(
-      'InvalidParameter',
-      400,
-      `The specified parameter "${name}" is not valid.${reason ? ` ${reason}` : ''}`,
-    ),
-  signatureDoesNotMatch: (stringToSign: string) =>
-    new ApiError(
-      'SignatureDoesNotMatch',
-      400,
-      `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
-    ),
-  accessKeyNotFound: () =>
-    new ApiError('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.'),
-  accessKeyDisabled: () =>
-    new ApiError('InvalidAccessKeyId.Inactive', 403, 'Specified access key is disabled.'),
-  nonceUsed: () => new ApiError('SignatureNonceUsed', 400, 'Specified signature nonce was used already.'),
-  timestampExpired: () =>
-    new ApiError('InvalidTimeStamp.Expired', 400, 'Specified time stamp or date value is expired.'),
-  timestampFormat: () =>
-    new ApiError('InvalidTimeStamp.Format', 400, 'Specified time stamp or date value is not well formatted.'),
+    catalogued('InvalidParameter', { name }, reason ? { detail: reason } : undefined),
+  /** `detail`: `server string to sign is:<…>` (as the gateway echoes it), or what else differed. */
+  signatureDoesNotMatch: (detail: string) => catalogued('SignatureDoesNotMatch', {}, { detail }),
+  incompleteSignature: (detail: string) => catalogued('IncompleteSignature', {}, { detail }),
+  accessKeyNotFound: () => catalogued('InvalidAccessKeyId.NotFound'),
+  accessKeyDisabled: () => catalogued('InvalidAccessKeyId.Inactive'),
+  nonceUsed: () => catalogued('SignatureNonceUsed'),
+  timestampExpired: () => catalogued('InvalidTimeStamp.Expired'),
+  timestampFormat: () => catalogued('InvalidTimeStamp.Format'),
   unsupportedVersion: (version: string, supported: readonly string[]) =>
-    new ApiError(
-      'InvalidVersion',
-      400,
-      `Specified parameter Version "${version}" is not valid. This service implements ${supported.join(', ')}.`,
-    ),
+    catalogued('InvalidVersion', { version, supported: supported.join(', ') }),
   apiNotFound: (action: string) =>
-    new ApiError(
-      'InvalidApi.NotFound',
-      404,
-      `Specified api is not found,please check your url and method. Action "${action}" is not implemented.`,
-    ),
-  forbidden: () =>
-    new ApiError('Forbidden', 403, 'User not authorized to operate on the specified resource.'),
-  throttling: () => new ApiError('Throttling', 400, 'Request was denied due to request throttling.'),
-  internal: (cause?: unknown) =>
-    new ApiError('InternalError', 500, 'The request processing has failed due to some unknown error.', {
-      cause,
-    }),
-  unavailable: (cause?: unknown) =>
-    new ApiError(
-      'ServiceUnAvailable',
-      503,
-      'The request has failed due to a temporary failure of the server.',
-      { cause },
-    ),
+    catalogued('InvalidApi.NotFound', {}, { detail: `Action "${action}" is not implemented.` }),
+  forbidden: () => catalogued('Forbidden'),
+  throttling: () => catalogued('Throttling'),
+  internal: (cause?: unknown) => catalogued('InternalError', {}, { cause }),
+  unavailable: (cause?: unknown) => catalogued('ServiceUnAvailable', {}, { cause }),
 } as const;
 
 /**
@@ -80,45 +65,21 @@ export const apiErrors = {
  */
 export const mediaLibraryErrors = {
   cateNotFound: (cateId: number | string) =>
-    new ApiError('InvalidCateId.NotFound', 404, `The CateId not exist. (CateId ${cateId})`),
-  levelExceeded: () =>
-    new ApiError(
-      'LevelExceededMax',
-      400,
-      'The level of categories exceeded maximum. (Categories have at most 3 levels.)',
-    ),
+    catalogued('InvalidCateId.NotFound', {}, { detail: `(CateId ${cateId})` }),
+  levelExceeded: () => catalogued('LevelExceededMax', {}, { detail: '(Categories have at most 3 levels.)' }),
   subTotalExceeded: () =>
-    new ApiError(
-      'SubTotalExceededMax',
-      400,
-      'The total of sub categories exceeded maximum. (At most 100 subcategories per category.)',
-    ),
-  sortByExceeded: () =>
-    new ApiError(
-      'SortByExceededMax',
-      400,
-      'The SortBy parameter only supports one sort field when traversing all data.',
-    ),
-  uploadUrlsInvalid: (reason: string) =>
-    new ApiError(
-      'InvalidParameter.UploadURLs',
-      400,
-      `The specified parameter UploadURLs is not valid. ${reason}`,
-    ),
-  jobIdsExceeded: () => new ApiError('JobIdsExceededMax', 400, 'The JobIds exceeded maximum. (At most 20.)'),
-  streamNotFound: (jobId: string) =>
-    new ApiError('InvalidStream.NotFound', 404, `The stream does not exist. (JobId ${jobId})`),
-  deleteStreamFailed: (cause?: unknown) =>
-    new ApiError('DeleteStreamFailed', 503, 'Deleting stream has failed due to some unknown error.', {
-      cause,
-    }),
-  countExceeded: (name: string, max: number) =>
-    new ApiError('CountExceededMax', 400, `The specified ${name} count has exceeded ${max}.`),
+    catalogued('SubTotalExceededMax', {}, { detail: '(At most 100 subcategories per category.)' }),
+  sortByExceeded: () => catalogued('SortByExceededMax'),
+  uploadUrlsInvalid: (reason: string) => catalogued('InvalidParameter.UploadURLs', {}, { detail: reason }),
+  jobIdsExceeded: () => catalogued('JobIdsExceededMax', {}, { detail: '(At most 20.)' }),
+  streamNotFound: (jobId: string) => catalogued('InvalidStream.NotFound', {}, { detail: `(JobId ${jobId})` }),
+  deleteStreamFailed: (cause?: unknown) => catalogued('DeleteStreamFailed', {}, { cause }),
+  countExceeded: (name: string, max: number) => catalogued('CountExceededMax', { name, max }),
   mezzanineDeleted: () =>
-    new ApiError(
+    catalogued(
       'InvalidFile.NotFound',
-      404,
-      'The source file of the video was deleted (DeleteMezzanines); it can no longer be processed.',
+      {},
+      { detail: 'It was deleted (DeleteMezzanines); it can no longer be processed.' },
     ),
 } as const;
 

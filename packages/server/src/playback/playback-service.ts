@@ -5,7 +5,7 @@
  */
 import { catalogueErrors } from '../catalogue/catalogue-errors.js';
 import { wireTime } from '../catalogue/template-group-service.js';
-import { ApiError } from '../errors/api-error.js';
+
 import type { StreamRecord, StreamStore } from '../store/stream-store.js';
 import type { VideoRecord, VideoStore } from '../store/video-store.js';
 import { HLS_KEY_TOKEN_PARAM } from './hls-key-token.js';
@@ -118,11 +118,7 @@ export class PlaybackService {
     }
     const visible = opts.includePrivate ? streams : streams.filter((s) => s.encryptScheme !== 'aes-256-gcm');
     if (visible.length === 0) {
-      throw new ApiError(
-        'Forbidden.AliyunVoDEncryption',
-        403,
-        'Currently only the AliyunVoDEncryption stream exists, you must use the Aliyun player to play or set the value of ResultType to Multiple.',
-      );
+      throw catalogueErrors.privateStreamOnly();
     }
     return visible;
   }

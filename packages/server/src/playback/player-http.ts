@@ -3,7 +3,7 @@
  * place that turns their errors into `{RequestId, Code, Message}` with the right status.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError, apiErrors } from '../errors/api-error.js';
 import { newRequestId } from '../rpc/rpc-plugin.js';
 import { PlaybackError } from './playback-error.js';
 
@@ -16,11 +16,11 @@ export function sendError(reply: FastifyReply, req: FastifyRequest, error: unkno
       .send({ RequestId: requestId, Code: error.code, Message: error.message });
   }
   req.log.error({ err: error, requestId }, 'player endpoint failed');
-  return reply.code(500).type('application/json').send({
-    RequestId: requestId,
-    Code: 'InternalError',
-    Message: 'The request processing has failed due to some unknown error.',
-  });
+  const internal = apiErrors.internal();
+  return reply
+    .code(internal.httpStatus)
+    .type('application/json')
+    .send({ RequestId: requestId, Code: internal.code, Message: internal.message });
 }
 
 export function stringField(body: unknown, name: string): string | undefined {

@@ -5,7 +5,7 @@
  *   GET  /media/<vid>/…  playlists (rewritten so every URI inside carries its authorisation) and
  *                        segments (byte ranges, cacheable by path)
  * (The key service is keys/key-routes.ts.)
- * CORS is open (`*`): credentials travel in tokens, never in cookies.
+ * CORS is open (`*`, `http/cors-policy.ts`): credentials travel in tokens, never in cookies.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newRequestId } from '../rpc/rpc-plugin.js';
@@ -45,22 +45,6 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps): Promise<void> {
   const { playback } = deps;
-
-  app.addHook('onRequest', async (req, reply) => {
-    const path = req.url;
-    if (path.startsWith('/play/') || path.startsWith('/media/') || path.startsWith('/keys/')) {
-      reply.header('access-control-allow-origin', '*');
-      reply.header('access-control-expose-headers', 'content-length, content-range, etag');
-      if (req.method === 'OPTIONS') {
-        return reply
-          .header('access-control-allow-methods', 'GET, POST, OPTIONS')
-          .header('access-control-allow-headers', 'content-type, range')
-          .header('access-control-max-age', '600')
-          .code(204)
-          .send();
-      }
-    }
-  });
 
   const sessionFor = (videoId: string, clientIp: string | undefined) => {
     const expiresAt = playback.nowSeconds() + SESSION_TTL_SECONDS;

@@ -1,8 +1,10 @@
 /**
  * The RPC API at `/` (reference §1, §7): GET with parameters in the query, or POST with a form
- * body (parameters may sit in both; they are merged and signed as one set, like the V2 SDK does).
- * One endpoint serves several APIs, dispatched by version (`Version`, or `x-acs-version` in V3):
- * VOD `2017-03-21` and whatever else is registered in `deps.apis`.
+ * body (parameters may sit in both; they are merged, like the V2 SDK does). Two signatures:
+ * v1 (`Signature` parameter, HMAC-SHA1, pop-core) and V3 (`Authorization: ACS3-HMAC-SHA256 …`,
+ * openapi-client's default; action and version in `x-acs-action` / `x-acs-version`).
+ * One endpoint serves several APIs, dispatched by version: VOD `2017-03-21` and whatever else is
+ * registered in `deps.apis`. Responses are JSON, or XML with `Format=XML` (`response-format.ts`).
  *
  * Order of checks: Action and Version named and known (this reveals nothing, so it comes first)
  * → authentication (signature, timestamp, AccessKey, nonce) → `authorize` → handler.
@@ -15,7 +17,15 @@ import { errorEnvelope, toApiError } from './error-envelope.js';
 import type { ReplayCache } from './replay-cache.js';
 import { RpcParams } from './rpc-params.js';
 import type { ActionHandler, ApiRegistry, Authorize, FindAccessKey, RpcRequest } from './rpc-types.js';
+import {
+  JSON_CONTENT_TYPE,
+  renderXml,
+  responseFormat,
+  XML_CONTENT_TYPE,
+  type ResponseFormat,
+} from './response-format.js';
 import { authenticateV1 } from './v1-authenticator.js';
+import { authenticateV3, isV3Request } from './v3-authenticator.js';
 
 export type { ActionHandler, ApiActions, Caller, RpcRequest } from './rpc-types.js';
 
@@ -48,25 +58,45 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
     now: deps.now ?? Date.now,
   };
 
+  // The raw form body: signature V3 covers its exact bytes (`x-acs-content-sha256`).
+  const rawBodies = new WeakMap<FastifyRequest, Buffer>();
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 1024 * 1024 },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    { parseAs: 'buffer', bodyLimit: 1024 * 1024 },
+    (req, body, done) => {
+      rawBodies.set(req, body as Buffer);
+      done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
+    },
   );
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = newRequestId();
-    reply.header('x-acs-request-id', requestId).type('application/json;charset=utf-8');
+    reply.header('x-acs-request-id', requestId);
+    let format: ResponseFormat = 'JSON';
+    let action: string | undefined;
     try {
       const merged = {
         ...(req.query as Record<string, string>),
         ...(isPlainRecord(req.body) ? (req.body as Record<string, string>) : {}),
       };
       const params = new RpcParams(merged);
-      const action = params.required('Action');
-      const version = params.required('Version');
+      format = responseFormat(params);
+      const authorization = singleHeader(req, 'authorization');
+      const v3 = isV3Request(authorization, params.has('Action'), req.headers['x-acs-action'] !== undefined);
+      action = v3 ? requiredHeader(req, 'x-acs-action') : params.required('Action');
+      const version = v3 ? requiredHeader(req, 'x-acs-version') : params.required('Version');
       const handler = findHandler(deps.apis, version, action);
-      const caller = await authenticateV1(req.method, params, auth);
+      const caller = v3
+        ? await authenticateV3(
+            {
+              method: req.method,
+              rawHeaders: headerPairs(req.raw.rawHeaders),
+              query: queryPairs(req.raw.url ?? '/'),
+              body: v3Body(req, rawBodies.get(req)),
+            },
+            auth,
+          )
+        : await authenticateV1(req.method, params, auth);
       const request: RpcRequest = {
         params,
         requestId,
@@ -78,13 +108,12 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
       };
       await deps.authorize?.(request);
       const result = await handler(request);
-      return reply.code(200).send({ RequestId: requestId, ...result });
+      return send(reply, 200, format, `${action}Response`, { RequestId: requestId, ...result });
     } catch (error) {
       const apiError = toApiError(error);
-      if (apiError.httpStatus >= 500) req.log.error({ err: error, requestId }, 'RPC action failed');
-      return reply
-        .code(apiError.httpStatus)
-        .send(errorEnvelope(apiError, requestId, deps.hostId, deps.recommendBase));
+      if (apiError.httpStatus >= 500) req.log.error({ err: error, requestId, action }, 'RPC action failed');
+      const envelope = errorEnvelope(apiError, requestId, deps.hostId, deps.recommendBase);
+      return send(reply, apiError.httpStatus, format, 'Error', { ...envelope });
     }
   };
 
@@ -99,6 +128,54 @@ function findHandler(apis: ApiRegistry, version: string, action: string): Action
   const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
   if (!handler) throw apiErrors.apiNotFound(action);
   return handler;
+}
+
+function send(
+  reply: FastifyReply,
+  status: number,
+  format: ResponseFormat,
+  xmlRoot: string,
+  body: Record<string, unknown>,
+): FastifyReply {
+  reply.code(status);
+  if (format === 'XML') return reply.type(XML_CONTENT_TYPE).send(renderXml(xmlRoot, body));
+  return reply.type(JSON_CONTENT_TYPE).send(body);
+}
+
+/** The exact body bytes V3 hashes: only form bodies are kept raw, so any other body is refused. */
+function v3Body(req: FastifyRequest, raw: Buffer | undefined): Uint8Array {
+  if (raw) return raw;
+  if (req.body !== undefined && req.body !== null && Number(req.headers['content-length'] ?? 0) > 0) {
+    throw apiErrors.invalidParameter(
+      'Content-Type',
+      'A signature V3 request body must be application/x-www-form-urlencoded (or put the parameters in the query).',
+    );
+  }
+  return Buffer.alloc(0);
+}
+
+function singleHeader(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function requiredHeader(req: FastifyRequest, name: string): string {
+  const value = singleHeader(req, name)?.trim();
+  if (!value) throw apiErrors.missingParameter(name);
+  return value;
+}
+
+/** Node's flat `[name, value, name, value, …]` as pairs, duplicates kept. */
+function headerPairs(raw: readonly string[]): Array<readonly [string, string]> {
+  const pairs: Array<readonly [string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] ?? '', raw[i + 1] ?? '']);
+  return pairs;
+}
+
+/** The decoded query of a request URL, in order, duplicates kept (`+` decodes to a space). */
+function queryPairs(url: string): Array<readonly [string, string]> {
+  const at = url.indexOf('?');
+  return at === -1 ? [] : [...new URLSearchParams(url.slice(at + 1))];
 }
 
 function isPlainRecord(value: unknown): boolean {

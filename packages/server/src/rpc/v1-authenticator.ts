@@ -44,7 +44,9 @@ export async function authenticateV1(method: string, params: RpcParams, deps: Au
 
   const toSign = stringToSign(method, params.all);
   if (!signatureMatches(sign(key.secret, toSign), received)) {
-    throw apiErrors.signatureDoesNotMatch(stringToSign(method, maskSecrets(params.all)));
+    throw apiErrors.signatureDoesNotMatch(
+      `server string to sign is:${stringToSign(method, maskSecrets(params.all))}`,
+    );
   }
   if (!key.active) throw apiErrors.accessKeyDisabled();
   await spendNonce(deps.replayCache, accessKeyId, nonce);

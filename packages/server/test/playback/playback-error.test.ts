@@ -201,15 +201,11 @@ describe('playback errors on the wire', () => {
     const text = await res.text();
     assert.equal(res.status, refusal.status, `${refusal.case}: status (${text})`);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/, `${refusal.case}: JSON`);
-    // /keys/ answers without CORS headers today (the hook is scoped to the player-routes plugin);
-    // issue 9 item 3 moves CORS to one root policy. Until then only /play/ and /media/ are held to it.
-    if (!new URL(url).pathname.startsWith('/keys/')) {
-      assert.equal(
-        res.headers.get('access-control-allow-origin'),
-        '*',
-        `${refusal.case}: a page on another origin can read the error`,
-      );
-    }
+    assert.equal(
+      res.headers.get('access-control-allow-origin'),
+      '*',
+      `${refusal.case}: a page on another origin can read the error`,
+    );
     const body = JSON.parse(text) as Record<string, unknown>;
     assert.deepEqual(Object.keys(body).sort(), ['Code', 'Message', 'RequestId'], `${refusal.case}: envelope`);
     assert.equal(body.Code, refusal.code, refusal.case);
