@@ -5,8 +5,8 @@
  * summary does not advertise them, and the log names the one command that builds them. Once the
  * SDK is built (and the server restarted), the demo page plays in Chromium.
  *
- * The clone is of this checkout's committed HEAD. Its node_modules holds links to this
- * checkout's packages (no install), except @securevod/*, which point into the clone.
+ * The clone is of this checkout's committed HEAD. Its node_modules hold links to this checkout's
+ * installed packages (no install), except @securevod/*, which point into the clone.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -26,8 +26,17 @@ import { vodClient } from '../support/vod-client.js';
 const run = promisify(execFile);
 const BUILD_COMMAND = 'npm run setup';
 
-/** Links every installed package of this checkout into `clone`; workspace packages to the clone's own. */
+/**
+ * Links every installed package of this checkout into `clone` (the root's node_modules and any
+ * package's own, where npm nests a second version); workspace packages to the clone's own.
+ */
 async function linkNodeModules(clone: string): Promise<void> {
+  for (const pkg of await readdir(join(REPO_ROOT, 'packages'))) {
+    const nested = join(REPO_ROOT, 'packages', pkg, 'node_modules');
+    if (existsSync(nested) && existsSync(join(clone, 'packages', pkg))) {
+      await symlink(nested, join(clone, 'packages', pkg, 'node_modules'));
+    }
+  }
   const source = join(REPO_ROOT, 'node_modules');
   const target = join(clone, 'node_modules');
   await mkdir(join(target, '@securevod'), { recursive: true });
