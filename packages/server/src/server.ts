@@ -60,7 +60,7 @@ import {
 } from './shared/invalidation-wiring.js';
 import type { SharedCounters } from './shared/shared-counters.js';
 import { openInProcessSharedServices, type SharedServices } from './shared/shared-services.js';
-import { staticRoutes } from './static-routes.js';
+import { builtBundles, staticRoutes } from './static-routes.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createAccessKeyStore } from './store/access-key-store.js';
 import { createCategoryStore } from './store/category-store.js';
@@ -75,6 +75,8 @@ import { createUrlUploadStore } from './store/url-upload-store.js';
 import { createVideoStore } from './store/video-store.js';
 import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
+import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
+import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
 import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
 
@@ -87,6 +89,8 @@ export interface RunningServer {
   readonly db: Db;
   readonly objects: ObjectStore;
   readonly queue: JobQueue;
+  /** Whether the console and the player SDK (with its demo pages) are built, hence served. */
+  readonly bundles: { readonly console: boolean; readonly sdk: boolean };
   /** The shared services in use (`database` = embedded default, `redis` = cluster mode). */
   readonly shared: SharedServices;
   /** Rate-limit and stream counters, shared by every node in cluster mode. */
@@ -263,11 +267,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
   }
   const playerDir = fileURLToPath(new URL('../../player/', import.meta.url));
-  await app.register(staticRoutes, {
+  const staticDirs = {
     sdkDir: join(playerDir, 'dist'),
     demoDir: join(playerDir, 'demo'),
     consoleDir: fileURLToPath(new URL('../../console/dist/', import.meta.url)),
-  });
+  };
+  // Browsers are served by the API and media roles; a worker-only process serves /healthz alone.
+  const servesBrowsers = config.roles.some((role) => role !== 'worker');
+  const bundles = servesBrowsers ? builtBundles(staticDirs) : { console: false, sdk: false };
+  if (servesBrowsers) await app.register(staticRoutes, staticDirs);
 
   if (config.roles.includes('api')) {
     const actions: Record<string, ActionHandler> = {
@@ -314,6 +322,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       findCredential: (id) => uploads.findCredential(id),
       onObjectComplete: (info) => scheduler.completeUpload(info),
     });
+    if (config.abandonedUploadMaxIdleMs > 0) {
+      const sweeper = startAbandonedUploadSweeper({
+        uploads: new MultipartUploadStore(objects),
+        maxIdleMs: config.abandonedUploadMaxIdleMs,
+        log: app.log,
+      });
+      app.addHook('onClose', () => sweeper.stop());
+    }
   }
 
   if (config.roles.includes('worker')) {
@@ -428,6 +444,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     shared,
     counters: shared.counters,
     metrics,
+    bundles,
     close() {
       closing ??= drain();
       return closing;

@@ -2,11 +2,39 @@
  * Static files the server hands to browsers: the player SDK bundle (`/sdk/…`, built by
  * `scripts/build-sdk.mjs` into packages/player/dist), the demo pages (`/demo/…`) and the console
  * (`/console/`, built by `scripts/build-console.mjs` into packages/console/dist).
+ *
+ * The bundles are build output, not sources: a server started without `npm start` / `npm run
+ * setup` (which build them) has none. It then does not offer the pages that need them — the demo
+ * pages load the SDK, the console is its bundle — and says once, in the log, which command
+ * builds them; a request for them gets a 404 that says the same.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { existsSync } from 'node:fs';
 import { catalogued } from './errors/api-error.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** The one command that builds the bundles (it runs scripts/build-sdk.mjs and build-console.mjs). */
+export const BUILD_BUNDLES_COMMAND = 'npm run setup';
+const SDK_BUNDLE = 'securevod-player.js';
+const CONSOLE_ENTRY = 'index.html';
+
+export interface StaticRoutesOptions {
+  readonly sdkDir: string;
+  readonly demoDir: string;
+  readonly consoleDir: string;
+}
+
+/** Which bundles exist (checked once, at start). */
+export function builtBundles(opts: Pick<StaticRoutesOptions, 'sdkDir' | 'consoleDir'>): {
+  sdk: boolean;
+  console: boolean;
+} {
+  return {
+    sdk: existsSync(join(opts.sdkDir, SDK_BUNDLE)),
+    console: existsSync(join(opts.consoleDir, CONSOLE_ENTRY)),
+  };
+}
 
 const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
@@ -41,10 +69,13 @@ export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
 };
 
-export async function staticRoutes(
-  app: FastifyInstance,
-  opts: { sdkDir: string; demoDir: string; consoleDir: string },
-): Promise<void> {
+export async function staticRoutes(app: FastifyInstance, opts: StaticRoutesOptions): Promise<void> {
+  const built = builtBundles(opts);
+  const notBuilt = (what: string, dir: string) => {
+    const detail = `${what} is not built on this server: run \`${BUILD_BUNDLES_COMMAND}\`, then restart the server.`;
+    app.log.warn({ missing: dir, buildCommand: BUILD_BUNDLES_COMMAND }, detail);
+    return async (_req: unknown, reply: FastifyReply) => notFound(reply, detail);
+  };
   const serve =
     (dir: string) => async (req: { params: { file: string } }, reply: import('fastify').FastifyReply) => {
       const file = req.params.file;
@@ -59,8 +90,21 @@ export async function staticRoutes(
         return notFound(reply, `No such file: ${file}.`);
       }
     };
-  app.get<{ Params: { file: string } }>('/sdk/:file', serve(opts.sdkDir));
-  app.get<{ Params: { file: string } }>('/demo/:file', serve(opts.demoDir));
+  if (built.sdk) {
+    app.get<{ Params: { file: string } }>('/sdk/:file', serve(opts.sdkDir));
+    app.get<{ Params: { file: string } }>('/demo/:file', serve(opts.demoDir));
+  } else {
+    // The demo pages are nothing without the SDK: neither is offered.
+    const missing = notBuilt('The player SDK (needed by /sdk/ and the /demo/ pages)', opts.sdkDir);
+    app.get('/sdk/*', missing);
+    app.get('/demo/*', missing);
+  }
+  if (!built.console) {
+    const missing = notBuilt('The web console', opts.consoleDir);
+    app.get('/console', missing);
+    app.get('/console/*', missing);
+    return;
+  }
 
   // The console: a single-page app built into packages/console/dist; unknown paths under
   // /console/ get index.html so deep links work.
@@ -89,7 +133,11 @@ export async function staticRoutes(
         .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
         .send(file.body);
     } catch {
-      return notFound(reply, 'The console is not built: run npm start (it builds it).');
+      // Removed after the start (e.g. a rebuild in progress).
+      return notFound(
+        reply,
+        `The web console is not built on this server: run \`${BUILD_BUNDLES_COMMAND}\`.`,
+      );
     }
   });
 }

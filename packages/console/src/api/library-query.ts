@@ -3,6 +3,11 @@
  * search text or a category is (docs/api.md, SearchMedia). The Match expression is built here
  * from what a person typed: values are always quoted, with `\` and `'` escaped, so any text is
  * searched for as text.
+ *
+ * An encryption filter (our GetVideoList extension `EncryptType`; SearchMedia has no such field)
+ * always goes to GetVideoList, with the status and category; a search text then narrows the
+ * loaded videos in the browser (`searchHere`). SearchMedia's results carry no `EncryptTypes`
+ * (`needsEncryptTypes`): the library fills them in with `loadEncryptTypes` once the page shows.
  */
 import type { VodClient } from './vod-client.js';
 import type { GetVideoListAnswer, SearchMediaAnswer, WireCategory, WireVideo } from './wire-types.js';
@@ -12,6 +17,8 @@ export interface LibraryFilter {
   readonly search: string;
   /** '' for any category. */
   readonly cateId: string;
+  /** An `EncryptType` (`AliyunVoDEncryption`, `HLSEncryption`, `Unencrypted`); '' for any. */
+  readonly encryption: string;
 }
 
 /** A Match string value: quoted, with backslashes and quotes escaped. */
@@ -43,19 +50,25 @@ export async function loadLibraryPage(
   filter: LibraryFilter,
   page: { pageNo: number; pageSize: number },
   signal: AbortSignal,
-): Promise<{ total: number; videos: WireVideo[] }> {
-  if (!filter.search.trim() && !filter.cateId) {
+): Promise<{ total: number; videos: WireVideo[]; searchHere: boolean; needsEncryptTypes?: boolean }> {
+  if (filter.encryption || (!filter.search.trim() && !filter.cateId)) {
     const answer = await client.request<GetVideoListAnswer>(
       'GetVideoList',
       {
         Status: filter.status || undefined,
+        CateId: filter.encryption && filter.cateId ? Number(filter.cateId) : undefined,
+        EncryptType: filter.encryption || undefined,
         PageNo: page.pageNo,
         PageSize: page.pageSize,
         SortBy: 'CreationTime:Desc',
       },
       { signal },
     );
-    return { total: answer.Total, videos: [...(answer.VideoList?.Video ?? [])] };
+    return {
+      total: answer.Total,
+      videos: [...(answer.VideoList?.Video ?? [])],
+      searchHere: Boolean(filter.search.trim()),
+    };
   }
   const answer = await client.request<SearchMediaAnswer>(
     'SearchMedia',
@@ -72,7 +85,30 @@ export async function loadLibraryPage(
   return {
     total: answer.Total,
     videos: (answer.MediaList ?? []).flatMap((item) => (item.Video ? [item.Video] : [])),
+    searchHere: false,
+    needsEncryptTypes: true,
   };
+}
+
+/**
+ * `EncryptTypes` of `videoIds` from GetVideoInfos, 20 at a time (SearchMedia's results do not
+ * carry it; the library fills its Encryption column with this once the page shows).
+ */
+export async function loadEncryptTypes(
+  client: VodClient,
+  videoIds: readonly string[],
+  signal: AbortSignal,
+): Promise<Map<string, string>> {
+  const encryptTypes = new Map<string, string>();
+  for (let i = 0; i < videoIds.length; i += 20) {
+    const answer = await client.request<{ VideoList?: WireVideo[] }>(
+      'GetVideoInfos',
+      { VideoIds: videoIds.slice(i, i + 20).join(',') },
+      { signal },
+    );
+    for (const v of answer.VideoList ?? []) if (v.EncryptTypes) encryptTypes.set(v.VideoId, v.EncryptTypes);
+  }
+  return encryptTypes;
 }
 
 /** A category with its path from the top ("Courses › Maths"), for pickers. */

@@ -24,6 +24,11 @@ export interface WireVideo {
   readonly StatusReason?: string;
   /** Our extension: percent done while Transcoding. */
   readonly TranscodeProgress?: number;
+  /**
+   * Our extension: how the published renditions are encrypted, comma-separated
+   * (`AliyunVoDEncryption`, `HLSEncryption`, `Unencrypted`); absent before the first transcode.
+   */
+  readonly EncryptTypes?: string;
 }
 
 export interface WireCategory {

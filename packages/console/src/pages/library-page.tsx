@@ -1,14 +1,15 @@
 /**
  * The video library: uploads, the list (newest first; filtered on the server by status, by
- * category and by a search over titles — GetVideoList, or SearchMedia when a search or category
- * is set), live status of videos on the move (GetVideoInfos every few seconds), and delete with
- * confirmation.
+ * category, by encryption and by a search over titles — GetVideoList, or SearchMedia when a
+ * search or category is set; see api/library-query.ts), each video's encryption, live status of
+ * videos on the move (GetVideoInfos every few seconds), and delete with confirmation.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { loadCategoryOptions, loadLibraryPage } from '../api/library-query.js';
+import { loadCategoryOptions, loadEncryptTypes, loadLibraryPage } from '../api/library-query.js';
 import type { WireVideo } from '../api/wire-types.js';
 import { Link } from '../ui/link.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
+import { EncryptionBadges } from '../ui/encryption-badges.js';
 import { SelectField, TextField } from '../ui/fields.js';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
@@ -20,6 +21,7 @@ import {
   formatTime,
   MOVING_STATUSES,
   STATUS_LABELS,
+  VIDEO_ENCRYPTIONS,
   VIDEO_STATUSES,
 } from '../util/format.js';
 import { UploadPanel } from './upload-panel.js';
@@ -36,6 +38,10 @@ export function LibraryPage() {
   /** The search text in effect (the box's text after a pause in typing). */
   const [query, setQuery] = useState('');
   const [cateId, setCateId] = useState('');
+  /** An `EncryptType` (`GetVideoList` filter, our extension), or '' for any. */
+  const [encryption, setEncryption] = useState('');
+  /** The search text is applied to the loaded videos here (with an encryption filter). */
+  const [searchHere, setSearchHere] = useState(false);
   const categories = useLoad((signal) => loadCategoryOptions(client, signal), [client]);
   const [videos, setVideos] = useState<readonly WireVideo[]>([]);
   const [total, setTotal] = useState(0);
@@ -65,7 +71,7 @@ export function LibraryPage() {
     setLoading(true);
     loadLibraryPage(
       client,
-      { status, search: query, cateId },
+      { status, search: query, cateId, encryption },
       { pageNo, pageSize: PAGE_SIZE },
       controller.signal,
     ).then(
@@ -77,8 +83,23 @@ export function LibraryPage() {
             : [...current, ...page.filter((v) => !current.some((c) => c.VideoId === v.VideoId))],
         );
         setTotal(answer.total);
+        setSearchHere(answer.searchHere);
         setError(undefined);
         setLoading(false);
+        // SearchMedia's videos carry no encryption: fill the column in afterwards.
+        if (answer.needsEncryptTypes && page.length > 0) {
+          loadEncryptTypes(
+            client,
+            page.map((v) => v.VideoId),
+            controller.signal,
+          ).then(
+            (types) =>
+              setVideos((current) =>
+                current.map((v) => (types.has(v.VideoId) ? { ...v, EncryptTypes: types.get(v.VideoId) } : v)),
+              ),
+            () => undefined, // the column keeps its dash; the next load asks again
+          );
+        }
       },
       (failure: unknown) => {
         if (controller.signal.aborted) return;
@@ -87,7 +108,7 @@ export function LibraryPage() {
       },
     );
     return () => controller.abort();
-  }, [client, status, query, cateId, pageNo, generation]);
+  }, [client, status, query, cateId, encryption, pageNo, generation]);
 
   const reload = useCallback(() => {
     setPageNo(1);
@@ -130,7 +151,7 @@ export function LibraryPage() {
       try {
         const { Video } = await client.request<{ Video: WireVideo }>('GetVideoInfo', { VideoId: videoId });
         setTracked((current) => new Map(current).set(videoId, Video));
-        if ((!status || status === Video.Status) && !query && !cateId) {
+        if ((!status || status === Video.Status) && !query && !cateId && !encryption) {
           setVideos((current) => [Video, ...current.filter((v) => v.VideoId !== videoId)]);
           setTotal((t) => t + (videosRef.current.some((v) => v.VideoId === videoId) ? 0 : 1));
         }
@@ -138,7 +159,7 @@ export function LibraryPage() {
         // The poll picks it up once the list reloads.
       }
     },
-    [client, status, query, cateId],
+    [client, status, query, cateId, encryption],
   );
 
   const remove = async (video: WireVideo) => {
@@ -165,8 +186,15 @@ export function LibraryPage() {
     }
   };
 
-  const shown = videos;
-  const filtered = Boolean(status || query || cateId);
+  const needle = query.toLowerCase();
+  const shown = useMemo(
+    () =>
+      searchHere && needle
+        ? videos.filter((v) => v.Title.toLowerCase().includes(needle) || v.VideoId === needle)
+        : videos,
+    [videos, searchHere, needle],
+  );
+  const filtered = Boolean(status || query || cateId || encryption);
   const categoryName = useMemo(
     () => new Map((categories.data ?? []).map((c) => [c.cateId, c.path])),
     [categories.data],
@@ -199,7 +227,11 @@ export function LibraryPage() {
             value={search}
             onValue={setSearch}
             placeholder="Title or VideoId"
-            hint="Searches every video on the server (SearchMedia)."
+            hint={
+              encryption
+                ? `With an encryption filter, searches the ${videos.length} videos loaded so far.`
+                : 'Searches every video on the server (SearchMedia).'
+            }
           />
           <SelectField
             label="Status"
@@ -225,14 +257,31 @@ export function LibraryPage() {
               ...(categories.data ?? []).map((c): [string, string] => [String(c.cateId), c.path]),
             ]}
           />
+          <SelectField
+            label="Encryption"
+            value={encryption}
+            onValue={(value) => {
+              setEncryption(value);
+              setPageNo(1);
+            }}
+            options={[
+              ['', 'Any encryption'],
+              ...VIDEO_ENCRYPTIONS.map((e): [string, string] => [e.type, e.label]),
+            ]}
+          />
         </form>
         {notice ? <Notice tone="ok">{notice}</Notice> : null}
         {error ? <ErrorNotice error={error} onRetry={reload} /> : null}
         {loading && videos.length === 0 ? <Loading label="Loading videos…" /> : null}
-        {!loading && !error && videos.length === 0 ? (
-          <EmptyState title={emptyTitle({ status, query, cateId: categoryName.get(Number(cateId)) })}>
+        {!loading && !error && shown.length === 0 ? (
+          <EmptyState
+            title={emptyTitle({ status, query, cateId: categoryName.get(Number(cateId)), encryption })}
+          >
             {filtered ? (
-              <p>Check the spelling, or choose “All statuses” and “All categories” to see every video.</p>
+              <p>
+                Check the spelling, or choose “All statuses”, “All categories” and “Any encryption” to see
+                every video.
+              </p>
             ) : (
               <p>Upload a file above; it appears here while it uploads and transcodes.</p>
             )}
@@ -244,6 +293,7 @@ export function LibraryPage() {
               <tr>
                 <th scope="col">Title</th>
                 <th scope="col">Status</th>
+                <th scope="col">Encryption</th>
                 <th scope="col">Category</th>
                 <th scope="col">Duration</th>
                 <th scope="col">Size</th>
@@ -264,6 +314,9 @@ export function LibraryPage() {
                   </td>
                   <td data-label="Status">
                     <StatusBadge video={video} />
+                  </td>
+                  <td data-label="Encryption">
+                    <EncryptionBadges encryptTypes={video.EncryptTypes} />
                   </td>
                   <td data-label="Category" className="category-cell">
                     {video.CateId !== undefined
@@ -303,10 +356,19 @@ export function LibraryPage() {
   );
 }
 
-function emptyTitle(filter: { status: string; query: string; cateId: string | undefined }): string {
+function emptyTitle(filter: {
+  status: string;
+  query: string;
+  cateId: string | undefined;
+  encryption: string;
+}): string {
   const parts: string[] = [];
   if (filter.query) parts.push(`matching “${filter.query}”`);
   if (filter.status) parts.push(`with status “${STATUS_LABELS[filter.status] ?? filter.status}”`);
   if (filter.cateId) parts.push(`in “${filter.cateId}”`);
+  if (filter.encryption) {
+    const label = VIDEO_ENCRYPTIONS.find((e) => e.type === filter.encryption)?.label ?? filter.encryption;
+    parts.push(`with encryption “${label}”`);
+  }
   return parts.length ? `No videos ${parts.join(', ')}.` : 'No videos yet.';
 }

@@ -12,9 +12,17 @@ import { useConfirm } from '../ui/confirm-dialog.js';
 import { Link } from '../ui/link.js';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
+import { EncryptionBadges } from '../ui/encryption-badges.js';
 import { StatusBadge } from '../ui/status-badge.js';
 import { useLoad } from '../ui/use-load.js';
-import { encryptionLabel, formatBytes, formatDuration, formatTime, MOVING_STATUSES } from '../util/format.js';
+import {
+  encryptionLabel,
+  formatBytes,
+  formatDuration,
+  formatTime,
+  MOVING_STATUSES,
+  videoEncryptions,
+} from '../util/format.js';
 
 const POLL_MS = 3000;
 
@@ -97,6 +105,7 @@ export function VideoPage(props: { readonly videoId: string }) {
       <div className="page-header title-with-badge">
         <h1>{v.Title}</h1>
         <StatusBadge video={v} />
+        <EncryptionBadges encryptTypes={v.EncryptTypes} long />
       </div>
       {v.StatusReason && /Fail/.test(v.Status) ? (
         <Notice tone="error" title="Why it failed">
@@ -138,7 +147,15 @@ export function VideoPage(props: { readonly videoId: string }) {
               <code>{v.TemplateGroupId ?? '—'}</code>
             </dd>
             <dt>Encryption</dt>
-            <dd>{renditions.data ? encryptionSummary(renditions.data) : '—'}</dd>
+            <dd data-testid="video-encryption">
+              {v.EncryptTypes
+                ? videoEncryptions(v.EncryptTypes)
+                    .map((e) => encryptionLabel(e.type))
+                    .join(', ')
+                : renditions.data
+                  ? encryptionSummary(renditions.data)
+                  : '—'}
+            </dd>
             <dt>Offline download</dt>
             <dd>
               <label className="inline-check">

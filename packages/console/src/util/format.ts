@@ -87,3 +87,19 @@ export function encryptionLabel(type: string | undefined): string {
       return type;
   }
 }
+
+/**
+ * The three kinds of encryption a video's renditions can have, as the library filters them
+ * (`GetVideoList` `EncryptType`) and labels them (`Video.EncryptTypes`), strongest first.
+ */
+export const VIDEO_ENCRYPTIONS = [
+  { type: 'AliyunVoDEncryption', label: 'Private', tone: 'private' },
+  { type: 'HLSEncryption', label: 'Standard', tone: 'standard' },
+  { type: 'Unencrypted', label: 'None', tone: 'none' },
+] as const;
+
+/** The entries of `VIDEO_ENCRYPTIONS` named in an `EncryptTypes` value, in that order. */
+export function videoEncryptions(encryptTypes: string | undefined) {
+  const types = new Set((encryptTypes ?? '').split(',').map((t) => t.trim()));
+  return VIDEO_ENCRYPTIONS.filter((e) => types.has(e.type));
+}

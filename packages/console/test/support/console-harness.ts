@@ -4,6 +4,7 @@
  * uploads and media share one origin. Used by the console's browser tests and by
  * `scripts/console-screenshots.mjs`.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +34,11 @@ export interface ConsoleHarness {
   readonly vod: VodClient;
   /** False when the server answers InvalidApi.NotFound for `action` (probed without signing). */
   actionAvailable(action: string): Promise<boolean>;
+  /**
+   * Fails — never skips — when the server lacks an action a console step uses: the console ships
+   * with the server, so a missing action is a bug, and a skipped step would hide it.
+   */
+  requireActions(...actions: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,18 +94,27 @@ export async function startConsoleHarness(
   }
   host.setUpstream(listening, { proxyConsole: await serverServesConsole(listening) });
   const vod = new VodClient({ endpoint: listening, ...TEST_ROOT_KEY });
+  const actionAvailable = async (action: string) => {
+    // Unknown actions are answered before authentication; known ones fail on the missing
+    // signature without running.
+    const res = await fetch(`${listening}/?Action=${encodeURIComponent(action)}`);
+    const body = (await res.json()) as { Code?: string };
+    return body.Code !== 'InvalidApi.NotFound';
+  };
   return {
     server,
     serverUrl: listening,
     host,
     consoleUrl: `${host.url}/console/`,
     vod,
-    async actionAvailable(action) {
-      // Unknown actions are answered before authentication; known ones fail on the missing
-      // signature without running.
-      const res = await fetch(`${listening}/?Action=${encodeURIComponent(action)}`);
-      const body = (await res.json()) as { Code?: string };
-      return body.Code !== 'InvalidApi.NotFound';
+    actionAvailable,
+    async requireActions(...actions) {
+      for (const action of actions) {
+        assert.ok(
+          await actionAvailable(action),
+          `the server does not implement ${action} (InvalidApi.NotFound), which this console step uses`,
+        );
+      }
     },
     async close() {
       await server.stop();

@@ -15,7 +15,13 @@ import {
   type UploadService,
 } from '../catalogue/upload-service.js';
 import { checkCateId, checkLength, normaliseTags } from '../catalogue/video-fields.js';
-import { mezzanineToWire, videoToWire } from '../catalogue/video-wire.js';
+import {
+  ENCRYPT_SCHEME_OF_TYPE,
+  mezzanineToWire,
+  VIDEO_ENCRYPT_TYPES,
+  videoToWire,
+  type VideoEncryptType,
+} from '../catalogue/video-wire.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
 import type { CategoryStore } from '../store/category-store.js';
 import { apiErrors } from '../errors/api-error.js';
@@ -153,14 +159,19 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       };
     },
 
-    GetVideoInfo: async ({ params }) => ({ Video: videoToWire(await mustFind(params.required('VideoId'))) }),
+    GetVideoInfo: async ({ params }) => {
+      const video = await mustFind(params.required('VideoId'));
+      const schemes = await deps.streams.schemesByVideo([video.videoId]);
+      return { Video: videoToWire(video, schemes.get(video.videoId)) };
+    },
 
     GetVideoInfos: async ({ params }) => {
       const ids = videoIds(params, 'VideoIds');
       const found = await videos.findMany(ids);
       const byId = new Map(found.map((v) => [v.videoId, v]));
+      const schemes = await deps.streams.schemesByVideo(found.map((v) => v.videoId));
       return {
-        VideoList: ids.filter((id) => byId.has(id)).map((id) => videoToWire(byId.get(id)!)),
+        VideoList: ids.filter((id) => byId.has(id)).map((id) => videoToWire(byId.get(id)!, schemes.get(id))),
         NonExistVideoIds: ids.filter((id) => !byId.has(id)),
       };
     },
@@ -200,18 +211,31 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       // EndTime=10:00:05Z, and paging back by the last CreationTime seen would skip videos.
       const endTime =
         endMs === undefined ? undefined : new Date(endMs % 1000 === 0 ? endMs + 999 : endMs).toISOString();
+      // Our extension: only videos with a published rendition of this EncryptType.
+      const encryptType = params.optional('EncryptType');
+      if (encryptType !== undefined && !(VIDEO_ENCRYPT_TYPES as readonly string[]).includes(encryptType)) {
+        throw apiErrors.invalidParameter(
+          'EncryptType',
+          `It must be one of ${VIDEO_ENCRYPT_TYPES.join(', ')}.`,
+        );
+      }
       const { total, videos: list } = await videos.list({
         statuses,
         cateId: params.integer('CateId', { min: 0, max: Number.MAX_SAFE_INTEGER }),
         startTime,
         endTime,
         storageLocation: params.optional('StorageLocation'),
+        ...(encryptType && { encryptScheme: ENCRYPT_SCHEME_OF_TYPE[encryptType as VideoEncryptType] }),
         ...(scope === 'all' ? {} : { appIds: scope }),
         ascending: sortBy === 'CreationTime:Asc',
         offset: (pageNo - 1) * pageSize,
         limit: pageSize,
       });
-      return { Total: total, VideoList: { Video: list.map(videoToWire) } };
+      const schemes = await deps.streams.schemesByVideo(list.map((v) => v.videoId));
+      return {
+        Total: total,
+        VideoList: { Video: list.map((v) => videoToWire(v, schemes.get(v.videoId))) },
+      };
     },
 
     UpdateVideoInfo: async ({ params }) => {

@@ -1,9 +1,30 @@
 /** Wire forms of videos (reference §2.6, §2.7, §2.14): field names, types and list wrapping. */
+import type { EncryptScheme } from '../store/catalogue-schema.js';
 import type { VideoRecord } from '../store/video-store.js';
 import type { MezzanineSummary } from './mezzanine-summary.js';
 import { wireTime } from './template-group-service.js';
 
-export function videoToWire(v: VideoRecord): Record<string, unknown> {
+/**
+ * Our extension: how a video's published renditions are encrypted, in the vendor's EncryptType
+ * vocabulary (GetPlayInfo `EncryptType`, `PlayConfig.EncryptType`), strongest first.
+ */
+export const VIDEO_ENCRYPT_TYPES = ['AliyunVoDEncryption', 'HLSEncryption', 'Unencrypted'] as const;
+export type VideoEncryptType = (typeof VIDEO_ENCRYPT_TYPES)[number];
+
+export const ENCRYPT_SCHEME_OF_TYPE: Readonly<Record<VideoEncryptType, EncryptScheme>> = {
+  AliyunVoDEncryption: 'aes-256-gcm',
+  HLSEncryption: 'aes-128',
+  Unencrypted: 'none',
+};
+
+/** `EncryptTypes`: the comma-separated types of the published renditions; undefined without any. */
+export function encryptTypesToWire(schemes: readonly EncryptScheme[] | undefined): string | undefined {
+  if (!schemes || schemes.length === 0) return undefined;
+  return VIDEO_ENCRYPT_TYPES.filter((type) => schemes.includes(ENCRYPT_SCHEME_OF_TYPE[type])).join(',');
+}
+
+/** `schemes`: of the video's published streams (`StreamStore.schemesByVideo`). */
+export function videoToWire(v: VideoRecord, schemes?: readonly EncryptScheme[]): Record<string, unknown> {
   return {
     VideoId: v.videoId,
     Title: v.title,
@@ -30,6 +51,8 @@ export function videoToWire(v: VideoRecord): Record<string, unknown> {
     StatusReason: v.statusReason ?? undefined,
     // Our extension: percent done while Transcoding.
     TranscodeProgress: v.status === 'Transcoding' ? (v.transcodeProgress ?? 0) : undefined,
+    // Our extension: e.g. "AliyunVoDEncryption,HLSEncryption"; absent until renditions are published.
+    EncryptTypes: encryptTypesToWire(schemes),
   };
 }
 

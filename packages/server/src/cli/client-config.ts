@@ -5,13 +5,15 @@
  *
  *   endpoint:  --endpoint  >  SECUREVOD_ENDPOINT  >  http://127.0.0.1:8080
  *   AccessKey: --credentials FILE  >  SECUREVOD_ACCESS_KEY_ID + SECUREVOD_ACCESS_KEY_SECRET
- *              >  <SECUREVOD_DATA_DIR or ./data>/root-credentials.json, if that file exists
+ *              >  <data dir>/root-credentials.json, if that file exists (the data dir as
+ *                 `securevod server` resolves it: SECUREVOD_DATA_DIR or ./data, config/data-dir.ts)
  *
  * The last one is what `securevod server` writes on first start, so on the server machine the
  * CLI works with no setup. Errors name the setting to fix and never echo a secret.
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { resolveDataDir } from '../config/data-dir.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8080';
 export const ROOT_CREDENTIALS_FILE_NAME = 'root-credentials.json';
@@ -30,7 +32,8 @@ export interface ClientConfig {
   readonly accessKeySource: string;
 }
 
-export type ClientConfigErrorCode = 'InvalidEndpoint' | 'NoAccessKey' | 'InvalidCredentialsFile';
+export type ClientConfigErrorCode =
+  'InvalidEndpoint' | 'InvalidDataDir' | 'NoAccessKey' | 'InvalidCredentialsFile';
 
 export class ClientConfigError extends Error {
   override readonly name = 'ClientConfigError';
@@ -43,7 +46,7 @@ export class ClientConfigError extends Error {
 
   /** A bad flag value is a usage error (2); a missing or unusable AccessKey is not (1). */
   get exitCode(): 1 | 2 {
-    return this.code === 'InvalidEndpoint' ? 2 : 1;
+    return this.code === 'InvalidEndpoint' || this.code === 'InvalidDataDir' ? 2 : 1;
   }
 }
 
@@ -73,8 +76,9 @@ export async function loadClientConfig(input: {
     throw new ClientConfigError('NoAccessKey', `${set} is set but ${unset} is not: set both`);
   }
 
-  const dataDir = nonEmpty(env.SECUREVOD_DATA_DIR) ?? 'data';
-  const file = join(isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir), ROOT_CREDENTIALS_FILE_NAME);
+  const { dataDir, problem } = resolveDataDir({ env, cwd });
+  if (problem) throw new ClientConfigError('InvalidDataDir', problem);
+  const file = join(dataDir, ROOT_CREDENTIALS_FILE_NAME);
   let text: string | undefined;
   try {
     text = await readFile(file, 'utf8');

@@ -3,9 +3,9 @@
  * `securevod play-auth VIDEO_ID` prints a PlayAuth for the web player SDK (GetVideoPlayAuth).
  */
 import { Command } from 'commander';
-import { exitWithError } from './cli-error.js';
+import { CliError, exitWithError } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
-import { VodApiClient } from './vod-api-client.js';
+import { VodApiClient, VodApiError } from './vod-api-client.js';
 
 interface PlayInfo {
   PlayURL: string;
@@ -37,11 +37,15 @@ export function playUrlCommand(): Command {
     ) => {
       try {
         const api = new VodApiClient(await loadClientConfig({ flags, env: process.env, cwd: process.cwd() }));
-        const res = await api.request<{ PlayInfoList: { PlayInfo: PlayInfo[] } }>('GetPlayInfo', {
-          VideoId: videoId,
-          Definition: flags.definition,
-          AuthTimeout: flags.timeout,
-        });
+        const res = await api
+          .request<{ PlayInfoList: { PlayInfo: PlayInfo[] } }>('GetPlayInfo', {
+            VideoId: videoId,
+            Definition: flags.definition,
+            AuthTimeout: flags.timeout,
+          })
+          .catch((error: unknown) => {
+            throw privateOnlyAdvice(videoId, error) ?? error;
+          });
         const [best] = res.PlayInfoList.PlayInfo;
         if (!best) throw new Error(`video ${videoId} has no playable stream`);
         if (flags.json) console.log(JSON.stringify({ videoId, ...best }));
@@ -50,6 +54,25 @@ export function playUrlCommand(): Command {
         await exitWithError('play-url', error);
       }
     },
+  );
+}
+
+/**
+ * GetPlayInfo refuses a video whose only renditions use private encryption with the vendor's
+ * `Forbidden.AliyunVoDEncryption`, whose message sends the user to "the Aliyun player". Here the
+ * user needs to hear what works with securevod instead.
+ */
+export function privateOnlyAdvice(videoId: string, error: unknown): CliError | undefined {
+  if (!(error instanceof VodApiError) || error.code !== 'Forbidden.AliyunVoDEncryption') return undefined;
+  return new CliError(
+    `video ${videoId} has only privately encrypted renditions (AliyunVoDEncryption), which no ` +
+      `standard HLS player can play, so there is no play URL to print. Either play it with the ` +
+      `securevod player SDK: run \`securevod play-auth ${videoId}\` and give the PlayAuth to ` +
+      `@securevod/player (play-auth also prints a demo-player link); or add a rendition with ` +
+      `standard encryption: transcode the video again with a template group that has an ` +
+      `HLSEncryption template (SubmitTranscodeJobs), then run play-url again.`,
+    1,
+    { cause: error },
   );
 }
 
@@ -70,17 +93,34 @@ export function playAuthCommand(): Command {
           AuthInfoTimeout: flags.timeout,
         },
       );
-      const demo = `${config.endpoint}/demo/player.html?vid=${videoId}&playAuth=${encodeURIComponent(res.PlayAuth)}`;
+      const demoPage = `${config.endpoint}/demo/player.html`;
+      // Offer the demo page only when the server serves it (it does not when the SDK is not built).
+      const demo = (await servesPage(demoPage))
+        ? `${demoPage}?vid=${videoId}&playAuth=${encodeURIComponent(res.PlayAuth)}`
+        : null;
       if (flags.json)
         console.log(
           JSON.stringify({ videoId, playAuth: res.PlayAuth, videoMeta: res.VideoMeta, demoUrl: demo }),
         );
       else {
         console.log(res.PlayAuth);
-        console.error(`demo player: ${demo}`);
+        console.error(
+          demo
+            ? `demo player: ${demo}`
+            : 'demo player: not offered by this server (its player SDK bundle is not built: `npm run setup` there)',
+        );
       }
     } catch (error) {
       await exitWithError('play-auth', error);
     }
   });
+}
+
+async function servesPage(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
 }

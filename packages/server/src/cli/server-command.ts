@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { relative } from 'node:path';
 import { ConfigError, loadServerConfig } from '../config/server-config.js';
 import { startServer } from '../server.js';
+import { BUILD_BUNDLES_COMMAND } from '../static-routes.js';
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -31,6 +32,9 @@ export function serverCommand(): Command {
           rootAccessKeyId: server.rootAccessKey.accessKeyId,
           rootCredentials:
             server.rootAccessKey.source === 'environment' ? 'environment' : server.rootCredentialsFile,
+          // Only pages the server can serve are advertised (null: not built).
+          consoleUrl: server.bundles.console ? `${server.url}/console/` : null,
+          demoUrl: server.bundles.sdk ? `${server.url}/demo/player.html` : null,
         };
         if (flags.json) {
           console.log(JSON.stringify({ event: 'listening', ...summary }));
@@ -45,6 +49,9 @@ export function serverCommand(): Command {
             })`,
           );
           console.log(`  health:          ${server.url}/healthz`);
+          const notBuilt = `not built: run \`${BUILD_BUNDLES_COMMAND}\`, then restart`;
+          console.log(`  console:         ${summary.consoleUrl ?? notBuilt}`);
+          console.log(`  demo player:     ${summary.demoUrl ?? notBuilt}`);
         }
 
         let stopping = false;

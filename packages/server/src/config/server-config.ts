@@ -3,10 +3,10 @@
  * win), validated with messages that name the bad setting. Library code receives the result.
  */
 import { resolveFfmpegPaths } from '@securevod/ffmpeg';
-import { isAbsolute, resolve } from 'node:path';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
 import { allowListEntryProblem, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
+import { resolveDataDir } from './data-dir.js';
 
 export type { KmsConfig, StorageConfig } from './cluster-config.js';
 
@@ -34,6 +34,11 @@ export interface ServerConfig {
    * stalled longer than this (e.g. a stopped VM) loses its job to another one.
    */
   jobLeaseMs: number;
+  /**
+   * A multipart upload with no activity (initiation, a part) for this long is abandoned: the API
+   * role removes its parts. 0 = never (e.g. when a bucket lifecycle rule does it).
+   */
+  abandonedUploadMaxIdleMs: number;
   /** Type-A URL signing (`auth_key`) of media URLs: keys `[primary, secondary?]`; off when undefined. */
   urlSigning: { privateKeys: string[]; validitySeconds: number } | undefined;
   /** Origins allowed to call the RPC and upload endpoints from a browser (CORS); empty = none. */
@@ -103,8 +108,8 @@ export function loadServerConfig(input: {
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
 
-  const dataDirRaw = pick(flags.dataDir, 'SECUREVOD_DATA_DIR') ?? 'data';
-  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const { dataDir, problem: dataDirProblem } = resolveDataDir({ flag: flags.dataDir, env, cwd });
+  if (dataDirProblem) problems.push(dataDirProblem);
 
   const host = pick(flags.host, 'SECUREVOD_HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host))
@@ -181,6 +186,12 @@ export function loadServerConfig(input: {
   const jobLeaseMs = Number(leaseRaw);
   if (!/^\d+$/.test(leaseRaw) || jobLeaseMs < 1000 || jobLeaseMs > 3_600_000) {
     problems.push(`SECUREVOD_JOB_LEASE_MS: "${leaseRaw}" must be milliseconds from 1000 to 3600000`);
+  }
+  const abandonedRaw = pick(undefined, 'SECUREVOD_ABANDONED_UPLOAD_SECONDS') ?? '86400';
+  if (!/^\d+$/.test(abandonedRaw) || Number(abandonedRaw) > 31_536_000) {
+    problems.push(
+      `SECUREVOD_ABANDONED_UPLOAD_SECONDS: "${abandonedRaw}" must be whole seconds up to 31536000 (0 = never remove)`,
+    );
   }
   const ffmpeg = resolveFfmpegPaths(env);
 
@@ -272,6 +283,7 @@ export function loadServerConfig(input: {
     ffprobePath: ffmpeg.ffprobePath,
     x264Preset,
     jobLeaseMs,
+    abandonedUploadMaxIdleMs: Number(abandonedRaw) * 1000,
     urlSigning: signingKeys?.length
       ? { privateKeys: signingKeys, validitySeconds: Number(validityRaw) }
       : undefined,

@@ -128,6 +128,26 @@ export function createStreamStore(db: Db, options: { now?: () => Date } = {}) {
       return rows.map(fromRow);
     },
 
+    /**
+     * The encryption schemes among each video's published (Normal) streams, for video lists; a
+     * video without published streams is absent from the map.
+     */
+    async schemesByVideo(videoIds: readonly string[]): Promise<Map<string, EncryptScheme[]>> {
+      const byVideo = new Map<string, EncryptScheme[]>();
+      if (videoIds.length === 0) return byVideo;
+      const rows = await kysely
+        .selectFrom('streams')
+        .select(['video_id', 'encrypt_scheme'])
+        .distinct()
+        .where('video_id', 'in', [...videoIds])
+        .where('status', '=', 'Normal')
+        .execute();
+      for (const row of rows) {
+        byVideo.set(row.video_id, [...(byVideo.get(row.video_id) ?? []), row.encrypt_scheme]);
+      }
+      return byVideo;
+    },
+
     async find(streamId: string): Promise<StreamRecord | undefined> {
       const row = await kysely
         .selectFrom('streams')

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { VideosTable, VideoStatus } from './catalogue-schema.js';
+import type { EncryptScheme, VideosTable, VideoStatus } from './catalogue-schema.js';
 
 export interface VideoRecord {
   videoId: string;
@@ -56,6 +56,8 @@ export interface VideoListQuery {
   startTime?: string;
   endTime?: string;
   storageLocation?: string;
+  /** Only videos with at least one published (Normal) stream in this scheme. */
+  encryptScheme?: EncryptScheme;
   /** Only videos of these apps (access control's app scope); absent = every app. */
   appIds?: readonly string[];
   ascending: boolean;
@@ -210,6 +212,8 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       if (query.startTime) base = base.where('creation_time', '>=', query.startTime);
       if (query.endTime) base = base.where('creation_time', '<=', query.endTime);
       if (query.storageLocation) base = base.where('storage_location', '=', query.storageLocation);
+      const scheme = query.encryptScheme;
+      if (scheme) base = base.where(hasPublishedStream(scheme));
       if (query.appIds !== undefined) {
         if (query.appIds.length === 0) return { total: 0, videos: [] };
         base = base.where('app_id', 'in', query.appIds);
@@ -224,6 +228,7 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       if (query.endTime) page = page.where('videos.creation_time', '<=', query.endTime);
       if (query.storageLocation) page = page.where('videos.storage_location', '=', query.storageLocation);
       if (query.appIds !== undefined) page = page.where('videos.app_id', 'in', query.appIds);
+      if (scheme) page = page.where(hasPublishedStream(scheme));
       const rows = await page
         .orderBy('videos.creation_time', direction)
         .orderBy('videos.video_id', direction)
@@ -256,3 +261,11 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
 }
 
 export type VideoStore = ReturnType<typeof createVideoStore>;
+
+/**
+ * `EXISTS` a published (Normal) stream of the row's video in `scheme`; plain SQL so it fits both
+ * the count (videos) and the page (videos joined with categories). `scheme` is a bound parameter.
+ */
+function hasPublishedStream(scheme: EncryptScheme) {
+  return sql<boolean>`exists (select 1 from streams where streams.video_id = videos.video_id and streams.status = 'Normal' and streams.encrypt_scheme = ${scheme})`;
+}

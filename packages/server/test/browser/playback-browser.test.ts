@@ -44,6 +44,8 @@ describe('playback in Chromium against the real server', () => {
   const videos: Record<'standard' | 'private', string> = { standard: '', private: '' };
 
   before(async () => {
+    // The server serves /sdk/ and /demo/ only when the SDK is built when it starts.
+    await run(process.execPath, [join(REPO_ROOT, 'scripts/build-sdk.mjs'), '--quiet']);
     dataDir = await makeDataDir();
     clip = join(dataDir, 'clip.mp4');
     await makeClip(clip, { seconds: CLIP_SECONDS, width: 640, height: 360 });

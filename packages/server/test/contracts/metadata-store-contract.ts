@@ -20,6 +20,7 @@ import { StoreError } from '../../src/store/store-error.js';
 import { accessStoreContract } from './access-store-contract.js';
 import { catalogueStoreContract } from './catalogue-store-contract.js';
 import { keyDeliveryLogContract } from './key-delivery-log-contract.js';
+import { videoEncryptionContract } from './video-encryption-contract.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const APP = 'android:BB:0D:AC:74:D3:21:E1:43:07:71:9B:62:90:AF:A1:66:6E:44:5D:75';
@@ -358,5 +359,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
     catalogueStoreContract(withDb);
     keyDeliveryLogContract(withDb);
     describe('access control', () => accessStoreContract((body) => withDb(body)));
+    describe('videos by the encryption of their published streams', () =>
+      videoEncryptionContract((body) => withDb(body)));
   });
 }

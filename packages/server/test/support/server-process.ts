@@ -31,6 +31,8 @@ export async function startServerProcess(options: {
   dataDir: string;
   env?: Record<string, string>;
   args?: string[];
+  /** Another checkout's `packages/server/bin/securevod.mjs` (default: this one's). */
+  bin?: string;
   /** A command that runs the server, e.g. in its own mount namespace (support/read-only-view.ts). */
   launcher?: string[];
 }): Promise<ServerProcess> {
@@ -39,7 +41,7 @@ export async function startServerProcess(options: {
     launcher[0] ?? process.execPath,
     [
       ...(launcher.length > 0 ? [...launcher.slice(1), process.execPath] : []),
-      SECUREVOD_BIN,
+      options.bin ?? SECUREVOD_BIN,
       'server',
       '--data-dir',
       options.dataDir,
@@ -49,7 +51,7 @@ export async function startServerProcess(options: {
       ...(options.args ?? []),
     ],
     {
-      cwd: REPO_ROOT,
+      cwd: options.bin ? join(options.bin, '..', '..', '..', '..') : REPO_ROOT,
       env: {
         ...process.env,
         SECUREVOD_ROOT_ACCESS_KEY_ID: TEST_ROOT_KEY.accessKeyId,
