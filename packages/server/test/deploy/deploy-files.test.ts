@@ -31,9 +31,9 @@ async function source(path: string): Promise<string> {
 
 /** Settings the server reads: the names quoted in the config modules, and ffmpeg's two. */
 async function knownSettings(): Promise<Set<string>> {
-  const config =
-    (await source('packages/server/src/config/server-config.ts')) +
-    (await source('packages/server/src/config/cluster-config.ts'));
+  const dir = 'packages/server/src/config';
+  const modules = (await readdir(join(REPO_ROOT, dir))).filter((f) => f.endsWith('.ts'));
+  const config = (await Promise.all(modules.map((f) => source(`${dir}/${f}`)))).join('\n');
   const names = new Set([...config.matchAll(/'(SECUREVOD_[A-Z0-9_]+)'/g)].map((m) => m[1]!));
   names.add('FFMPEG_PATH');
   names.add('FFPROBE_PATH');
