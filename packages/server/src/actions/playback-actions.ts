@@ -41,7 +41,7 @@ export function playbackActions(deps: {
           VideoId: video.videoId,
           Title: video.title,
           Duration: video.duration ?? 0,
-          CoverURL: video.coverUrl ?? '',
+          CoverURL: playback.coverUrl(video.coverUrl),
           Status: video.status,
         },
       };
