@@ -31,6 +31,7 @@ import { AccessKeyService } from './auth/access-key-service.js';
 import { callbackConfigStore } from './callbacks/callback-config.js';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
 import { createImageUploads, imageIdOfObjectKey } from './catalogue/image-uploads.js';
+import type { SnapshotOutputs } from './catalogue/snapshot-plan.js';
 import { SnapshotScheduler } from './catalogue/snapshot-scheduler.js';
 import { TemplateGroupService } from './catalogue/template-group-service.js';
 import { TranscodeScheduler } from './catalogue/transcode-scheduler.js';
@@ -241,6 +242,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     secrets: await loadPlaybackSecrets(kms, settings),
     publicUrl: getPublicUrl,
     urlSigning: config.urlSigning,
+    thumbnailTrack: async (videoId) => {
+      for (const job of await snapshots.listSucceeded(videoId)) {
+        const set = (JSON.parse(job.outputs ?? '{}') as SnapshotOutputs).WebVttSnapshot;
+        if (set) return `/media/${videoId}/${set.pattern}`;
+      }
+      return undefined;
+    },
   });
   const keyLog = createKeyDeliveryLog(db, {
     onError: (err) => app.log.error({ err }, 'key-delivery audit write failed'),

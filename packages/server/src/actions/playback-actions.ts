@@ -97,7 +97,10 @@ export function playbackActions(deps: {
       }
       const streams = await playback.selectStreams(video, opts);
       return {
-        VideoBase: playback.videoBase(video),
+        VideoBase: {
+          ...playback.videoBase(video),
+          ThumbnailList: await playback.thumbnailList(video.videoId, opts.expiresAt),
+        },
         PlayInfoList: { PlayInfo: playback.playInfoList(video, streams, opts) },
       };
     },

@@ -43,6 +43,8 @@ export class PlaybackService {
       publicUrl: () => string;
       urlSigning?: UrlSigning;
       now?: () => number;
+      /** The media path of the video's latest WebVTT thumbnail track (snapshot jobs), if any. */
+      thumbnailTrack?: (videoId: string) => Promise<string | undefined>;
     },
   ) {}
 
@@ -214,6 +216,19 @@ export class PlaybackService {
       CreationTime: wireTime(s.creationTime),
       ModificationTime: wireTime(s.creationTime),
     }));
+  }
+
+  /**
+   * `ThumbnailList` of GetPlayInfo's VideoBase and /play/info's VideoMeta: the video's WebVTT
+   * thumbnail track (a sprite's `WebVttSnapshot`), authorised until `expiresAt`; undefined
+   * without one. The vendor's GetVideoInfos sample shows the same `ThumbnailList[{URL}]`.
+   */
+  async thumbnailList(
+    videoId: string,
+    expiresAt: number,
+  ): Promise<{ Thumbnail: { URL: string }[] } | undefined> {
+    const path = await this.deps.thumbnailTrack?.(videoId);
+    return path ? { Thumbnail: [{ URL: this.assetUrl(path, expiresAt) }] } : undefined;
   }
 
   videoBase(video: VideoRecord): Record<string, unknown> {

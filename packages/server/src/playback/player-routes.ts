@@ -79,6 +79,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           Duration: video.duration ?? 0,
           CoverURL: playback.coverUrl(video.coverUrl),
           Status: video.status,
+          ThumbnailList: await playback.thumbnailList(video.videoId, session.expiresAt),
         },
         Session: { Token: token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
         PlayInfoList: {

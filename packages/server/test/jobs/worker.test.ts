@@ -389,7 +389,10 @@ describe('job worker', () => {
         await sleep(30);
         active--;
       };
-      const w = worker({ concurrency: 3, handlers: { transcode: slow, callback: slow, 'url-upload': slow, snapshot: slow } });
+      const w = worker({
+        concurrency: 3,
+        handlers: { transcode: slow, callback: slow, 'url-upload': slow, snapshot: slow },
+      });
       for (let n = 0; n < 12; n++) {
         if (n % 2) await queue.enqueue('callback', callback(n));
         else await queue.enqueue('transcode', transcode(n));
