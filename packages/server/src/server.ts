@@ -380,6 +380,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (config.roles.includes('worker')) {
     const scratchDir = join(config.dataDir, 'scratch');
     await cleanScratch(scratchDir);
+    // Snapshot jobs run beside transcodes; their own scratch dir keeps each kind's files apart.
+    const snapshotScratchDir = join(config.dataDir, 'snapshot-scratch');
+    await cleanScratch(snapshotScratchDir);
     const transcode = createTranscodeJobHandler({
       videos,
       streams,
@@ -417,7 +420,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         videos,
         objects,
         callbacks,
-        scratchDir,
+        scratchDir: snapshotScratchDir,
         ffmpegPath: config.ffmpegPath,
         ffprobePath: config.ffprobePath,
         mediaUrl: (path) => playback.assetUrl(path, playback.nowSeconds() + 3600),
