@@ -317,6 +317,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         publicUrl: getPublicUrl,
         appScope,
         covers: playback,
+        snapshots,
       }),
       ...videoBatchActions({ videos, streams, categories, objects, callbacks, appScope }),
       ...categoryActions({ categories }),

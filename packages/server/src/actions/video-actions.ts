@@ -57,6 +57,8 @@ export interface VideoActionDeps {
   publicUrl: () => string;
   /** The apps whose videos the caller may list (access control); absent = all. */
   appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
+  /** The video's snapshot jobs go with it (their pictures are under its media prefix). */
+  snapshots?: { deleteForVideo(videoId: string): Promise<void> };
   /** Our own covers: stored as paths, signed when read (PlaybackService). */
   covers?: {
     coverUrl(stored: string | null): string;
@@ -282,6 +284,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         await videos.delete(id);
         await deps.streams.deleteForVideo(id);
         await deps.credentials.deleteForVideo(id);
+        await deps.snapshots?.deleteForVideo(id);
         await deps.objects.deletePrefix(`sources/${id}/`);
         await deps.objects.deletePrefix(`videos/${id}/`);
         // DeleteMediaComplete (reference-more §7.3); the video's UserData URL still applies.
