@@ -214,6 +214,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     accessKeyStore,
     videos,
     groups: groups.store,
+    images,
     stsMinDurationSeconds: config.stsMinDurationSeconds,
   });
   const appScope = (request: RpcRequest) => accessControl.access.appScope(request);
