@@ -4,7 +4,7 @@
  *
  * VOD resources are found by parameter name, so actions added later are covered as long as they
  * use the vendor's names: `VideoId` / `VideoIds` (each video's ARN and app), `ImageId` /
- * `ImageIds` (each image's app),
+ * `ImageIds` / `ImageURLs` (each image's app),
  * `TranscodeTemplateGroupId` / `TemplateGroupId` (the group's app) and `AppId` (that app; for
  * the actions that create something, a missing AppId means the default app).
  */
@@ -57,7 +57,18 @@ export async function vodResources(
   const videoIds = [...new Set([...idList(params, 'VideoId'), ...idList(params, 'VideoIds')])];
   const apps = new Set<string>();
   if (videoIds.length > 0) for (const app of (await lookup.videoApps(videoIds)).values()) apps.add(app);
-  const imageIds = [...new Set([...idList(params, 'ImageId'), ...idList(params, 'ImageIds')])];
+  // DeleteImage names images by URL too (`/images/<ImageId>/…`, each URL-encoded).
+  const fromUrls = idList(params, 'ImageURLs').flatMap((encoded) => {
+    let url = encoded;
+    try {
+      url = decodeURIComponent(encoded);
+    } catch {
+      // the action refuses it; nothing to look up
+    }
+    const id = /\/images\/([0-9a-f]{32})\//.exec(url)?.[1];
+    return id ? [id] : [];
+  });
+  const imageIds = [...new Set([...idList(params, 'ImageId'), ...idList(params, 'ImageIds'), ...fromUrls])];
   if (imageIds.length > 0 && lookup.imageApps) {
     for (const app of (await lookup.imageApps(imageIds)).values()) apps.add(app);
   }

@@ -143,6 +143,14 @@ describe('least privilege through pop-core', () => {
       'Forbidden.OperateAppResource',
       403,
     );
+    await expectApiError(
+      vod.request('DeleteImage', {
+        DeleteImageType: 'ImageURL',
+        ImageURLs: encodeURIComponent(`${server.url}/images/${inB}/image.png`),
+      }),
+      'Forbidden.OperateAppResource',
+      403,
+    );
     await root.request('GetImageInfo', { ImageId: inB });
   });
 
