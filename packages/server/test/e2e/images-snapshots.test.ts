@@ -489,4 +489,35 @@ describe('images, covers, snapshots and transcode tasks', () => {
     assert.equal((await fetch(created.ImageURL)).status, 404);
     await expectApiError(vod.request('GetImageInfo', { ImageId: created.ImageId }), 'NoSuchResource', 404);
   });
+
+  test("DeleteImage by VideoId deletes that type of the video's snapshots", async () => {
+    const list = async (type: string) =>
+      (
+        await vod.request<{ MediaSnapshot: { Total: number; Snapshots: { Snapshot: { Url: string }[] } } }>(
+          'ListSnapshots',
+          { VideoId: videoId, SnapshotType: type },
+        )
+      ).MediaSnapshot;
+    const before = await list('NormalSnapshot');
+    assert.equal(before.Total, 3);
+    await vod.request('DeleteImage', {
+      DeleteImageType: 'VideoId',
+      VideoId: videoId,
+      ImageType: 'NormalSnapshot',
+    });
+    assert.equal((await list('NormalSnapshot')).Total, 0);
+    // The sprite's cells are the same pictures (SpriteOriginSnapshot): they stay while named there.
+    assert.equal((await list('SpriteOriginSnapshot')).Total, 3);
+    assert.equal((await fetch(before.Snapshots.Snapshot[0]!.Url)).status, 200);
+    await vod.request('DeleteImage', { DeleteImageType: 'VideoId', VideoId: videoId, ImageType: 'All' });
+    assert.equal((await list('SpriteSnapshot')).Total, 0);
+    assert.equal((await list('WebVttSnapshot')).Total, 0, 'the track goes with its sprite');
+    assert.equal((await fetch(before.Snapshots.Snapshot[0]!.Url)).status, 404);
+    await expectApiError(
+      vod.request('DeleteImage', { DeleteImageType: 'VideoId', VideoId: videoId, ImageType: 'Poster' }),
+      'InvalidParameter',
+      400,
+      /ImageType/,
+    );
+  });
 });
