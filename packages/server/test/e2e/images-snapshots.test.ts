@@ -25,6 +25,7 @@ import type RPCClient from '@alicloud/pop-core';
 import { addGroup, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { VodOpenApi } from '../support/openapi-client.js';
 import { vodClient } from '../support/vod-client.js';
 import { decodeTicket, ossClientFor, type UploadTicket } from '../support/vod-upload.js';
 import { expectApiError, plain, sleep } from './e2e-helpers.js';
@@ -261,6 +262,12 @@ describe('images, covers, snapshots and transcode tasks', () => {
     const tampered = play.VideoBase.CoverURL.replace('/image.jpg', '/image.png');
     assert.equal((await fetch(tampered)).status, 403);
     assert.equal((await fetch(play.VideoBase.CoverURL.split('?')[0]!)).status, 403);
+
+    // The generated vod20170321 client's transport (openapi-client, signature V3) reads the same.
+    const v3 = await new VodOpenApi(server.url, 'v3').call<{
+      ImageInfo: { ImageId: string; Status: string };
+    }>('GetImageInfo', { ImageId: created.ImageId });
+    assert.deepEqual([v3.ImageInfo.ImageId, v3.ImageInfo.Status], [created.ImageId, 'Normal']);
 
     const both = plain(
       await vod.request('GetImageInfos', { ImageIds: `${created.ImageId},${'0'.repeat(32)}` }),
