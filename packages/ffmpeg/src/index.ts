@@ -11,3 +11,4 @@ export * from './ffprobe.js';
 export * from './hls-ladder-args.js';
 export * from './hls-playlist-parser.js';
 export * from './hls-output.js';
+export * from './snapshot-args.js';

@@ -57,6 +57,11 @@ export interface TranscodeJobDeps {
   ffmpegPath: string;
   ffprobePath: string;
   x264Preset?: string;
+  /**
+   * Called once a job's streams are published, before the transcode events (the server queues
+   * the cover snapshot there when the video has no cover). Its failure does not fail the job.
+   */
+  onPublished?: (videoId: string) => Promise<void>;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -111,6 +116,9 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
         deps.log.warn({ videoId, jobId }, 'video deleted or changed during transcoding; output discarded');
         return;
       }
+      await deps
+        .onPublished?.(videoId)
+        .catch((err: unknown) => deps.log.warn({ videoId, jobId, err }, 'after-publish step failed'));
       await announce(deps, job.payload, streams);
     } catch (error) {
       await deps.objects.deletePrefix(jobPrefix).catch(() => undefined);
