@@ -79,6 +79,8 @@ import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.j
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
 import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
+import { mezzanineRoutes, mezzanineUrlSigner } from './source/mezzanine-routes.js';
+import { SourceVault } from './source/source-vault.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -222,10 +224,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     publicUrl: getPublicUrl,
   });
 
+  const playbackSecrets = await loadPlaybackSecrets(kms, settings);
   const playback = new PlaybackService({
     videos,
     streams,
-    secrets: await loadPlaybackSecrets(kms, settings),
+    secrets: playbackSecrets,
     publicUrl: getPublicUrl,
     urlSigning: config.urlSigning,
   });
@@ -235,6 +238,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   app.addHook('onClose', () => keyLog.close());
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
   app.addHook('onClose', async () => dataKeys.clear());
+  // Sources are stored encrypted under their video's data key; every reader decrypts (source/).
+  const sources = new SourceVault({ objects, videos, kms, dataKeys, log: app.log });
+  const mezzanineUrls = mezzanineUrlSigner(playbackSecrets);
   const unsubscribeCaches = subscribeCaches(invalidation, {
     accessKeys,
     dataKeys,
@@ -293,6 +299,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         categories,
         callbacks,
         publicUrl: getPublicUrl,
+        mezzanineUrls,
         appScope,
       }),
       ...videoBatchActions({ videos, streams, categories, objects, callbacks, appScope }),
@@ -321,7 +328,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       store: objects,
       findCredential: (id) => uploads.findCredential(id),
       onObjectComplete: (info) => scheduler.completeUpload(info),
+      sealer: sources.uploadSealer,
     });
+    await app.register(mezzanineRoutes, { signer: mezzanineUrls, videos, sources });
     if (config.abandonedUploadMaxIdleMs > 0) {
       const sweeper = startAbandonedUploadSweeper({
         uploads: new MultipartUploadStore(objects),
@@ -342,6 +351,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       objects,
       kms,
       callbacks,
+      sources,
+      deleteSourceAfterTranscode: config.deleteSourceAfterTranscode,
       scratchDir,
       ffmpegPath: config.ffmpegPath,
       ffprobePath: config.ffprobePath,
@@ -356,6 +367,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         uploads: urlUploads,
         videos,
         objects,
+        sources,
         outbound,
         scheduler,
         callbacks,
