@@ -28,9 +28,12 @@ export async function* encryptSource(
   key: Buffer,
   binding: string,
   plaintext: AsyncIterable<Uint8Array>,
-  chunkSize = SOURCE_DEFAULT_CHUNK_SIZE,
+  /** Tests only: a fixed nonce prefix reproduces docs/formats.md's test vector. */
+  options: { chunkSize?: number; noncePrefix?: Buffer } = {},
 ): AsyncGenerator<Buffer> {
-  const header = encodeSourceHeader({ chunkSize, noncePrefix: randomBytes(SOURCE_NONCE_PREFIX_LENGTH), binding });
+  const chunkSize = options.chunkSize ?? SOURCE_DEFAULT_CHUNK_SIZE;
+  const noncePrefix = options.noncePrefix ?? randomBytes(SOURCE_NONCE_PREFIX_LENGTH);
+  const header = encodeSourceHeader({ chunkSize, noncePrefix, binding });
   yield header.bytes;
   let buffer = Buffer.allocUnsafe(chunkSize);
   let filled = 0;
