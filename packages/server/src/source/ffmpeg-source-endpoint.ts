@@ -62,7 +62,12 @@ export async function openSourceForFfmpeg(
   };
 }
 
-async function serve(source: OpenSource, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  source: OpenSource,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if ((req.method !== 'GET' && req.method !== 'HEAD') || req.url !== path) {
     res.writeHead(404, { 'content-length': '0' }).end();
     return;

@@ -25,10 +25,17 @@ export interface MezzanineUrlSigner {
   /** The absolute FileURL of the video's source, valid for `validitySeconds`. */
   url(publicUrl: string, video: { videoId: string; sourceKey: string }, validitySeconds: number): string;
   /** Whether `authKey` is a valid, unexpired signature of `path` at `nowSeconds`; the reason if not. */
-  verify(path: string, authKey: string | undefined, nowSeconds: number): 'ok' | 'missing' | 'invalid' | 'expired';
+  verify(
+    path: string,
+    authKey: string | undefined,
+    nowSeconds: number,
+  ): 'ok' | 'missing' | 'invalid' | 'expired';
 }
 
-export function mezzanineUrlSigner(secrets: readonly Uint8Array[], now = () => Date.now()): MezzanineUrlSigner {
+export function mezzanineUrlSigner(
+  secrets: readonly Uint8Array[],
+  now = () => Date.now(),
+): MezzanineUrlSigner {
   const keys = secrets.map((secret) => createHmac('sha256', secret).update(KEY_LABEL).digest());
   const sign = (key: Buffer, path: string, expires: number) =>
     createHmac('sha256', key).update(`GET\n${path}\n${expires}`).digest();

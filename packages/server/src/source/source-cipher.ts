@@ -151,7 +151,10 @@ export async function openEncryptedSource(
 function checkedHeader(bytes: Buffer, binding: string): SourceHeader {
   const header = parseSourceHeader(bytes);
   if (header.binding !== binding) {
-    throw new SourceFormatError('WrongBinding', `The encrypted source is bound to another object (${header.binding}).`);
+    throw new SourceFormatError(
+      'WrongBinding',
+      `The encrypted source is bound to another object (${header.binding}).`,
+    );
   }
   return header;
 }

@@ -132,7 +132,10 @@ export interface SourceLayout {
 }
 
 /** The layout of a stored object of `storedSize` bytes with this header; `Malformed` if impossible. */
-export function sourceLayout(header: Pick<SourceHeader, 'bytes' | 'chunkSize'>, storedSize: number): SourceLayout {
+export function sourceLayout(
+  header: Pick<SourceHeader, 'bytes' | 'chunkSize'>,
+  storedSize: number,
+): SourceLayout {
   const headerLength = header.bytes.length;
   const record = header.chunkSize + SOURCE_TAG_LENGTH;
   const body = storedSize - headerLength;
@@ -142,7 +145,12 @@ export function sourceLayout(header: Pick<SourceHeader, 'bytes' | 'chunkSize'>, 
   if (body < SOURCE_TAG_LENGTH || (last <= SOURCE_TAG_LENGTH && chunkCount > 1) || chunkCount > MAX_CHUNKS) {
     throw new SourceFormatError('Malformed', `A ${storedSize}-byte object is not a whole encrypted source.`);
   }
-  return { headerLength, chunkSize: header.chunkSize, chunkCount, plaintextLength: body - chunkCount * SOURCE_TAG_LENGTH };
+  return {
+    headerLength,
+    chunkSize: header.chunkSize,
+    chunkCount,
+    plaintextLength: body - chunkCount * SOURCE_TAG_LENGTH,
+  };
 }
 
 /** The stored size of a plaintext of `length` bytes under a header of `headerLength` bytes. */
@@ -172,8 +180,16 @@ function chunkAad(header: SourceHeader, index: number, final: boolean): Buffer {
 }
 
 /** One stored chunk record (ciphertext || tag). */
-export function sealChunk(key: Buffer, header: SourceHeader, index: number, final: boolean, plain: Uint8Array): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', key, chunkIv(header, index), { authTagLength: SOURCE_TAG_LENGTH });
+export function sealChunk(
+  key: Buffer,
+  header: SourceHeader,
+  index: number,
+  final: boolean,
+  plain: Uint8Array,
+): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', key, chunkIv(header, index), {
+    authTagLength: SOURCE_TAG_LENGTH,
+  });
   cipher.setAAD(chunkAad(header, index, final));
   const out = Buffer.allocUnsafe(plain.length + SOURCE_TAG_LENGTH);
   let n = cipher.update(plain).copy(out, 0);
@@ -183,8 +199,15 @@ export function sealChunk(key: Buffer, header: SourceHeader, index: number, fina
 }
 
 /** The plaintext of one stored chunk record; `Tampered` if it does not authenticate. */
-export function openChunk(key: Buffer, header: SourceHeader, index: number, final: boolean, record: Uint8Array): Buffer {
-  if (record.length < SOURCE_TAG_LENGTH) throw new SourceFormatError('Malformed', `Chunk ${index} is cut short.`);
+export function openChunk(
+  key: Buffer,
+  header: SourceHeader,
+  index: number,
+  final: boolean,
+  record: Uint8Array,
+): Buffer {
+  if (record.length < SOURCE_TAG_LENGTH)
+    throw new SourceFormatError('Malformed', `Chunk ${index} is cut short.`);
   const split = record.length - SOURCE_TAG_LENGTH;
   const decipher = createDecipheriv('aes-256-gcm', key, chunkIv(header, index), {
     authTagLength: SOURCE_TAG_LENGTH,

@@ -80,7 +80,10 @@ export class SourceVault {
   }
 
   /** Stores `plaintext` as the video's source (URL pulls); the plaintext size and MD5. */
-  async put(video: SourceOfVideo, plaintext: AsyncIterable<Uint8Array>): Promise<{ size: number; etag: string }> {
+  async put(
+    video: SourceOfVideo,
+    plaintext: AsyncIterable<Uint8Array>,
+  ): Promise<{ size: number; etag: string }> {
     const hash = createHash('md5');
     let size = 0;
     async function* counted() {
@@ -104,7 +107,9 @@ export class SourceVault {
     const info = await objects.head(video.sourceKey);
     if (!info) throw new SourceNotFoundError(`video ${video.videoId} has no stored source`);
     const firstBytes =
-      info.size === 0 ? Buffer.alloc(0) : await readObject(objects, video.sourceKey, { start: 0, end: SOURCE_MAX_HEADER_LENGTH - 1 });
+      info.size === 0
+        ? Buffer.alloc(0)
+        : await readObject(objects, video.sourceKey, { start: 0, end: SOURCE_MAX_HEADER_LENGTH - 1 });
     if (!isEncryptedSource(firstBytes)) {
       if (!this.warnedClear.has(video.sourceKey)) {
         this.warnedClear.add(video.sourceKey);

@@ -15,7 +15,12 @@
  * of its stored form (opaque, as S3's ETags of SSE-KMS objects), and sizes are plaintext sizes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ObjectStoreError, assertValidContentType, assertValidKey, bodyChunks } from '../storage/object-store.js';
+import {
+  ObjectStoreError,
+  assertValidContentType,
+  assertValidKey,
+  bodyChunks,
+} from '../storage/object-store.js';
 import type { ObjectBody, ObjectStore } from '../storage/object-store.js';
 import { ossErrors } from './oss-error.js';
 import type { CompletedPart } from './oss-xml.js';
@@ -108,7 +113,11 @@ export class MultipartUploadStore {
   ): Promise<{ size: number; etag: string }> {
     const key = partKey(manifest.uploadId, partNumber);
     const stored = this.sealer
-      ? await this.sealer.seal(manifest.objectKey, { uploadId: manifest.uploadId, partNumber }, bodyChunks(body))
+      ? await this.sealer.seal(
+          manifest.objectKey,
+          { uploadId: manifest.uploadId, partNumber },
+          bodyChunks(body),
+        )
       : body;
     const written = await this.store.put(key, stored);
     // An abort that ran while this part streamed in has already deleted the upload; do not leave
@@ -161,14 +170,20 @@ export class MultipartUploadStore {
     const multipartEtag = `${createHash('md5').update(md5s).digest('hex').toUpperCase()}-${parts.length}`;
     const content = this.concatenate(manifest, parts);
     if (!this.sealer) {
-      const written = await this.store.put(manifest.objectKey, content, { contentType: manifest.contentType });
+      const written = await this.store.put(manifest.objectKey, content, {
+        contentType: manifest.contentType,
+      });
       return { size: written.size, etag: written.etag, multipartEtag };
     }
     const hash = createHash('md5');
     const plain = measured(content, hash);
-    await this.store.put(manifest.objectKey, await this.sealer.seal(manifest.objectKey, undefined, plain.body), {
-      contentType: manifest.contentType,
-    });
+    await this.store.put(
+      manifest.objectKey,
+      await this.sealer.seal(manifest.objectKey, undefined, plain.body),
+      {
+        contentType: manifest.contentType,
+      },
+    );
     return { size: plain.result.size, etag: hash.digest('hex'), multipartEtag };
   }
 
@@ -205,10 +220,17 @@ export class MultipartUploadStore {
 
   private plainSize(manifest: MultipartManifest, partNumber: number, storedSize: number): number {
     if (!this.sealer) return storedSize;
-    return this.sealer.plaintextSize(manifest.objectKey, { uploadId: manifest.uploadId, partNumber }, storedSize);
+    return this.sealer.plaintextSize(
+      manifest.objectKey,
+      { uploadId: manifest.uploadId, partNumber },
+      storedSize,
+    );
   }
 
-  private async *concatenate(manifest: MultipartManifest, parts: readonly { partNumber: number; etag: string }[]) {
+  private async *concatenate(
+    manifest: MultipartManifest,
+    parts: readonly { partNumber: number; etag: string }[],
+  ) {
     const { uploadId } = manifest;
     for (const part of parts) {
       const { body, etag, size } = await this.store.get(partKey(uploadId, part.partNumber));

@@ -201,9 +201,13 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
     if (deps.sealer) {
       const hash = createHash('md5');
       const counted = measured(plain, hash);
-      await deps.store.put(upload.objectKey, await deps.sealer.seal(upload.objectKey, undefined, counted.body), {
-        contentType,
-      });
+      await deps.store.put(
+        upload.objectKey,
+        await deps.sealer.seal(upload.objectKey, undefined, counted.body),
+        {
+          contentType,
+        },
+      );
       size = counted.result.size;
       etag = hash.digest('hex');
     } else {

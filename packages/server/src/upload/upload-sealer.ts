@@ -16,7 +16,11 @@ export interface PartRef {
 
 export interface UploadSealer {
   /** The stored form of `plaintext`, an upload to `objectKey` (or a part of one). */
-  seal(objectKey: string, part: PartRef | undefined, plaintext: AsyncIterable<Uint8Array>): Promise<AsyncIterable<Uint8Array>>;
+  seal(
+    objectKey: string,
+    part: PartRef | undefined,
+    plaintext: AsyncIterable<Uint8Array>,
+  ): Promise<AsyncIterable<Uint8Array>>;
   /** The plaintext of a stored form made by `seal`, read front to back. */
   unseal(
     objectKey: string,

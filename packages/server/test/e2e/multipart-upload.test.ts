@@ -150,9 +150,12 @@ describe('multipart upload and credential scope through the full server', () => 
     const runs = [0, LARGE_SIZE >> 1, LARGE_SIZE - 64].map((at) => fileBytes(path, at, 64));
     assert.deepEqual(await filesContaining(join(dataDir, 'storage'), await Promise.all(runs)), []);
     // GetMezzanineInfo's FileURL serves the file back, byte for byte.
-    const mezzanine = await vod.request<{ Mezzanine: { Size: number; FileURL: string } }>('GetMezzanineInfo', {
-      VideoId: ticket.videoId,
-    });
+    const mezzanine = await vod.request<{ Mezzanine: { Size: number; FileURL: string } }>(
+      'GetMezzanineInfo',
+      {
+        VideoId: ticket.videoId,
+      },
+    );
     assert.equal(mezzanine.Mezzanine.Size, LARGE_SIZE);
     const served = await fetch(mezzanine.Mezzanine.FileURL);
     assert.equal(served.status, 200);

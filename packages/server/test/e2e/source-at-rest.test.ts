@@ -52,7 +52,11 @@ async function mezzanine(vod: RPCClient, videoId: string, extra: Record<string, 
 
 async function fetchBytes(url: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers });
-  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 describe('sources are stored encrypted and read back decrypted', () => {
@@ -89,7 +93,11 @@ describe('sources are stored encrypted and read back decrypted', () => {
   });
 
   test('PutObject: no clear bytes in storage; FileURL gives the exact bytes, with Range', async () => {
-    const ticket = await createUpload(vod, { Title: 'put', FileName: 'put.mp4', TemplateGroupId: 'VOD_NO_TRANSCODE' });
+    const ticket = await createUpload(vod, {
+      Title: 'put',
+      FileName: 'put.mp4',
+      TemplateGroupId: 'VOD_NO_TRANSCODE',
+    });
     await ossClientFor(ticket).put(ticket.address.FileName, clipPath);
     await waitForStatus(vod, ticket.videoId, ['UploadSucc'], 30_000);
     assert.deepEqual(await filesContaining(storage(), runsOf(clip)), []);
@@ -119,7 +127,10 @@ describe('sources are stored encrypted and read back decrypted', () => {
     const url = new URL(m.FileURL);
     const sig = url.searchParams.get('auth_key')!;
     const altered = new URL(url);
-    altered.searchParams.set('auth_key', sig.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+    altered.searchParams.set(
+      'auth_key',
+      sig.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+    );
     assert.equal((await fetchBytes(altered.href)).status, 403);
     const bare = new URL(url);
     bare.search = '';
@@ -147,14 +158,21 @@ describe('sources are stored encrypted and read back decrypted', () => {
     const file = randomBytes(3 * 110 * 1024 + 4321);
     const path = join(dataDir, 'parts.bin');
     await writeFile(path, file);
-    const ticket = await createUpload(vod, { Title: 'mp', FileName: 'mp.mp4', TemplateGroupId: 'VOD_NO_TRANSCODE' });
+    const ticket = await createUpload(vod, {
+      Title: 'mp',
+      FileName: 'mp.mp4',
+      TemplateGroupId: 'VOD_NO_TRANSCODE',
+    });
     const oss = ossClientFor(ticket);
     const name = ticket.address.FileName;
     const { uploadId } = await oss.initMultipartUpload(name);
     const bounds = [0, 110 * 1024, 220 * 1024, 330 * 1024, file.length];
     const order = [3, 1, 4, 2];
     const etags = await Promise.all(
-      order.map(async (n) => ({ number: n, etag: (await oss.uploadPart(name, uploadId, n, path, bounds[n - 1]!, bounds[n]!)).etag })),
+      order.map(async (n) => ({
+        number: n,
+        etag: (await oss.uploadPart(name, uploadId, n, path, bounds[n - 1]!, bounds[n]!)).etag,
+      })),
     );
     // The open upload's parts are stored encrypted too.
     assert.deepEqual(await filesContaining(storage(), runsOf(file)), []);
@@ -165,7 +183,11 @@ describe('sources are stored encrypted and read back decrypted', () => {
       [1, 2, 3, 4].map((n) => bounds[n]! - bounds[n - 1]!),
       'ListParts reports plaintext sizes',
     );
-    await oss.completeMultipartUpload(name, uploadId, etags.sort((a, b) => a.number - b.number));
+    await oss.completeMultipartUpload(
+      name,
+      uploadId,
+      etags.sort((a, b) => a.number - b.number),
+    );
     const video = await waitForStatus(vod, ticket.videoId, ['UploadSucc'], 30_000);
     assert.equal(video.Size, file.length);
     assert.deepEqual(await filesContaining(storage(), runsOf(file)), []);
@@ -189,13 +211,15 @@ describe('sources are stored encrypted and read back decrypted', () => {
       const { UploadJobs } = await vod.request<{ UploadJobs: { JobId: string }[] }>(
         'UploadMediaByURL',
         {
-          UploadURLs: encodeURIComponent(`http://127.0.0.1:${(origin.address() as AddressInfo).port}/clip.mp4`),
+          UploadURLs: encodeURIComponent(
+            `http://127.0.0.1:${(origin.address() as AddressInfo).port}/clip.mp4`,
+          ),
           TemplateGroupId: 'VOD_NO_TRANSCODE',
         },
         { method: 'POST' },
       );
       let videoId = '';
-      for (const deadline = Date.now() + 60_000; !videoId; ) {
+      for (const deadline = Date.now() + 60_000; !videoId;) {
         const { URLUploadInfoList } = await vod.request<{ URLUploadInfoList: { MediaId?: string }[] }>(
           'GetURLUploadInfos',
           { JobIds: UploadJobs[0]!.JobId },
@@ -208,7 +232,11 @@ describe('sources are stored encrypted and read back decrypted', () => {
       assert.deepEqual(await filesContaining(storage(), runsOf(clip)), []);
       assert.ok((await fetchBytes((await mezzanine(vod, videoId)).FileURL)).body.equals(clip));
 
-      await vod.request('SubmitTranscodeJobs', { VideoId: videoId, TemplateGroupId: groupId }, { method: 'POST' });
+      await vod.request(
+        'SubmitTranscodeJobs',
+        { VideoId: videoId, TemplateGroupId: groupId },
+        { method: 'POST' },
+      );
       const video = await waitForStatus(vod, videoId, ['Normal', 'TranscodeFail']);
       assert.equal(video.Status, 'Normal', video.StatusReason);
       // SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE=1: the source went with the publish.
@@ -219,6 +247,9 @@ describe('sources are stored encrypted and read back decrypted', () => {
     } finally {
       clearInterval(watcher);
     }
-    assert.ok(![...seen].some((n) => /(^|\/)source/.test(n)), `no source copy in scratch: ${[...seen].join(' ')}`);
+    assert.ok(
+      ![...seen].some((n) => /(^|\/)source/.test(n)),
+      `no source copy in scratch: ${[...seen].join(' ')}`,
+    );
   });
 });

@@ -34,7 +34,7 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
 }
 /** Cuts `bytes` into pieces of random sizes, as a network would. */
 async function* pieces(bytes: Buffer) {
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const n = 1 + Math.floor(Math.random() * 50);
     yield bytes.subarray(at, at + n);
     at += n;
@@ -91,7 +91,10 @@ describe('encrypted source test vector (docs/formats.md, "Encrypted source")', (
       );
       const ct = Buffer.concat([cipher.update(PLAINTEXT.subarray(i * 16, i * 16 + len)), cipher.final()]);
       const at = 60 + i * 32;
-      assert.equal(bytes.subarray(at, at + len + 16).toString('hex'), Buffer.concat([ct, cipher.getAuthTag()]).toString('hex'));
+      assert.equal(
+        bytes.subarray(at, at + len + 16).toString('hex'),
+        Buffer.concat([ct, cipher.getAuthTag()]).toString('hex'),
+      );
     }
   });
 
@@ -112,17 +115,26 @@ describe('encrypted source test vector (docs/formats.md, "Encrypted source")', (
     for (let i = 0; i < bytes.length; i++) {
       const altered = Buffer.from(bytes);
       altered[i]! ^= 0x01;
-      await assert.rejects(collect(decryptSource(KEY, BINDING, once(altered), altered.length)), SourceFormatError, `byte ${i}`);
+      await assert.rejects(
+        collect(decryptSource(KEY, BINDING, once(altered), altered.length)),
+        SourceFormatError,
+        `byte ${i}`,
+      );
     }
     const cut = bytes.subarray(0, 60 + 64); // chunks 0 and 1 only
     await assert.rejects(collect(decryptSource(KEY, BINDING, once(cut), cut.length)), { code: 'Tampered' });
     const opened = await stored('cut', cut);
     await assert.rejects(collect(opened.read(16, 31)), { code: 'Tampered' });
-    await assert.rejects(collect(decryptSource(KEY, 'source:ffeeddccbbaa99887766554433221100', once(bytes), bytes.length)), {
-      code: 'WrongBinding',
-    });
+    await assert.rejects(
+      collect(decryptSource(KEY, 'source:ffeeddccbbaa99887766554433221100', once(bytes), bytes.length)),
+      {
+        code: 'WrongBinding',
+      },
+    );
     const otherKey = deriveSourceKey(randomBytes(32));
-    await assert.rejects(collect(decryptSource(otherKey, BINDING, once(bytes), bytes.length)), { code: 'Tampered' });
+    await assert.rejects(collect(decryptSource(otherKey, BINDING, once(bytes), bytes.length)), {
+      code: 'Tampered',
+    });
   });
 });
 
