@@ -9,6 +9,8 @@ import { open, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { after, before, describe, test } from 'node:test';
 import type RPCClient from '@alicloud/pop-core';
 import { createOssClient, type OssClientError } from '../upload/ali-oss-client.js';
@@ -160,7 +162,9 @@ describe('multipart upload and credential scope through the full server', () => 
     const served = await fetch(mezzanine.Mezzanine.FileURL);
     assert.equal(served.status, 200);
     const hash = createHash('md5');
-    for await (const chunk of served.body!) hash.update(chunk);
+    for await (const chunk of Readable.fromWeb(served.body! as WebReadableStream<Uint8Array>)) {
+      hash.update(chunk as Buffer);
+    }
     assert.equal(hash.digest('hex'), md5);
     // The parts were discarded after completion.
     assert.deepEqual(await filesUnder(join(dataDir, 'storage', 'objects', '.multipart')), []);

@@ -148,7 +148,7 @@ describe('sources are stored encrypted and read back decrypted', () => {
 
     // DeleteMezzanines (Force: no transcoded streams) removes it; the old URL stops working.
     await vod.request('DeleteMezzanines', { VideoIds: ticket.videoId, Force: 'true' });
-    const left = await readdir(join(storage(), 'objects', 'sources')).catch(() => []);
+    const left = await readdir(join(storage(), 'objects', 'sources')).catch((): string[] => []);
     assert.ok(!left.includes(ticket.videoId), 'no source objects left');
     assert.equal((await mezzanine(vod, ticket.videoId)).Status, 'Deleted');
     assert.equal((await fetchBytes(m.FileURL)).status, 404);
@@ -241,7 +241,7 @@ describe('sources are stored encrypted and read back decrypted', () => {
       assert.equal(video.Status, 'Normal', video.StatusReason);
       // SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE=1: the source went with the publish.
       assert.equal((await mezzanine(vod, videoId)).Status, 'Deleted');
-      const sources = await readdir(join(storage(), 'objects', 'sources')).catch(() => []);
+      const sources = await readdir(join(storage(), 'objects', 'sources')).catch((): string[] => []);
       assert.ok(!sources.includes(videoId), 'no source objects left');
       assert.deepEqual(await filesContaining(storage(), runsOf(clip)), []);
     } finally {
