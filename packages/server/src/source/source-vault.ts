@@ -19,7 +19,7 @@ import type { VideoStore } from '../store/video-store.js';
 import { videoIdOfSourceKey } from '../catalogue/upload-service.js';
 import type { DataKeyCache } from '../keys/data-key-cache.js';
 import { videoDataKeyContext } from '../transcode/transcode-job-handler.js';
-import type { PartRef, UploadSealer } from '../upload/upload-sealer.js';
+import { measured, type PartRef, type UploadSealer } from '../upload/upload-sealer.js';
 import { decryptSource, encryptSource, openEncryptedSource, type OpenedSource } from './source-cipher.js';
 import {
   deriveSourceKey,
@@ -85,17 +85,13 @@ export class SourceVault {
     plaintext: AsyncIterable<Uint8Array>,
   ): Promise<{ size: number; etag: string }> {
     const hash = createHash('md5');
-    let size = 0;
-    async function* counted() {
-      for await (const chunk of plaintext) {
-        size += chunk.byteLength;
-        hash.update(chunk);
-        yield chunk;
-      }
-    }
+    const counted = measured(plaintext, hash);
     const key = await this.writeKey(video.videoId);
-    await this.deps.objects.put(video.sourceKey, encryptSource(key, sourceBinding(video.videoId), counted()));
-    return { size, etag: hash.digest('hex') };
+    await this.deps.objects.put(
+      video.sourceKey,
+      encryptSource(key, sourceBinding(video.videoId), counted.body),
+    );
+    return { size: counted.result.size, etag: hash.digest('hex') };
   }
 
   /**

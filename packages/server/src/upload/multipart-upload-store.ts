@@ -22,7 +22,7 @@ import {
   bodyChunks,
 } from '../storage/object-store.js';
 import type { ObjectBody, ObjectStore } from '../storage/object-store.js';
-import { ossErrors } from './oss-error.js';
+import { OssError, ossErrors } from './oss-error.js';
 import type { CompletedPart } from './oss-xml.js';
 import { measured, type UploadSealer } from './upload-sealer.js';
 
@@ -245,7 +245,14 @@ export class MultipartUploadStore {
               size,
             )
           : (body as AsyncIterable<Uint8Array>);
-        for await (const chunk of plain) yield chunk;
+        try {
+          for await (const chunk of plain) yield chunk;
+        } catch (error) {
+          // Storage failures stay retryable; a stored part the sealer cannot open (altered, or
+          // written as uploaded before sealing was on) is an invalid part, not a server error.
+          if (!this.sealer || error instanceof ObjectStoreError || error instanceof OssError) throw error;
+          throw ossErrors.invalidPart(uploadId, part.partNumber, part.etag);
+        }
       } finally {
         body.destroy();
       }
