@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { probe } from '@securevod/ffmpeg';
 import { openSourceForFfmpeg } from '../../src/source/ffmpeg-source-endpoint.js';
@@ -23,7 +24,7 @@ const VIDEO = {
 
 /** A vault over one encrypted object, as `SourceVault.open` would return it. */
 async function vaultWith(plain: Buffer) {
-  await store.put(VIDEO.sourceKey, encryptSource(KEY, sourceBinding(VIDEO.videoId), [plain]));
+  await store.put(VIDEO.sourceKey, encryptSource(KEY, sourceBinding(VIDEO.videoId), Readable.from([plain])));
   const info = (await store.head(VIDEO.sourceKey))!;
   const head = Buffer.concat(
     await (
