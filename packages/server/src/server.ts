@@ -89,6 +89,8 @@ import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.j
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
 import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
+import { mezzanineRoutes, mezzanineUrlSigner } from './source/mezzanine-routes.js';
+import { SourceVault } from './source/source-vault.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -237,10 +239,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const snapshotScheduler = new SnapshotScheduler({ snapshots, queue, wake });
   const imageUploads = createImageUploads({ images, callbacks, publicUrl: getPublicUrl });
 
+  const playbackSecrets = await loadPlaybackSecrets(kms, settings);
   const playback = new PlaybackService({
     videos,
     streams,
-    secrets: await loadPlaybackSecrets(kms, settings),
+    secrets: playbackSecrets,
     publicUrl: getPublicUrl,
     urlSigning: config.urlSigning,
     thumbnailTrack: async (videoId) => {
@@ -257,6 +260,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   app.addHook('onClose', () => keyLog.close());
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
   app.addHook('onClose', async () => dataKeys.clear());
+  // Sources are stored encrypted under their video's data key; every reader decrypts (source/).
+  const sources = new SourceVault({ objects, videos, kms, dataKeys, log: app.log });
+  const mezzanineUrls = mezzanineUrlSigner(playbackSecrets);
   const unsubscribeCaches = subscribeCaches(invalidation, {
     accessKeys,
     dataKeys,
@@ -316,6 +322,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         categories,
         callbacks,
         publicUrl: getPublicUrl,
+        mezzanineUrls,
         appScope,
         covers: playback,
         snapshots,
@@ -368,7 +375,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         imageIdOfObjectKey(info.objectKey) !== undefined
           ? imageUploads.completeImageUpload(info)
           : scheduler.completeUpload(info),
+      sealer: sources.uploadSealer,
     });
+    await app.register(mezzanineRoutes, { signer: mezzanineUrls, videos, sources });
     if (config.abandonedUploadMaxIdleMs > 0) {
       const sweeper = startAbandonedUploadSweeper({
         uploads: new MultipartUploadStore(objects),
@@ -392,13 +401,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       objects,
       kms,
       callbacks,
+      sources,
+      deleteSourceAfterTranscode: config.deleteSourceAfterTranscode,
       scratchDir,
       ffmpegPath: config.ffmpegPath,
       ffprobePath: config.ffprobePath,
       x264Preset: config.x264Preset,
       // The vendor takes CoverSnapshots of every upload; we take them once a video is transcoded
-      // and still has no cover.
+      // and still has no cover — unless the source is deleted right after, as covers are taken
+      // from the source.
       onPublished: async (videoId) => {
+        if (config.deleteSourceAfterTranscode) return;
         const video = await videos.find(videoId);
         if (video && !video.coverUrl) await snapshotScheduler.submitCover(videoId);
       },
@@ -412,6 +425,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         uploads: urlUploads,
         videos,
         objects,
+        sources,
         outbound,
         scheduler,
         callbacks,
@@ -421,6 +435,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         snapshots,
         videos,
         objects,
+        sources,
         callbacks,
         scratchDir: snapshotScratchDir,
         ffmpegPath: config.ffmpegPath,

@@ -32,6 +32,7 @@ import type { VideoStatus } from '../store/catalogue-schema.js';
 import type { StreamStore } from '../store/stream-store.js';
 import type { UploadCredentialStore } from '../store/upload-credential-store.js';
 import type { VideoPatch, VideoStore } from '../store/video-store.js';
+import type { MezzanineUrlSigner } from '../source/mezzanine-routes.js';
 
 const STATUSES: readonly VideoStatus[] = [
   'Uploading',
@@ -55,6 +56,8 @@ export interface VideoActionDeps {
   categories: CategoryStore;
   callbacks: CallbackDispatcher;
   publicUrl: () => string;
+  /** Signs GetMezzanineInfo's FileURL (source/mezzanine-routes.ts). */
+  mezzanineUrls: Pick<MezzanineUrlSigner, 'url'>;
   /** The apps whose videos the caller may list (access control); absent = all. */
   appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
   /** The video's snapshot jobs go with it (their pictures are under its media prefix). */
@@ -302,13 +305,13 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
     GetMezzanineInfo: async ({ params }) => {
       const video = await mustFind(params.required('VideoId'));
       if (video.status === 'Uploading' && video.sourceSize === null) throw catalogueErrors.fileNotFound();
-      params.integer('AuthTimeout', { min: 1, max: 2592000 });
+      const authTimeout = params.integer('AuthTimeout', { min: 1, max: 2592000 }) ?? 1800;
       params.oneOf('OutputType', ['oss', 'cdn'] as const);
       const additions = (params.optional('AdditionType') ?? '').split(',').map((s) => s.trim());
       // A deleted source (DeleteMezzanines) has no URL; Status says Deleted.
       const fileUrl = video.mezzanineDeletedAt
         ? ''
-        : `${deps.publicUrl()}/${UPLOAD_BUCKET}/${video.sourceKey}`;
+        : deps.mezzanineUrls.url(deps.publicUrl(), video, authTimeout);
       return { Mezzanine: mezzanineToWire(video, fileUrl, additions) };
     },
   };

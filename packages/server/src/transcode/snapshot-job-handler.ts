@@ -34,6 +34,8 @@ import {
 import { PermanentJobError } from '../jobs/job-errors.js';
 import type { Job } from '../jobs/job-queue.js';
 import type { JobContext } from '../jobs/worker.js';
+import { openSourceForFfmpeg } from '../source/ffmpeg-source-endpoint.js';
+import type { SourceVault } from '../source/source-vault.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { SnapshotJobRecord, SnapshotStore } from '../store/snapshot-store.js';
 import type { VideoRecord, VideoStore } from '../store/video-store.js';
@@ -42,6 +44,7 @@ export interface SnapshotJobDeps {
   snapshots: SnapshotStore;
   videos: VideoStore;
   objects: ObjectStore;
+  sources: Pick<SourceVault, 'open'>;
   callbacks: CallbackDispatcher;
   scratchDir: string;
   ffmpegPath: string;
@@ -53,23 +56,6 @@ export interface SnapshotJobDeps {
 }
 
 export const VTT_FILE = 'thumbnails.vtt';
-
-/**
- * The one place the snapshot job reads a video's source: a scratch copy, as the transcode job
- * does today (`transcode-job-handler.ts`). When the source is served to ffmpeg another way, this
- * function changes with it; it returns what ffmpeg is given as its input.
- */
-export async function snapshotSourceInput(
-  deps: Pick<SnapshotJobDeps, 'objects'>,
-  video: VideoRecord,
-  scratch: string,
-  signal: AbortSignal,
-): Promise<string> {
-  const sourcePath = join(scratch, `source${extname(video.sourceKey) || '.bin'}`);
-  const source = await deps.objects.get(video.sourceKey);
-  await pipeline(source.body, createWriteStream(sourcePath, { mode: 0o600 }), { signal });
-  return sourcePath;
-}
 
 const permanent = (error: unknown) => (error as { permanent?: unknown }).permanent === true;
 
@@ -173,8 +159,24 @@ async function makeSnapshots(
   if (video.mezzanineDeletedAt) {
     throw new PermanentJobError(`the source of video ${video.videoId} was deleted (DeleteMezzanines)`);
   }
+  // ffmpeg reads the source decrypted over loopback (source/ffmpeg-source-endpoint.ts).
+  const source = await openSourceForFfmpeg(deps.sources, video);
+  try {
+    return await snapshotsOf(source.url.href, deps, record, video, scratch, signal);
+  } finally {
+    await source.close();
+  }
+}
+
+async function snapshotsOf(
+  input: string,
+  deps: SnapshotJobDeps,
+  record: SnapshotJobRecord,
+  video: VideoRecord,
+  scratch: string,
+  signal: AbortSignal,
+): Promise<SnapshotOutputs> {
   const request = JSON.parse(record.request) as SnapshotRequest;
-  const input = await snapshotSourceInput(deps, video, scratch, signal);
   const probed = await probe(input, { ffprobePath: deps.ffprobePath, signal });
   const duration = probed.durationSeconds;
   const times = snapshotTimes(request, duration);
