@@ -6,10 +6,11 @@
  * decodes from the keyframe before `t` and drops frames up to `t`, so the picture is the frame
  * shown at `t` — what a player shows when paused there — not the nearest keyframe.
  */
+import { mediaInputArgs, type MediaInput } from './media-input.js';
 
 export interface StillSnapshotPlan {
-  /** A file path or URL ffmpeg can read. */
-  input: string;
+  /** A local file, or the worker's loopback source URL (`media-input.ts`). */
+  input: MediaInput;
   /** Time of the frame, in seconds from the start. */
   offsetSeconds: number;
   /** Output JPEG path. */
@@ -30,8 +31,7 @@ export function buildStillSnapshotArgs(plan: StillSnapshotPlan): string[] {
     'error',
     '-ss',
     plan.offsetSeconds.toFixed(3),
-    '-i',
-    plan.input,
+    ...mediaInputArgs(plan.input),
     '-frames:v',
     '1',
   ];

@@ -4,11 +4,31 @@ import { buildSpriteSheetArgs, buildStillSnapshotArgs } from '../src/snapshot-ar
 
 test('a still seeks before the input, takes one frame and keeps the aspect ratio when one side is given', () => {
   const args = buildStillSnapshotArgs({ input: 'in.mp4', offsetSeconds: 1.5, output: 'o.jpg', width: 160 });
-  assert.deepEqual(args.slice(0, 9), ['-y', '-v', 'error', '-ss', '1.500', '-i', 'in.mp4', '-frames:v', '1']);
+  assert.deepEqual(args.slice(0, 9), [
+    '-y',
+    '-v',
+    'error',
+    '-ss',
+    '1.500',
+    '-i',
+    'file:in.mp4',
+    '-frames:v',
+    '1',
+  ]);
   assert.equal(args[args.indexOf('-vf') + 1], 'scale=160:-2');
   assert.equal(args.at(-1), 'o.jpg');
   assert.ok(!buildStillSnapshotArgs({ input: 'i', offsetSeconds: 0, output: 'o' }).includes('-vf'));
   assert.throws(() => buildStillSnapshotArgs({ input: 'i', offsetSeconds: -1, output: 'o' }), RangeError);
+});
+
+test('a still reads a loopback source URL over http only', () => {
+  const url = new URL('http://127.0.0.1:1234/abc/source.mp4');
+  const args = buildStillSnapshotArgs({ input: url, offsetSeconds: 0, output: 'o.jpg' });
+  assert.deepEqual(args.slice(5, 9), ['-protocol_whitelist', 'http,tcp', '-i', url.href]);
+  assert.throws(
+    () => buildStillSnapshotArgs({ input: new URL('file:///etc/passwd'), offsetSeconds: 0, output: 'o' }),
+    TypeError,
+  );
 });
 
 test('a sprite scales every cell and tiles them with padding, margin and colour', () => {

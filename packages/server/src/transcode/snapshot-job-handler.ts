@@ -17,10 +17,9 @@ import {
   probe,
   runFfmpeg,
 } from '@securevod/ffmpeg';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import { parseUserData } from '../callbacks/callback-config.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
 import {
@@ -162,14 +161,14 @@ async function makeSnapshots(
   // ffmpeg reads the source decrypted over loopback (source/ffmpeg-source-endpoint.ts).
   const source = await openSourceForFfmpeg(deps.sources, video);
   try {
-    return await snapshotsOf(source.url.href, deps, record, video, scratch, signal);
+    return await snapshotsOf(source.url, deps, record, video, scratch, signal);
   } finally {
     await source.close();
   }
 }
 
 async function snapshotsOf(
-  input: string,
+  input: URL,
   deps: SnapshotJobDeps,
   record: SnapshotJobRecord,
   video: VideoRecord,
