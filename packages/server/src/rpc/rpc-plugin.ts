@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiErrors } from '../errors/api-error.js';
+import { apiErrors, catalogued } from '../errors/api-error.js';
 import { duplicateParams, parseParams } from '../http/query-params.js';
 import { errorEnvelope, toApiError } from './error-envelope.js';
 import { checkParamLengths } from './param-limits.js';
@@ -123,6 +123,21 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
       return send(reply, apiError.httpStatus, format, 'Error', { ...envelope });
     }
   };
+
+  // Errors before the handler runs (a body over the limit, a body that ends early) in the API's
+  // own envelope: pop-core reads only `Code`, so Fastify's `{statusCode, code}` would pass as success.
+  app.setErrorHandler((error: { code?: string; statusCode?: number }, req, reply) => {
+    const requestId = newRequestId();
+    const apiError =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? catalogued('LengthExceededMax', { name: 'request body', max: app.initialConfig.bodyLimit ?? 0 })
+        : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+          ? apiErrors.invalidParameter('body', 'The request body could not be read.')
+          : toApiError(error);
+    if (apiError.httpStatus >= 500) req.log.error({ err: error, requestId }, 'RPC request failed');
+    const envelope = errorEnvelope(apiError, requestId, deps.hostId, deps.recommendBase);
+    return send(reply, apiError.httpStatus, 'JSON', 'Error', { ...envelope });
+  });
 
   app.get('/', handle);
   app.post('/', handle);
