@@ -4,9 +4,12 @@
  *
  * - `onRequest`, on `/play/`, `/media/`, `/keys/`, `/download/`: a query parameter given twice is
  *   refused (`InvalidParameter` naming it) — otherwise the last `token` or `MtsHlsUriToken`
- *   would win over the one a check looked at; then the per-client rate limit of the family.
- * - `preHandler`, on `/keys/` only: the per-token rate limit (the token may sit in the JSON
- *   body of `POST /keys/private/…`, parsed by then). Small on purpose: one hash, one counter.
+ *   would win over the one a check looked at; then the per-client rate limit of the family,
+ *   and on `/keys/` the per-token limit when the token is in the query.
+ * - `preHandler`, attached only to `POST /keys/…` routes: the per-token limit when the token
+ *   sits in the JSON body (`POST /keys/private/…`, parsed by then).
+ * Small on purpose (the key service's hot path): one hash and at most two counters per request.
+ * Call before the player routes are registered (the `preHandler` is attached as they are).
  *
  * Refusals use the player wire format (`playback/player-http.ts`); a rate-limit refusal carries
  * `Retry-After`.
@@ -29,10 +32,10 @@ function familyOf(url: string): Family | undefined {
   return undefined;
 }
 
-/** The token a key request authorises itself with (session token, MtsHlsUriToken, or body Token). */
-function keyRequestToken(req: FastifyRequest): string | undefined {
+/** The token in a key request's query (session `token` or `MtsHlsUriToken`). */
+function queryToken(req: FastifyRequest): string | undefined {
   const query = req.query as Record<string, string | undefined>;
-  return query.token || query.MtsHlsUriToken || stringField(req.body, 'Token');
+  return query.token || query.MtsHlsUriToken || undefined;
 }
 
 export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimits): void {
@@ -62,14 +65,24 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
     }
     const limiter = perClient[family];
     // An IPv6 client is counted by its /64, as @fastify/rate-limit does by default.
-    if (limiter) return refuseIfOver(req, reply, limiter, normalizeIP(req.ip, 64));
+    if (limiter && (await refuseIfOver(req, reply, limiter, normalizeIP(req.ip, 64)))) return reply;
+    if (family !== 'keys' || !perToken) return;
+    const token = queryToken(req);
+    if (token) return refuseIfOver(req, reply, perToken, digest(token));
   });
 
-  if (perToken) {
-    app.addHook('preHandler', async (req, reply) => {
-      if (!req.url.startsWith('/keys/')) return;
-      const token = keyRequestToken(req);
-      if (token) return refuseIfOver(req, reply, perToken, digest(token));
-    });
-  }
+  if (!perToken) return;
+  const bodyTokenCheck = async (req: FastifyRequest, reply: FastifyReply) => {
+    const token = queryToken(req) ? undefined : stringField(req.body, 'Token');
+    if (token) return refuseIfOver(req, reply, perToken, digest(token));
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!route.url.startsWith('/keys/') || !methods.includes('POST')) return;
+    const existing = route.preHandler;
+    route.preHandler = [
+      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+      bodyTokenCheck,
+    ];
+  });
 }

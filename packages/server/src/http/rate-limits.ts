@@ -12,7 +12,7 @@
  * Counter keys never hold a secret: tokens are counted under their SHA-256.
  * The player-route hooks are `installPlayerRouteGuards` (player-route-guards.ts).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RateLimits } from '../config/limits-config.js';
@@ -81,7 +81,7 @@ export function createLimiter(
 
 /** A counter key for a secret (a token): its SHA-256, never the secret. */
 export function digest(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 /** The RPC plugin's `throttle`: per AccessKeyId; `Throttling.User` once over the limit. */

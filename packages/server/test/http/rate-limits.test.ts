@@ -74,19 +74,37 @@ describe('rate limits (in process)', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ PlayAuth: 'x', VideoId: 'v' }),
       });
-    const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await play()).status);
-    assert.deepEqual(statuses, [403, 403, 429]);
-    const refused = await play();
-    assert.equal(refused.status, 429);
-    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
-    assert.equal(((await refused.json()) as { Code: string }).Code, 'TooManyRequests');
+    // Until a refusal (a window may end between two requests on a loaded machine: then the
+    // count starts again, so allow two windows' worth).
+    const untilRefused = async (call: () => Promise<Response>, limit: number) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 2 * limit + 2; i++) {
+        const res = await call();
+        statuses.push(res.status);
+        if (res.status === 429) return { statuses, refused: res };
+      }
+      assert.fail(`never refused: ${statuses.join(', ')}`);
+    };
+    const byPlay = await untilRefused(play, 2);
+    assert.ok(byPlay.statuses.length >= 3, `the first two pass: ${byPlay.statuses.join(', ')}`);
+    assert.ok(byPlay.statuses.slice(0, -1).every((s) => s === 403));
+    assert.ok(Number(byPlay.refused.headers.get('retry-after')) >= 1);
+    assert.equal(((await byPlay.refused.json()) as { Code: string }).Code, 'TooManyRequests');
 
     const token = randomBytes(24).toString('base64url');
     const key = (t: string) => fetch(`${server.url}/keys/hls/v/s/0?MtsHlsUriToken=${t}`);
-    assert.deepEqual([(await key(token)).status, (await key(token)).status], [403, 403]);
-    assert.equal((await key(token)).status, 429, 'the third request with one token is refused');
+    const byToken = await untilRefused(() => key(token), 2);
+    assert.ok(byToken.statuses.length >= 3, `the first two pass: ${byToken.statuses.join(', ')}`);
     assert.equal((await key(`${token}2`)).status, 403, 'another token still gets an answer');
+    // The private key exchange carries its token in the JSON body: counted the same way.
+    const bodyToken = randomBytes(24).toString('base64url');
+    const exchange = () =>
+      fetch(`${server.url}/keys/private/v/s/0`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Token: bodyToken, PublicKey: 'x' }),
+      });
+    assert.ok((await untilRefused(exchange, 2)).statuses.length >= 3);
 
     await untilAllowed(async () => {
       if ((await play()).status === 429) throw new Error('still limited');
