@@ -15,9 +15,9 @@ export function parseParams(text: string): Record<string, string> {
   const out: ParsedParams = {};
   for (const [name, value] of new URLSearchParams(text)) {
     if (Object.hasOwn(out, name)) {
-      const list = out[DUPLICATES] ?? [];
-      if (!list.includes(name)) list.push(name);
-      out[DUPLICATES] = list;
+      // Not enumerable: a spread copy of the parameters carries only the parameters.
+      if (!out[DUPLICATES]) Object.defineProperty(out, DUPLICATES, { value: [], enumerable: false });
+      if (!out[DUPLICATES]!.includes(name)) out[DUPLICATES]!.push(name);
       continue;
     }
     // defineProperty: a parameter named `__proto__` is data, not the prototype.

@@ -40,7 +40,7 @@ const NAMES = [...SECRET_FIELDS].map((n) => n.replace(/[-_]/g, '[-_]?')).join('|
 /** `name=value` or `"name":"value"` for a secret name. */
 const SECRET_PAIR = new RegExp(`((?:${NAMES})["']?\\s*[=:]\\s*["']?)([^&\\s"',;}]+)`, 'gi');
 /** A query string: `?` after a path or URL character, up to whitespace or a quote. */
-const QUERY = /(?<=[\w/.%~-])\?[^\s"'<>]*/g;
+const QUERY = /(?<=[\w/.%~-])\?[^\s"'<>]+/g;
 
 /** `text` with query strings removed and `secret=value` pairs masked. */
 export function redactText(text: string): string {
