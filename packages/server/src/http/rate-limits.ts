@@ -14,7 +14,7 @@
  */
 import { hash } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimits } from '../config/limits-config.js';
 import { apiErrors } from '../errors/api-error.js';
 import type { Caller } from '../rpc/rpc-types.js';
@@ -84,14 +84,17 @@ export function digest(secret: string): string {
   return hash('sha256', secret, 'base64url');
 }
 
-/** The RPC plugin's `throttle`: per AccessKeyId; `Throttling.User` once over the limit. */
+/** The RPC plugin's `throttle`: per AccessKeyId; `Throttling.User` (with `Retry-After`) once over the limit. */
 export function rpcThrottle(
   app: FastifyInstance,
   limits: RateLimits,
-): ((req: FastifyRequest, caller: Caller) => Promise<void>) | undefined {
+): ((req: FastifyRequest, reply: FastifyReply, caller: Caller) => Promise<void>) | undefined {
   const limiter = createLimiter(app, 'rpc', limits.rpcPerAccessKey, limits.windowMs);
   if (!limiter) return undefined;
-  return async (req, caller) => {
-    if ((await limiter(req, caller.accessKeyId)).exceeded) throw apiErrors.throttlingUser();
+  return async (req, reply, caller) => {
+    const check = await limiter(req, caller.accessKeyId);
+    if (!check.exceeded) return;
+    reply.header('retry-after', String(check.retryAfterSeconds));
+    throw apiErrors.throttlingUser();
   };
 }

@@ -45,7 +45,7 @@ export interface RpcDeps {
    * Rate limit per AccessKey, after authentication and before `authorize`; throws
    * `Throttling.User` to refuse (http/rate-limits.ts). Absent = no limit.
    */
-  throttle?: (req: FastifyRequest, caller: RpcRequest['caller']) => Promise<void>;
+  throttle?: (req: FastifyRequest, reply: FastifyReply, caller: RpcRequest['caller']) => Promise<void>;
   replayCache: ReplayCache;
   /** Host named in HostId (the public host, e.g. `vod.example.com`). */
   hostId: string;
@@ -103,7 +103,7 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
             auth,
           )
         : await authenticateV1(req.method, params, auth);
-      await deps.throttle?.(req, caller);
+      await deps.throttle?.(req, reply, caller);
       const request: RpcRequest = {
         params,
         requestId,

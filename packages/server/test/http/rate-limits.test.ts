@@ -64,6 +64,9 @@ describe('rate limits (in process)', () => {
     assert.equal(err.data.Code, 'Throttling.User');
     assert.equal(err.entry.response.statusCode, 400);
     assert.equal(err.data.Message, 'Request was denied due to user flow control.');
+    assert.ok(
+      Number((err.entry.response as { headers?: Record<string, string> }).headers?.['retry-after']) >= 1,
+    );
     await untilAllowed(() => list(server.url));
   });
 
