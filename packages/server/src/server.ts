@@ -40,6 +40,10 @@ import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
 import { registerCorsPolicy } from './http/cors-policy.js';
+import { installPlayerRouteGuards } from './http/player-route-guards.js';
+import { parseParams } from './http/query-params.js';
+import { registerRateLimiting, rpcThrottle } from './http/rate-limits.js';
+import { extendBodyDeadline, fastifyLimitOptions, installRequestLimits } from './http/request-limits.js';
 import type { Job, JobQueue } from './jobs/job-queue.js';
 import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
@@ -48,6 +52,7 @@ import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { keyRoutes } from './keys/key-routes.js';
 import type { Kms } from './kms/kms.js';
 import { instrumentObjectStore } from './ops/instrumented-object-store.js';
+import { loggerOptions } from './ops/log-redaction.js';
 import type { ServerMetrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { ReadinessProbe } from './ops/readiness.js';
@@ -132,18 +137,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const getPublicUrl = () => publicUrl;
 
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      // Query strings may carry secrets (AppDecryptKey, tokens): log paths only.
-      serializers: {
-        req: (req) => ({ method: req.method, url: String(req.url).split('?')[0], remoteAddress: req.ip }),
-      },
-    },
-    routerOptions: { querystringParser: (query: string) => Object.fromEntries(new URLSearchParams(query)) },
-    // Uploads of large sources may take long: no request timeout (Node's default is 5 minutes).
-    requestTimeout: 0,
+    // One redaction rule for every line: no query strings, secret fields masked.
+    logger: loggerOptions(config.logLevel),
+    routerOptions: { querystringParser: parseParams },
+    // Header, idle and body timeouts and the body limit; a long body time only for
+    // authenticated uploads (http/request-limits.ts).
+    ...fastifyLimitOptions(config.limits.http),
     trustProxy: false,
   });
+  installRequestLimits(app, config.limits.http);
 
   // What the nodes share: Redis in cluster mode, else the database and this process.
   // Redis, BullMQ and prom-client are loaded only by a server that uses them (they take a while
@@ -273,6 +275,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   app.addHook('onClose', async () => unsubscribeCaches());
 
   await registerCorsPolicy(app, { apiOrigins: config.corsOrigins, uploadPrefix: `/${UPLOAD_BUCKET}/` });
+  await registerRateLimiting(app, shared.counters);
+  installPlayerRouteGuards(app, config.limits.rateLimits);
   await app.register(playerRoutes, {
     playback,
     videos,
@@ -360,6 +364,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       apis: { [API_VERSION]: actions, [RAM_VERSION]: accessControl.ram, [STS_VERSION]: accessControl.sts },
       findAccessKey: accessControl.resolver.findAccessKey,
       authorize: accessControl.access.authorize,
+      throttle: rpcThrottle(app, config.limits.rateLimits),
       replayCache: shared.replayCache,
       get hostId() {
         return new URL(publicUrl).host;
@@ -371,10 +376,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await app.register(ossUploadPlugin, {
       store: objects,
       findCredential: (id) => uploads.findCredential(id),
-      onObjectComplete: (info) =>
-        imageIdOfObjectKey(info.objectKey) !== undefined
-          ? imageUploads.completeImageUpload(info)
-          : scheduler.completeUpload(info),
+      onAuthenticated: (request) => extendBodyDeadline(request, config.limits.http.uploadBodyTimeoutMs),
+      onObjectComplete: async (info) => {
+        if (imageIdOfObjectKey(info.objectKey) !== undefined) return imageUploads.completeImageUpload(info);
+        await scheduler.completeUpload(info);
+        await uploads.retireCredentials(info.objectKey);
+      },
       sealer: sources.uploadSealer,
     });
     await app.register(mezzanineRoutes, { signer: mezzanineUrls, videos, sources });

@@ -126,6 +126,17 @@ export class UploadService {
     };
   }
 
+  /**
+   * Upload credentials are single-purpose (issue 11 item 8): once the source object is complete,
+   * every credential issued for it is spent, so nothing can overwrite a video's source behind its
+   * back. Replacing the source takes a fresh credential from RefreshUploadVideo, as the vendor
+   * documents (reference §2.5).
+   */
+  async retireCredentials(objectKey: string): Promise<void> {
+    const videoId = videoIdOfSourceKey(objectKey);
+    if (videoId) await this.deps.credentials.deleteForVideo(videoId);
+  }
+
   /** For the OSS-style endpoint: the credential behind a temporary AccessKeyId. */
   async findCredential(accessKeyId: string) {
     const record = await this.deps.credentials.find(accessKeyId);

@@ -7,6 +7,7 @@ import type { AccessKeyPair } from '../auth/access-key-service.js';
 import { allowListEntryProblem, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
 import { resolveDataDir } from './data-dir.js';
+import { loadLimitsConfig, type LimitsConfig } from './limits-config.js';
 
 export type { KmsConfig, StorageConfig } from './cluster-config.js';
 
@@ -71,6 +72,8 @@ export interface ServerConfig {
   outbound: OutboundPolicy;
   /** Bounds of one URL pull upload (UploadMediaByURL). */
   urlUpload: UrlUploadLimits;
+  /** Timeouts, body sizes, connections per client and rate limits (limits-config.ts). */
+  limits: LimitsConfig;
 }
 
 export interface UrlUploadLimits {
@@ -276,6 +279,7 @@ export function loadServerConfig(input: {
       `SECUREVOD_STS_MIN_DURATION_SECONDS: "${stsMinRaw}" must be seconds from 1 to 900 (lower than 900 only for tests)`,
     );
   }
+  const limits = loadLimitsConfig(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -305,6 +309,7 @@ export function loadServerConfig(input: {
     storage,
     kms,
     stsMinDurationSeconds: Number(stsMinRaw),
+    limits,
   };
 }
 

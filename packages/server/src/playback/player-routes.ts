@@ -112,10 +112,11 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
     try {
       const token = stringField(req.body, 'Token');
       const payload = token?.split('.')[1];
-      const vid = payload
-        ? (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { vid?: string }).vid
-        : undefined;
-      if (!vid) throw new PlaybackError('MediaTokenInvalid');
+      // Any JSON may sit in a forged payload (`null`, an array, a number): only a string vid counts.
+      const claimed: unknown = payload ? JSON.parse(Buffer.from(payload, 'base64url').toString()) : undefined;
+      const vid =
+        typeof claimed === 'object' && claimed !== null ? (claimed as { vid?: unknown }).vid : undefined;
+      if (typeof vid !== 'string' || vid === '') throw new PlaybackError('MediaTokenInvalid');
       const claims = verifyMediaToken(playback.secrets as Uint8Array[], token, {
         now: playback.nowSeconds(),
         videoId: vid,

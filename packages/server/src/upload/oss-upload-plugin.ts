@@ -64,6 +64,11 @@ export interface OssUploadDeps {
    * serialised within a process; across processes, make this idempotent.
    */
   onObjectComplete(info: ObjectCompletion): Promise<void>;
+  /**
+   * Called once a request's signature checked out, before its body is read: the server gives
+   * authenticated uploads their long body deadline here (http/request-limits.ts).
+   */
+  readonly onAuthenticated?: (request: FastifyRequest) => void;
   readonly now?: () => Date;
   /** Defaults to the request's logger. */
   readonly logger?: OssUploadLogger;
@@ -152,6 +157,7 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
         { method: request.method, headers: request.headers, path: q < 0 ? url : url.slice(0, q), query },
         { findCredential: deps.findCredential, now: now(), maxClockSkewMs: deps.maxClockSkewMs },
       );
+      deps.onAuthenticated?.(request);
       const body = (request.body as Readable | undefined) ?? request.raw;
       const operation = operationOf(request.method, query, request.headers);
       const uploadId = query.get('uploadId') ?? '';
