@@ -20,7 +20,11 @@ export interface ServerProcess {
   readonly url: string;
   readonly dataDir: string;
   readonly output: () => string;
+  /** The server's process id (for its CPU time, or to kill it). */
+  readonly pid: number;
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would: no drain, no hand-back of jobs; resolves once it has exited. */
+  kill9(): Promise<void>;
 }
 
 export async function makeDataDir(prefix = 'securevod-test-'): Promise<string> {
@@ -90,6 +94,11 @@ export async function startServerProcess(options: {
     url,
     dataDir: options.dataDir,
     output: () => output,
+    pid: child.pid!,
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
