@@ -113,6 +113,7 @@ export async function startCluster(options: {
         dataDir,
         env: { ...env, ...spec.env },
         args: ['--roles', spec.roles],
+        startTimeoutMs: 90_000,
       });
       const node: ClusterNode = Object.assign(server, { name: spec.name, roles: spec.roles });
       nodes.push(node);

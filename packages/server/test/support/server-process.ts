@@ -39,7 +39,10 @@ export async function startServerProcess(options: {
   bin?: string;
   /** A command that runs the server, e.g. in its own mount namespace (support/read-only-view.ts). */
   launcher?: string[];
+  /** How long it may take to listen (default 30 s; a cluster starting on a busy machine takes longer). */
+  startTimeoutMs?: number;
 }): Promise<ServerProcess> {
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const launcher = options.launcher ?? [];
   const child: ChildProcess = spawn(
     launcher[0] ?? process.execPath,
@@ -73,7 +76,10 @@ export async function startServerProcess(options: {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s:\n${output}`)),
+      startTimeoutMs,
+    );
     const onData = () => {
       const line = output.split('\n').find((l) => l.includes('"event":"listening"'));
       if (line) {
