@@ -126,6 +126,13 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         cpu(embeddedRuns),
         CPU_GOAL,
       ),
+      compare(
+        'standard key request, key node + shared parts CPU per request',
+        'µs',
+        cpu(clusterRuns) + mean(sharedCpuPerRequest),
+        cpu(embeddedRuns),
+        CPU_GOAL,
+      ),
       compare('standard key request, p99 latency', 'ms', p99(clusterRuns), p99(embeddedRuns)),
       compare('standard key requests/s', 'req/s', rps(clusterRuns), rps(embeddedRuns)),
       ...download.rows,

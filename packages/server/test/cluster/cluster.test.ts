@@ -530,6 +530,13 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
     const { jobIds, stray } = await strayObjects(videos.killed);
     assert.deepEqual(jobIds, [jobId], 'the retried job published under its own prefix');
     assert.deepEqual(stray, [], 'no stray objects under the job prefix');
+    const files = await cluster.s3.bucketFiles(cluster.bucket);
+    assert.deepEqual(
+      files.filter((f) => f.includes('#staging')),
+      [],
+      'no staging objects',
+    );
+    assert.deepEqual(await cluster.s3.pendingUploads(cluster.bucket), [], 'no unfinished multipart uploads');
     const played = await vodClient(b.url).request<PlayInfoResponse>('GetPlayInfo', {
       VideoId: videos.killed,
     });
