@@ -15,12 +15,16 @@
  * 6. Faults: the worker holding a transcode is SIGKILLed once it has stored output in S3 → the
  *    other worker finishes it, TranscodeComplete is announced once, and the bucket holds exactly
  *    the published job's objects; S3 is stopped for 10 s mid-transcode → retried, then Normal.
- * 7. Plaintext scan (plaintext-scan.ts): no data key, period key, download secret, AppDecryptKey
+ * 7. The workers are stopped, two uploads queue their jobs, and the redis-server is killed with
+ *    SIGKILL and restarted (append-only file): a new worker node transcodes both, each announced
+ *    once, and signed calls with their replay check work again on both API nodes.
+ * 8. Plaintext scan (plaintext-scan.ts): no data key, period key, download secret, AppDecryptKey
  *    or AccessKey secret in the bucket, a pg_dump of the schema, a DUMP of every Redis key, any
- *    node's log, or any node's /metrics.
+ *    node's log, or any live node's /metrics.
  *
- * Redis killed mid-queue and PostgreSQL connections dropped mid-statement are covered closer to
- * the adapters: test/redis/bullmq-faults.test.ts and test/store/postgres-resilience.test.ts.
+ * Closer to the adapters: Redis killed under a busy queue (test/redis/bullmq-faults.test.ts) and
+ * PostgreSQL connections dropped mid-statement and mid-transaction
+ * (test/store/postgres-resilience.test.ts).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -151,7 +155,7 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
   let longClip: string;
   let clipFrames: number;
   let standardGroup: string;
-  const videos = { private: '', standard: '', killed: '', s3Outage: '' };
+  const videos = { private: '', standard: '', killed: '', s3Outage: '', queued1: '', queued2: '' };
   /** Secrets the test saw or used (besides the derived video keys). */
   const seen: Secret[] = [textSecret('root AccessKey secret', TEST_ROOT_KEY.accessKeySecret)];
 
@@ -433,6 +437,8 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
   });
 
   test('every PostgreSQL connection of the nodes is terminated: A and B keep answering', async () => {
+    // Both nodes have just used their pools (idle connections are closed after 10 s).
+    await Promise.all([a, b].map((node) => vodClient(node.url).request('GetVideoList', {})));
     assert.ok((await cluster.terminateConnections()) >= 2, 'the nodes had connections to terminate');
     for (const node of [a, b]) {
       const list = await vodClient(node.url).request<{ Total: number }>('GetVideoList', {});
@@ -440,7 +446,7 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
     }
   });
 
-  /** Worker nodes SIGKILLed by the tests. */
+  /** Worker nodes SIGKILLed or stopped by the tests. */
   const killed = new Set<ClusterNode>();
 
   /**
@@ -561,6 +567,40 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
     assert.deepEqual(stray, [], 'no stray objects under the job prefix');
   });
 
+  test('Redis killed with SIGKILL while jobs are queued, then restarted: no job lost', async () => {
+    // No worker runs, so the jobs stay queued in Redis while it goes down.
+    for (const worker of cluster.nodes.filter((n) => n.roles === 'worker' && !killed.has(n))) {
+      await worker.stop();
+      killed.add(worker);
+    }
+    videos.queued1 = await upload(clip, standardGroup, 'queued 1');
+    videos.queued2 = await upload(clip, standardGroup, 'queued 2');
+    await sleep(1500); // the append-only file is written to disk every second
+    await cluster.redis.kill9();
+    await within(10_000, 'B reporting Redis down on /readyz', async () => {
+      const res = await fetch(`${b.url}/readyz`);
+      const body = (await res.json()) as { checks?: Record<string, { status: string }> };
+      return res.status === 503 && JSON.stringify(body).includes('redis');
+    });
+    await sleep(1000);
+    await cluster.redis.restart();
+    await cluster.startNode({ name: 'worker-3', roles: 'worker' });
+    await Promise.all([normal(videos.queued1), normal(videos.queued2)]);
+    for (const id of [videos.queued1, videos.queued2]) {
+      await within(
+        10_000,
+        'TranscodeComplete announced',
+        async () => events(id, 'TranscodeComplete').length > 0,
+      );
+      assert.equal(events(id, 'TranscodeComplete').length, 1);
+    }
+    // Signed calls and their replay check work again on both API nodes.
+    const url = await signedUrl(b.url, 'GetVideoList');
+    assert.equal((await fetch(url)).status, 200);
+    const replay = await fetch(url.replace(b.url, a.url));
+    assert.equal(((await replay.json()) as { Code: string }).Code, 'SignatureNonceUsed');
+  });
+
   test('no plaintext key or secret in the bucket, PostgreSQL, Redis, the logs or /metrics', async () => {
     const db = await cluster.openDb();
     const kms = await openLocalKms({ dir: cluster.kmsDir });
@@ -571,8 +611,8 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
       await kms.close();
       await db.close();
     }
-    // The scan must look for something: four data keys, their period keys, and what the test saw.
-    assert.equal(derived.filter((s) => s.label.startsWith('data key')).length, 4);
+    // The scan must look for something: every video's data key, period keys, and what the test saw.
+    assert.equal(derived.filter((s) => s.label.startsWith('data key')).length, Object.keys(videos).length);
     assert.ok(derived.filter((s) => s.label.includes('aes-256-gcm period key')).length >= 2);
     const fetched = seen.find((s) => s.label === 'HLS key fetched from the key service')!;
     assert.ok(
