@@ -76,10 +76,10 @@ export async function startServerProcess(options: {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s:\n${output}`)),
-      startTimeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // not left running behind a failed test
+      reject(new Error(`server did not start in ${startTimeoutMs / 1000} s:\n${output}`));
+    }, startTimeoutMs);
     const onData = () => {
       const line = output.split('\n').find((l) => l.includes('"event":"listening"'));
       if (line) {
