@@ -287,9 +287,14 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
     const [vodA, vodB] = [vodClient(a.url), vodClient(b.url)];
     const info = (vod: typeof vodA, id: string) =>
       vod.request<{ Video: Record<string, unknown> }>('GetVideoInfo', { VideoId: id });
+    // Each node signs the cover's URL with its own public address: the same object, another host.
+    const sameHost = (video: Record<string, unknown>) => ({
+      ...video,
+      CoverURL: typeof video.CoverURL === 'string' ? new URL(video.CoverURL).pathname : video.CoverURL,
+    });
     for (const id of [videos.private, videos.standard]) {
       const [fromA, fromB] = await Promise.all([info(vodA, id), info(vodB, id)]);
-      assert.deepEqual(fromB.Video, fromA.Video);
+      assert.deepEqual(sameHost(fromB.Video), sameHost(fromA.Video));
     }
     const list = (vod: typeof vodA) =>
       vod.request<{ Total: number; VideoList: { Video: { VideoId: string; Status: string }[] } }>(
