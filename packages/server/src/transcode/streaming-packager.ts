@@ -15,7 +15,7 @@
  * - The result is checked against ffmpeg's final playlists: every listed segment was received
  *   and stored under its media sequence number, and nothing else was.
  */
-import { HlsPlaylistError, parseMasterPlaylist, parseMediaPlaylist } from '@securevod/ffmpeg';
+import { HlsPlaylistError, parseMediaPlaylist } from '@securevod/ffmpeg';
 import { keyPeriodForSegment } from '@securevod/crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -86,6 +86,8 @@ interface RenditionState {
   readonly keys: SegmentKeySource | undefined;
   initFile?: string;
   initBytes: number;
+  /** Media file names whose upload has begun. */
+  readonly started: Set<string>;
   /** Received file name → media sequence number. */
   readonly received: Map<string, number>;
   /** By media sequence number. */
@@ -100,7 +102,14 @@ export async function encodeAndPackage<T>(
   for (const spec of opts.renditions) {
     checkRendition(spec, opts.dataKey);
     const keys = segmentKeys(spec.scheme, spec.fixedKey, opts.dataKey, videoId, spec.storedName);
-    states.set(spec.name, { spec, keys, initBytes: 0, received: new Map(), stored: new Map() });
+    states.set(spec.name, {
+      spec,
+      keys,
+      initBytes: 0,
+      started: new Set(),
+      received: new Map(),
+      stored: new Map(),
+    });
   }
 
   const failed = new AbortController();
@@ -120,6 +129,11 @@ export async function encodeAndPackage<T>(
     const file = path.slice(slash + 1);
     if (!state) throw new PackagerError(`ffmpeg wrote ${path}, which belongs to no rendition`);
     const { spec } = state;
+    // ffmpeg sends each media file once. A second upload of a path can only come from another
+    // local process that read the sink URL from ffmpeg's command line: fail rather than choose.
+    const secondInit = INIT_RE.test(file) && [...state.started].some((f) => INIT_RE.test(f));
+    if (state.started.has(file) || secondInit) throw new PackagerError(`${path} was uploaded twice`);
+    state.started.add(file);
     if (INIT_RE.test(file)) {
       // Codec configuration only, no samples: stored clear, as players need it (EXT-X-MAP).
       state.initFile = file;
