@@ -151,6 +151,9 @@ describe('transcoding through the loopback HTTP sink', () => {
       const videoId = await upload(clip);
       const video = await waitForStatus(vod, videoId, ['Normal', 'TranscodeFail']);
       assert.equal(video.Status, 'Normal', String(video.StatusReason));
+      // The job removes its scratch directory just after publishing: keep watching until then.
+      const deadline = Date.now() + 15_000;
+      while ((await filesUnder(scratch)).length > 0 && Date.now() < deadline) await sleep(20);
     } finally {
       polling = false;
       await poller;
