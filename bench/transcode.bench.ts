@@ -94,14 +94,17 @@ async function ffmpegCommandBelow(root: number): Promise<string[] | undefined> {
   return undefined;
 }
 
-/** The server's ffmpeg arguments, reading `source` and writing clear HLS under `outputDir`. */
+/**
+ * The server's ffmpeg arguments, reading the local `source` instead of the worker's loopback
+ * source endpoint and writing clear HLS under `outputDir` instead of the loopback sink.
+ */
 function anchorArgs(serverArgs: string[], source: string, outputDir: string): string[] {
   const args = serverArgs.slice(1);
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '-method') {
-      i++; // PUT: only for the HTTP output
+    if (a === '-method' || a === '-protocol_whitelist') {
+      i++; // PUT for the HTTP output; http,tcp for the loopback source endpoint
       continue;
     }
     if (a === '-i') {

@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { categoryActions } from './actions/category-actions.js';
 import { downloadConfigStore, downloadSettingsActions } from './actions/download-settings-actions.js';
+import { imageActions } from './actions/image-actions.js';
+import { snapshotActions } from './actions/snapshot-actions.js';
+import { transcodeTaskActions } from './actions/transcode-task-actions.js';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
 import { decryptKmsDataKeyHandler, generateKmsDataKeyHandler } from './actions/kms-data-key-handlers.js';
 import { messageCallbackActions } from './actions/message-callback-actions.js';
@@ -27,6 +30,9 @@ import { wireAccessControl } from './access-wiring.js';
 import { AccessKeyService } from './auth/access-key-service.js';
 import { callbackConfigStore } from './callbacks/callback-config.js';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
+import { createImageUploads, imageIdOfObjectKey } from './catalogue/image-uploads.js';
+import type { SnapshotOutputs } from './catalogue/snapshot-plan.js';
+import { SnapshotScheduler } from './catalogue/snapshot-scheduler.js';
 import { TemplateGroupService } from './catalogue/template-group-service.js';
 import { TranscodeScheduler } from './catalogue/transcode-scheduler.js';
 import { UPLOAD_BUCKET, UploadService } from './catalogue/upload-service.js';
@@ -49,6 +55,7 @@ import { observeWorker } from './ops/worker-metrics.js';
 import { createOutboundClient } from './outbound/outbound-client.js';
 import { openKms, openObjectStore } from './open-adapters.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
+import { imageRoutes } from './playback/image-routes.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
@@ -66,19 +73,24 @@ import { createAccessKeyStore } from './store/access-key-store.js';
 import { createCategoryStore } from './store/category-store.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createDownloadSecretStore } from './store/download-secret-store.js';
+import { createImageStore } from './store/image-store.js';
 import { migrateToLatest } from './store/migrator.js';
 import { createSettingsStore } from './store/settings-store.js';
+import { createSnapshotStore } from './store/snapshot-store.js';
 import { createStreamStore } from './store/stream-store.js';
 import { createTemplateGroupStore } from './store/template-group-store.js';
 import { createUploadCredentialStore } from './store/upload-credential-store.js';
 import { createUrlUploadStore } from './store/url-upload-store.js';
 import { createVideoStore } from './store/video-store.js';
 import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
+import { createSnapshotJobHandler } from './transcode/snapshot-job-handler.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
 import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
+import { mezzanineRoutes, mezzanineUrlSigner } from './source/mezzanine-routes.js';
+import { SourceVault } from './source/source-vault.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -181,6 +193,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const credentials = createUploadCredentialStore(db);
   const categories = createCategoryStore(db);
   const urlUploads = createUrlUploadStore(db);
+  const images = createImageStore(db);
+  const snapshots = createSnapshotStore(db);
   const accessKeyStore = publishingAccessKeyStore(createAccessKeyStore(db), invalidation, app.log);
   const accessKeys = new AccessKeyService(accessKeyStore, kms);
   const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
@@ -202,6 +216,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     accessKeyStore,
     videos,
     groups: groups.store,
+    images,
     stsMinDurationSeconds: config.stsMinDurationSeconds,
   });
   const appScope = (request: RpcRequest) => accessControl.access.appScope(request);
@@ -221,13 +236,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     wake,
     publicUrl: getPublicUrl,
   });
+  const snapshotScheduler = new SnapshotScheduler({ snapshots, queue, wake });
+  const imageUploads = createImageUploads({ images, callbacks, publicUrl: getPublicUrl });
 
+  const playbackSecrets = await loadPlaybackSecrets(kms, settings);
   const playback = new PlaybackService({
     videos,
     streams,
-    secrets: await loadPlaybackSecrets(kms, settings),
+    secrets: playbackSecrets,
     publicUrl: getPublicUrl,
     urlSigning: config.urlSigning,
+    thumbnailTrack: async (videoId) => {
+      for (const job of await snapshots.listSucceeded(videoId)) {
+        const set = (JSON.parse(job.outputs ?? '{}') as SnapshotOutputs).WebVttSnapshot;
+        if (set) return `/media/${videoId}/${set.pattern}`;
+      }
+      return undefined;
+    },
   });
   const keyLog = createKeyDeliveryLog(db, {
     onError: (err) => app.log.error({ err }, 'key-delivery audit write failed'),
@@ -235,6 +260,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   app.addHook('onClose', () => keyLog.close());
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
   app.addHook('onClose', async () => dataKeys.clear());
+  // Sources are stored encrypted under their video's data key; every reader decrypts (source/).
+  const sources = new SourceVault({ objects, videos, kms, dataKeys, log: app.log });
+  const mezzanineUrls = mezzanineUrlSigner(playbackSecrets);
   const unsubscribeCaches = subscribeCaches(invalidation, {
     accessKeys,
     dataKeys,
@@ -252,6 +280,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     objects,
     roles: { media: config.roles.includes('media') },
   });
+  if (config.roles.includes('media')) await app.register(imageRoutes, { playback, objects });
   if (config.roles.includes('keys')) {
     await app.register(keyRoutes, { playback, videos, streams, dataKeys, keyLog, invalidation });
   }
@@ -293,11 +322,33 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         categories,
         callbacks,
         publicUrl: getPublicUrl,
+        mezzanineUrls,
         appScope,
+        covers: playback,
+        snapshots,
       }),
       ...videoBatchActions({ videos, streams, categories, objects, callbacks, appScope }),
       ...categoryActions({ categories }),
-      SearchMedia: searchMediaHandler({ db, appScope }),
+      SearchMedia: searchMediaHandler({ db, appScope, coverUrl: (stored) => playback.coverUrl(stored) }),
+      ...imageActions({
+        images,
+        videos,
+        snapshots,
+        uploads,
+        credentials,
+        categories,
+        objects,
+        playback,
+        publicUrl: getPublicUrl,
+      }),
+      ...snapshotActions({
+        videos,
+        snapshots,
+        scheduler: snapshotScheduler,
+        playback,
+        publicUrl: getPublicUrl,
+      }),
+      ...transcodeTaskActions({ queue, videos, streams, groups, publicUrl: getPublicUrl }),
       ...urlUploadActions({ uploads: urlUploads, categories, groups, queue, wake }),
       ...templateGroupActions({ groups, appScope }),
       ...messageCallbackActions({ config: callbackConfig, callbacks, queue, outbound: config.outbound }),
@@ -320,8 +371,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await app.register(ossUploadPlugin, {
       store: objects,
       findCredential: (id) => uploads.findCredential(id),
-      onObjectComplete: (info) => scheduler.completeUpload(info),
+      onObjectComplete: (info) =>
+        imageIdOfObjectKey(info.objectKey) !== undefined
+          ? imageUploads.completeImageUpload(info)
+          : scheduler.completeUpload(info),
+      sealer: sources.uploadSealer,
     });
+    await app.register(mezzanineRoutes, { signer: mezzanineUrls, videos, sources });
     if (config.abandonedUploadMaxIdleMs > 0) {
       const sweeper = startAbandonedUploadSweeper({
         uploads: new MultipartUploadStore(objects),
@@ -335,6 +391,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (config.roles.includes('worker')) {
     const scratchDir = join(config.dataDir, 'scratch');
     await cleanScratch(scratchDir);
+    // Snapshot jobs run beside transcodes; their own scratch dir keeps each kind's files apart.
+    const snapshotScratchDir = join(config.dataDir, 'snapshot-scratch');
+    await cleanScratch(snapshotScratchDir);
     const transcode = createTranscodeJobHandler({
       videos,
       streams,
@@ -342,10 +401,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       objects,
       kms,
       callbacks,
+      sources,
+      deleteSourceAfterTranscode: config.deleteSourceAfterTranscode,
       scratchDir,
       ffmpegPath: config.ffmpegPath,
       ffprobePath: config.ffprobePath,
       x264Preset: config.x264Preset,
+      // The vendor takes CoverSnapshots of every upload; we take them once a video is transcoded
+      // and still has no cover — unless the source is deleted right after, as covers are taken
+      // from the source.
+      onPublished: async (videoId) => {
+        if (config.deleteSourceAfterTranscode) return;
+        const video = await videos.find(videoId);
+        if (video && !video.coverUrl) await snapshotScheduler.submitCover(videoId);
+      },
       log: app.log,
     });
     const handlers = {
@@ -356,10 +425,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         uploads: urlUploads,
         videos,
         objects,
+        sources,
         outbound,
         scheduler,
         callbacks,
         limits: config.urlUpload,
+      }),
+      snapshot: createSnapshotJobHandler({
+        snapshots,
+        videos,
+        objects,
+        sources,
+        callbacks,
+        scratchDir: snapshotScratchDir,
+        ffmpegPath: config.ffmpegPath,
+        ffprobePath: config.ffprobePath,
+        mediaUrl: (path) => playback.assetUrl(path, playback.nowSeconds() + 3600),
+        publicUrl: getPublicUrl,
       }),
     };
     const common = {
@@ -391,6 +473,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         types: ['url-upload'],
         concurrency: 2,
         workerId: `${hostname()}:${process.pid}:url-upload`,
+      }),
+      // Snapshots are short ffmpeg runs; their own slot keeps them from waiting behind a transcode.
+      new Worker({
+        ...common,
+        types: ['snapshot'],
+        concurrency: 1,
+        workerId: `${hostname()}:${process.pid}:snapshot`,
       }),
     );
     const sweep = () =>

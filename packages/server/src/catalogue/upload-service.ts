@@ -83,8 +83,11 @@ export class UploadService {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** A new credential for the video's source object (both actions return a fresh one). */
-  async issueCredentials(video: VideoRecord): Promise<UploadCredentials> {
+  /**
+   * A new credential for one object: a video's source (CreateUploadVideo / RefreshUploadVideo
+   * return a fresh one) or an image's file (CreateUploadImage passes the ImageId and its key).
+   */
+  async issueCredentials(video: Pick<VideoRecord, 'videoId' | 'sourceKey'>): Promise<UploadCredentials> {
     const accessKeyId = `STS.${randomBytes(18).toString('base64url')}`;
     const accessKeySecret = randomBytes(24).toString('base64url');
     const securityToken = randomBytes(48).toString('base64url');

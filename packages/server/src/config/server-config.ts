@@ -28,6 +28,8 @@ export interface ServerConfig {
   ffprobePath: string;
   /** x264 preset for transcoding (`veryfast` by default; tests use `ultrafast`). */
   x264Preset: string;
+  /** SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE: a source is deleted once its transcode publishes. */
+  deleteSourceAfterTranscode: boolean;
   /**
    * How long a worker's claim on a job lasts without a heartbeat (renewed every third of it).
    * After a crash, the job is retried once this runs out: shorter recovers sooner, but a worker
@@ -233,6 +235,12 @@ export function loadServerConfig(input: {
     } else corsOrigins.push(origin);
   }
 
+  const deleteSourceRaw = pick(undefined, 'SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE') ?? '0';
+  if (deleteSourceRaw !== '0' && deleteSourceRaw !== '1') {
+    problems.push(
+      `SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE: "${deleteSourceRaw}" must be 1 (delete a source once its transcode is published) or 0`,
+    );
+  }
   const allowPrivateRaw = pick(undefined, 'SECUREVOD_ALLOW_PRIVATE_OUTBOUND') ?? '0';
   if (allowPrivateRaw !== '0' && allowPrivateRaw !== '1') {
     problems.push(
@@ -282,6 +290,7 @@ export function loadServerConfig(input: {
     ffmpegPath: ffmpeg.ffmpegPath,
     ffprobePath: ffmpeg.ffprobePath,
     x264Preset,
+    deleteSourceAfterTranscode: deleteSourceRaw === '1',
     jobLeaseMs,
     abandonedUploadMaxIdleMs: Number(abandonedRaw) * 1000,
     urlSigning: signingKeys?.length

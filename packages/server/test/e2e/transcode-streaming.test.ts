@@ -21,9 +21,9 @@ import { vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus, type VideoInfo } from '../support/vod-upload.js';
 import { filesUnder, sleep } from './e2e-helpers.js';
 
-/** Output media as ffmpeg would write it to disk. The source copy (`source.<ext>`, input side) is not output. */
-const MEDIA_FILE = /\.(m4s|mp4|ts|m3u8|svs)$/i;
-const isOutputMedia = (rel: string): boolean => MEDIA_FILE.test(rel) && !/^job-[^/]+\/source\.\w+$/.test(rel);
+/** Media as ffmpeg would write it to disk (and a source copy, which ffmpeg reads over HTTP now). */
+const MEDIA_FILE = /\.(m4s|mp4|ts|m3u8|svs|mov|mkv|bin)$/i;
+const isOutputMedia = (rel: string): boolean => MEDIA_FILE.test(rel);
 
 const template = (definition: string, height: number) => ({
   Definition: definition,
