@@ -1,8 +1,9 @@
 /**
- * Issue 12 item 2 (output side), against the running server: ffmpeg writes its HLS output to the
- * worker's loopback sink, so
- * (a) no media file (clear segment, init segment or playlist) ever appears in the worker's
- *     scratch directory while a video is transcoded, watched with fs.watch and readdir polling;
+ * Issue 12 item 2, against the running server: ffmpeg reads the source from the worker's loopback
+ * source endpoint and writes its HLS output to the worker's loopback sink, so
+ * (a) no media file (source copy, clear segment, init segment or playlist) ever appears in the
+ *     worker's scratch directory while a video is transcoded, watched with fs.watch and readdir
+ *     polling;
  * (b) when ffmpeg is killed mid-output, nothing is published (no stream, the video stays
  *     Transcoding and waits for its retry), the job's output prefix is deleted and no scratch
  *     is left.
