@@ -22,8 +22,14 @@ export interface HlsRendition {
 export interface HlsLadderPlan {
   /** Local source file, or the loopback URL that serves it (`media-input.ts`). */
   input: MediaInput;
-  /** Scratch directory; created by ffmpeg if missing. Must not contain `%`. */
-  outputDir: string;
+  /**
+   * Where ffmpeg writes the HLS output; exactly one of the two. `outputDir`: a local directory
+   * (created by ffmpeg if missing). `outputUrl`: an `http://` base URL without a trailing `/`;
+   * ffmpeg then sends every file with `-method PUT` to `<outputUrl>/<same layout>`, one
+   * connection per file (no `-http_persistent`). Neither may contain `%`.
+   */
+  outputDir?: string;
+  outputUrl?: string;
   renditions: HlsRendition[];
   hasAudio: boolean;
   segmentSeconds: number;
@@ -38,7 +44,8 @@ export interface HlsLadderPlan {
 }
 
 /**
- * Layout of what ffmpeg 5.1 writes for a plan (verified against ffmpeg 5.1's hlsenc):
+ * Layout of what ffmpeg 5.1 writes for a plan (verified against ffmpeg 5.1's hlsenc); the same
+ * relative paths under `outputUrl` when writing over HTTP:
  *
  * ```
  * <outputDir>/master.m3u8            master playlist: one EXT-X-STREAM-INF per rendition
@@ -113,6 +120,12 @@ export function buildHlsLadderArgs(plan: HlsLadderPlan): string[] {
     .map((r, i) => (hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`))
     .join(' ');
   const single = renditions.length === 1 && renditions[0];
+  const base = plan.outputUrl ?? plan.outputDir!;
+  const under = (...parts: string[]): string =>
+    plan.outputUrl !== undefined ? [base, ...parts].join('/') : join(base, ...parts);
+  // Over HTTP, hlsenc keeps each segment in memory and PUTs it once it is cut (init segments
+  // first, then segments as they are cut, playlists last). ffmpeg does not read the answer.
+  if (plan.outputUrl !== undefined) args.push('-method', 'PUT');
   args.push(
     '-f',
     'hls',
@@ -129,12 +142,12 @@ export function buildHlsLadderArgs(plan: HlsLadderPlan): string[] {
     '-hls_fmp4_init_filename',
     single ? hlsInitFileName(single.name) : hlsInitFileName('%v'),
     '-hls_segment_filename',
-    join(plan.outputDir, '%v', HLS_SEGMENT_PATTERN),
+    under('%v', HLS_SEGMENT_PATTERN),
     '-master_pl_name',
     HLS_MASTER_PLAYLIST,
     '-var_stream_map',
     varStreamMap,
-    join(plan.outputDir, '%v', HLS_VARIANT_PLAYLIST),
+    under('%v', HLS_VARIANT_PLAYLIST),
   );
   return args;
 }
@@ -160,7 +173,13 @@ function validatePlan(plan: HlsLadderPlan): void {
     throw new FfmpegError('InvalidPlan', `invalid HLS ladder plan: ${msg}`);
   };
   if (plan.renditions.length === 0) fail('no renditions');
-  if (plan.outputDir.includes('%')) fail('outputDir must not contain "%" (ffmpeg reads it as a pattern)');
+  if ((plan.outputDir === undefined) === (plan.outputUrl === undefined)) {
+    fail('give exactly one of outputDir and outputUrl');
+  }
+  if (plan.outputDir?.includes('%')) fail('outputDir must not contain "%" (ffmpeg reads it as a pattern)');
+  if (plan.outputUrl !== undefined && !/^http:\/\/[^%\s]+[^/%\s]$/.test(plan.outputUrl)) {
+    fail('outputUrl must be an http:// URL without "%", spaces or a trailing "/"');
+  }
   if (!(plan.segmentSeconds > 0)) fail('segmentSeconds must be positive');
   const gop = plan.gopSeconds ?? plan.segmentSeconds;
   const perSegment = plan.segmentSeconds / gop;

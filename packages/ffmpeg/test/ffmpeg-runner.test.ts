@@ -157,3 +157,22 @@ test('an already aborted signal never spawns', async () => {
     (err: unknown) => err instanceof FfmpegError && err.code === 'Aborted',
   );
 });
+
+test('countInputFrames: the frames decoded from the input, from the run itself', async () => {
+  // 2 s at 25 fps = 50 frames decoded; the output keeps every 5th frame only, so the answer is
+  // the input's count, not the output's.
+  const summary = await runFfmpeg(
+    [
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=2'],
+      ...['-vf', 'fps=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'null', '-'],
+    ],
+    { ffmpegPath: PATHS.ffmpegPath, countInputFrames: true },
+  );
+  assert.equal(summary.inputVideoFrames, 50);
+  assert.ok(Math.abs(summary.outTimeSeconds - 2) < 0.3, String(summary.outTimeSeconds));
+  const plain = await runFfmpeg(
+    ['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=1', '-f', 'null', '-'],
+    { ffmpegPath: PATHS.ffmpegPath },
+  );
+  assert.equal(plain.inputVideoFrames, undefined, 'only when asked');
+});

@@ -163,3 +163,28 @@ test('rejects plans ffmpeg would reject or misread, with InvalidPlan', () => {
     );
   }
 });
+
+test('outputUrl: every file is PUT under the URL in the same layout', () => {
+  const args = buildHlsLadderArgs(plan({ outputDir: undefined, outputUrl: 'http://127.0.0.1:4100/0af3' }));
+  assert.equal(valueOf(args, '-method'), 'PUT');
+  assert.equal(valueOf(args, '-hls_segment_filename'), 'http://127.0.0.1:4100/0af3/%v/seg_%05d.m4s');
+  assert.equal(args.at(-1), 'http://127.0.0.1:4100/0af3/%v/index.m3u8');
+  assert.ok(!args.includes('-http_persistent'), 'one connection per file');
+  assert.ok(!buildHlsLadderArgs(plan()).includes('-method'), 'not for a directory');
+});
+
+test('exactly one of outputDir and outputUrl; outputUrl is a plain http:// base', () => {
+  for (const over of [
+    { outputUrl: 'http://127.0.0.1:1/x' },
+    { outputDir: undefined },
+    { outputDir: undefined, outputUrl: 'http://127.0.0.1:1/x/' },
+    { outputDir: undefined, outputUrl: 'https://example.com/x' },
+    { outputDir: undefined, outputUrl: 'http://127.0.0.1:1/%d' },
+  ]) {
+    assert.throws(
+      () => buildHlsLadderArgs(plan(over)),
+      (e: unknown) => e instanceof FfmpegError && e.code === 'InvalidPlan',
+      JSON.stringify(over),
+    );
+  }
+});

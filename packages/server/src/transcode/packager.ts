@@ -90,7 +90,7 @@ export class PackagerError extends Error {
 
 export const MEDIA_PLAYLIST_NAME = 'index.m3u8';
 export const INIT_SEGMENT_NAME = 'init.mp4';
-const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
+export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
 const DEFAULT_CONCURRENCY = 4;
 
 /** Stored file name of segment `index` for `scheme`. */
@@ -106,12 +106,7 @@ export async function packageRendition(opts: PackageRenditionOptions): Promise<P
   checkSourcePlaylist(sourcePlaylist, rendition.playlistPath);
   const segmentCount = rendition.segments.length;
   const periods = scheme === 'none' ? 0 : keyPeriodForSegment(segmentCount - 1, opts.keyRotationSegments) + 1;
-  const keys =
-    scheme === 'none'
-      ? undefined
-      : opts.fixedKey
-        ? new FixedKey(opts.fixedKey)
-        : new PeriodKeys(opts.dataKey!, opts.videoId, rendition.name, scheme);
+  const keys = segmentKeys(scheme, opts.fixedKey, opts.dataKey, opts.videoId, rendition.name);
 
   let bytes = 0;
   const initKey = outputPrefix + INIT_SEGMENT_NAME;
@@ -125,24 +120,18 @@ export async function packageRendition(opts: PackageRenditionOptions): Promise<P
     const uri = segmentFileName(index, scheme);
     const clear = await readFile(source.path);
     signal?.throwIfAborted();
-    let body: Uint8Array = clear;
-    let entry: MediaPlaylistSegment = { uri, durationSeconds: source.durationSeconds };
-    if (keys) {
-      const period = keyPeriodForSegment(index, opts.keyRotationSegments);
-      const key = await keys.get(period);
-      const keyUri = opts.keyUri!(period);
-      if (scheme === 'aes-128') {
-        const iv = await aes128SegmentIv(key, index);
-        body = await encryptAes128Segment(key, iv, clear);
-        entry = { ...entry, key: { method: 'AES-128', uri: keyUri, iv: formatHlsIv(iv) } };
-      } else {
-        const context = { videoId: opts.videoId, rendition: rendition.name, segmentIndex: index };
-        body = await encryptPrivateSegment(key, clear, context);
-        entry = { ...entry, key: { method: PRIVATE_HLS_KEY_METHOD, uri: keyUri } };
-      }
-      clear.fill(0);
-    }
-    const contentType = scheme === 'aes-256-gcm' ? 'application/octet-stream' : 'video/iso.segment';
+    const { body, entry } = await sealSegment(
+      { keys, scheme, keyRotationSegments: opts.keyRotationSegments, keyUri: opts.keyUri },
+      {
+        videoId: opts.videoId,
+        rendition: rendition.name,
+        index,
+        uri,
+        durationSeconds: source.durationSeconds,
+      },
+      clear,
+    );
+    const contentType = segmentContentType(scheme);
     // Read the size first: `bytes += await …` would read `bytes` before the await and lose the
     // other concurrent tasks' additions.
     const { size } = await store.put(outputPrefix + uri, body, { contentType });
@@ -176,6 +165,70 @@ export async function packageRendition(opts: PackageRenditionOptions): Promise<P
   };
 }
 
+/** Where a rendition's segment keys come from: a fixed customer key, or derived per period. */
+export interface SegmentKeySource {
+  get(period: number): Promise<CryptoKey>;
+}
+
+/** The key source for one rendition; undefined for a clear one. */
+export function segmentKeys(
+  scheme: PackagingScheme,
+  fixedKey: Uint8Array | undefined,
+  dataKey: Uint8Array | undefined,
+  videoId: string,
+  rendition: string,
+): SegmentKeySource | undefined {
+  if (scheme === 'none') return undefined;
+  return fixedKey ? new FixedKey(fixedKey) : new PeriodKeys(dataKey!, videoId, rendition, scheme);
+}
+
+export function segmentContentType(scheme: PackagingScheme): string {
+  return scheme === 'aes-256-gcm' ? 'application/octet-stream' : 'video/iso.segment';
+}
+
+/**
+ * Encrypts one clear segment for storage and returns its playlist entry. Shared by
+ * `packageRendition` (segments read from files) and the streaming packager (segments as ffmpeg
+ * PUTs them). Both ciphers run through WebCrypto, whose AES jobs run on the libuv thread pool,
+ * so a large segment does not hold the event loop. The clear bytes are wiped once sealed.
+ */
+export async function sealSegment(
+  how: {
+    readonly keys: SegmentKeySource | undefined;
+    readonly scheme: PackagingScheme;
+    readonly keyRotationSegments: number;
+    readonly keyUri: ((period: number) => string) | undefined;
+  },
+  segment: {
+    readonly videoId: string;
+    readonly rendition: string;
+    readonly index: number;
+    readonly uri: string;
+    readonly durationSeconds: number;
+  },
+  clear: Uint8Array,
+): Promise<{ body: Uint8Array; entry: MediaPlaylistSegment }> {
+  const { keys, scheme } = how;
+  const { index } = segment;
+  const entry: MediaPlaylistSegment = { uri: segment.uri, durationSeconds: segment.durationSeconds };
+  if (!keys) return { body: clear, entry };
+  const period = keyPeriodForSegment(index, how.keyRotationSegments);
+  const key = await keys.get(period);
+  const keyUri = how.keyUri!(period);
+  try {
+    if (scheme === 'aes-128') {
+      const iv = await aes128SegmentIv(key, index);
+      const body = await encryptAes128Segment(key, iv, clear);
+      return { body, entry: { ...entry, key: { method: 'AES-128', uri: keyUri, iv: formatHlsIv(iv) } } };
+    }
+    const context = { videoId: segment.videoId, rendition: segment.rendition, segmentIndex: index };
+    const body = await encryptPrivateSegment(key, clear, context);
+    return { body, entry: { ...entry, key: { method: PRIVATE_HLS_KEY_METHOD, uri: keyUri } } };
+  } finally {
+    clear.fill(0);
+  }
+}
+
 export interface PackageMasterOptions {
   readonly store: ObjectStore;
   /** ffmpeg's master.m3u8. */
@@ -196,12 +249,19 @@ export interface PackageMasterOptions {
 export async function packageMaster(
   opts: PackageMasterOptions,
 ): Promise<{ playlistKey: string; bytes: number }> {
+  return storeMaster({ ...opts, masterText: await readFile(opts.masterPath, 'utf8') });
+}
+
+/** `packageMaster` with ffmpeg's master playlist already in memory (`masterText`). */
+export async function storeMaster(
+  opts: Omit<PackageMasterOptions, 'masterPath'> & { readonly masterText: string },
+): Promise<{ playlistKey: string; bytes: number }> {
   const uris = new Map<string, string>();
   for (const v of opts.variants) {
     if (uris.has(v.sourceUri)) throw new PackagerError(`Variant ${v.sourceUri} is listed twice.`);
     uris.set(v.sourceUri, v.uri);
   }
-  const text = rewriteMasterPlaylist(await readFile(opts.masterPath, 'utf8'), uris);
+  const text = rewriteMasterPlaylist(opts.masterText, uris);
   const { size } = await opts.store.put(opts.outputKey, new TextEncoder().encode(text), {
     contentType: PLAYLIST_CONTENT_TYPE,
   });
@@ -212,7 +272,7 @@ export async function packageMaster(
  * Derives each period's key once, on first use, and keeps it only as a non-extractable CryptoKey.
  * Segments are packaged concurrently, so the in-flight promise is shared.
  */
-class FixedKey {
+class FixedKey implements SegmentKeySource {
   private key: Promise<CryptoKey> | undefined;
   constructor(private readonly raw: Uint8Array) {}
   get(): Promise<CryptoKey> {
@@ -221,7 +281,7 @@ class FixedKey {
   }
 }
 
-class PeriodKeys {
+class PeriodKeys implements SegmentKeySource {
   private readonly keys = new Map<number, Promise<CryptoKey>>();
   constructor(
     private readonly dataKey: Uint8Array,
@@ -280,7 +340,7 @@ function checkOptions(opts: PackageRenditionOptions): void {
  * The packager re-encrypts whole files listed by the playlist; a source that is already encrypted
  * or uses byte ranges (one file, many segments) would come out wrong, so it is refused.
  */
-function checkSourcePlaylist(text: string, path: string): void {
+export function checkSourcePlaylist(text: string, path: string): void {
   const keyTags = text.split(/\r?\n/).filter((line) => line.trim().startsWith('#EXT-X-KEY:'));
   if (keyTags.some((line) => !/[:,]METHOD=NONE(,|\s*$)/.test(line))) {
     throw new PackagerError(`${path} is already encrypted; the packager needs clear segments.`);

@@ -1,6 +1,7 @@
 /**
- * The `transcode` job (DESIGN §3): source → probe → ladder plan → one ffmpeg run → packager
- * (encrypts every segment) → publish streams and Normal in one transaction → callbacks.
+ * The `transcode` job (DESIGN §3): source → header probe → ladder plan → one ffmpeg run whose
+ * output is PUT to a loopback sink and packaged (every segment encrypted) as it is cut →
+ * publish streams and Normal in one transaction → callbacks.
  *
  * Guarantees: only ciphertext (and clear playlists/init segments) reaches object storage; the
  * plaintext data key lives in memory only while packaging; a failed or crashed job leaves no
@@ -8,14 +9,7 @@
  * the publish transaction commits, and is deleted on failure); scratch files are removed in
  * every case (and by `cleanScratch` at start after a crash).
  */
-import {
-  buildHlsLadderArgs,
-  isFfmpegError,
-  probe,
-  readHlsOutput,
-  runFfmpeg,
-  type ProbeResult,
-} from '@securevod/ffmpeg';
+import { buildHlsLadderArgs, isFfmpegError, probe, runFfmpeg, type ProbeResult } from '@securevod/ffmpeg';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CUSTOMER_DATA_KEY_CONTEXT } from '../actions/kms-data-key-handlers.js';
@@ -35,7 +29,7 @@ import type { VideoRecord, VideoStore } from '../store/video-store.js';
 import type { TranscodeTemplate } from '../templates/transcode-template.js';
 import { announceAnalysis } from './analysis-event.js';
 import { planLadder, type PlannedRendition } from './ladder-planner.js';
-import { packageMaster, packageRendition } from './packager.js';
+import { encodeAndPackage } from './streaming-packager.js';
 
 export const videoDataKeyContext = (videoId: string) => ({ purpose: 'video-data-key', videoId });
 
@@ -111,7 +105,7 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     let input: FfmpegSourceInput | undefined;
     try {
       input = await openSourceForFfmpeg(deps.sources, video, { log: deps.log });
-      const streams = await transcode(deps, job.payload, video, input.url, scratch, jobPrefix, ctx);
+      const streams = await transcode(deps, job.payload, video, input.url, jobPrefix, ctx);
       const published = await deps.streams.publish(videoId, streams, {
         from: 'Transcoding',
         to: 'Normal',
@@ -178,7 +172,6 @@ async function transcode(
   payload: JobPayloads['transcode'],
   video: VideoRecord,
   input: URL,
-  scratch: string,
   jobPrefix: string,
   { signal, progress: reportProgress }: Pick<JobContext, 'signal' | 'progress'>,
 ): Promise<StreamRecord[]> {
@@ -186,12 +179,13 @@ async function transcode(
   if (!group) throw new PermanentTranscodeError(`template group ${payload.templateGroupId} no longer exists`);
   if (group.templates.length === 0) throw new PermanentTranscodeError('the template group has no templates');
 
-  // countFrames: GetMezzanineInfo reports NumFrames, which most containers do not record.
+  // Headers only: the frame count GetMezzanineInfo reports comes from the encode itself below
+  // (ffmpeg's own statistics), not from a demuxing or decoding pass over the whole source.
   // A source not analysed before (first transcode after its upload) announces the analysis.
   const firstAnalysis = video.mezzanine === null;
   let probed: ProbeResult;
   try {
-    probed = await probe(input, { ffprobePath: deps.ffprobePath, signal, countFrames: true });
+    probed = await probe(input, { ffprobePath: deps.ffprobePath, signal });
   } catch (error) {
     if (firstAnalysis && errorCode(error) === 'InvalidParameter.ResourceContentBad') {
       await announceAnalysis(
@@ -208,34 +202,6 @@ async function transcode(
 
   const placements = plan(probed, group.templates, payload);
   const segmentSeconds = Math.min(...group.templates.map((t) => t.segmentSeconds));
-  const outputDir = join(scratch, 'out');
-  let lastProgressWrite = 0;
-  await runFfmpeg(
-    buildHlsLadderArgs({
-      input,
-      outputDir,
-      renditions: placements.map((p) => p.planned),
-      hasAudio: probed.audio !== undefined,
-      segmentSeconds,
-      x264Preset: deps.x264Preset,
-    }),
-    {
-      ffmpegPath: deps.ffmpegPath,
-      signal,
-      durationSeconds: probed.durationSeconds,
-      onProgress: (progress) => {
-        const now = Date.now();
-        if (progress.percent === undefined || now - lastProgressWrite < 1000) return;
-        lastProgressWrite = now;
-        // Encoding is most of the work: report it as 0–90 %, packaging as the rest.
-        const percent = Math.round(progress.percent * 0.9);
-        void deps.videos.update(video.videoId, { transcodeProgress: percent }).catch(() => undefined);
-        void reportProgress(percent);
-      },
-    },
-  );
-  const output = await readHlsOutput(outputDir);
-
   const dataKey = placements.some((p) => p.scheme !== 'none' && !payload.encryptConfig)
     ? await videoDataKey(deps, video)
     : undefined;
@@ -243,34 +209,80 @@ async function transcode(
     ? (await deps.kms.decrypt(payload.encryptConfig.cipherText, CUSTOMER_DATA_KEY_CONTEXT)).plaintext
     : undefined;
   try {
+    let lastProgressWrite = 0;
+    // ffmpeg PUTs its output to a loopback sink; segments are encrypted and stored as they are
+    // cut (streaming-packager.ts). Nothing of the output is written to scratch.
+    const packaged = await encodeAndPackage({
+      store: deps.objects,
+      dataKey,
+      videoId: video.videoId,
+      masterKey: `${jobPrefix}master.m3u8`,
+      signal,
+      renditions: placements.map((placement) => {
+        const streamId = `${payload.jobId}-${placement.planned.name}`;
+        const customer = placement.scheme === 'aes-128' && customerKey !== undefined;
+        return {
+          name: placement.planned.name,
+          storedName: streamId,
+          scheme: placement.scheme,
+          keyRotationSegments: customer ? 0 : (placement.template?.encrypt?.keyRotationSegments ?? 0),
+          fixedKey: customer ? customerKey : undefined,
+          keyUri: (period: number) =>
+            customer
+              ? payload.encryptConfig!.decryptKeyUri
+              : placement.scheme === 'aes-128'
+                ? hlsKeyPath(video.videoId, streamId, period)
+                : privateKeyPath(video.videoId, streamId, period),
+          outputPrefix: `${jobPrefix}${placement.planned.name}/`,
+        };
+      }),
+      encode: (outputUrl, encodeSignal) =>
+        runFfmpeg(
+          buildHlsLadderArgs({
+            input,
+            outputUrl,
+            renditions: placements.map((p) => p.planned),
+            hasAudio: probed.audio !== undefined,
+            segmentSeconds,
+            x264Preset: deps.x264Preset,
+          }),
+          {
+            ffmpegPath: deps.ffmpegPath,
+            signal: encodeSignal,
+            durationSeconds: probed.durationSeconds,
+            countInputFrames: true,
+            onProgress: (progress) => {
+              const now = Date.now();
+              if (progress.percent === undefined || now - lastProgressWrite < 1000) return;
+              lastProgressWrite = now;
+              // Encoding and packaging overlap; the playlists are written after ffmpeg exits.
+              const percent = Math.round(progress.percent * 0.95);
+              void deps.videos.update(video.videoId, { transcodeProgress: percent }).catch(() => undefined);
+              void reportProgress(percent);
+            },
+          },
+        ),
+    });
+    const { inputVideoFrames, outTimeSeconds } = packaged.encoded;
+    if (inputVideoFrames !== undefined || probed.durationSeconds === 0) {
+      probed = {
+        ...probed,
+        durationSeconds: probed.durationSeconds || outTimeSeconds,
+        video: { ...probed.video, frames: inputVideoFrames ?? probed.video.frames },
+      };
+      await deps.videos.update(video.videoId, mezzaninePatch(probed));
+    }
+
     const streams: StreamRecord[] = [];
     const creationTime = new Date().toISOString();
     for (const placement of placements) {
-      const rendition = output.renditions.find((r) => r.name === placement.planned.name);
+      const rendition = packaged.renditions.get(placement.planned.name);
       if (!rendition) throw new Error(`ffmpeg produced no rendition "${placement.planned.name}"`);
-      const streamId = `${payload.jobId}-${rendition.name}`;
-      const prefix = `${jobPrefix}${rendition.name}/`;
+      const streamId = `${payload.jobId}-${placement.planned.name}`;
       const customer = placement.scheme === 'aes-128' && customerKey !== undefined;
       const keyRotationSegments = placement.template?.encrypt?.keyRotationSegments ?? 0;
-      const packaged = await packageRendition({
-        store: deps.objects,
-        dataKey,
-        fixedKey: customer ? customerKey : undefined,
-        videoId: video.videoId,
-        rendition: { ...rendition, name: streamId },
-        scheme: placement.scheme,
-        keyRotationSegments: customer ? 0 : keyRotationSegments,
-        keyUri: (period) =>
-          customer
-            ? payload.encryptConfig!.decryptKeyUri
-            : placement.scheme === 'aes-128'
-              ? hlsKeyPath(video.videoId, streamId, period)
-              : privateKeyPath(video.videoId, streamId, period),
-        outputPrefix: prefix,
-        signal,
-      });
       const bitrateKbps =
-        packaged.durationSeconds > 0 ? (packaged.bytes * 8) / 1000 / packaged.durationSeconds : 0;
+        rendition.durationSeconds > 0 ? (rendition.bytes * 8) / 1000 / rendition.durationSeconds : 0;
       streams.push({
         streamId,
         videoId: video.videoId,
@@ -281,8 +293,8 @@ async function transcode(
         height: placement.planned.height,
         bitrateKbps: Math.round(bitrateKbps * 100) / 100,
         fps: placement.planned.fps ?? probed.video.fps,
-        duration: Math.round(packaged.durationSeconds * 1000) / 1000,
-        size: packaged.bytes,
+        duration: Math.round(rendition.durationSeconds * 1000) / 1000,
+        size: rendition.bytes,
         encryptScheme: placement.scheme,
         encryptType:
           placement.scheme === 'none'
@@ -293,19 +305,13 @@ async function transcode(
         keyRotationSegments: customer ? 0 : keyRotationSegments,
         customerKeyCiphertext: customer ? payload.encryptConfig!.cipherText : null,
         customerKeyUri: customer ? payload.encryptConfig!.decryptKeyUri : null,
-        storagePrefix: prefix,
-        playlistKey: packaged.playlistKey,
-        segmentCount: packaged.segmentCount,
+        storagePrefix: `${jobPrefix}${placement.planned.name}/`,
+        playlistKey: rendition.playlistKey,
+        segmentCount: rendition.segmentCount,
         status: 'Normal',
         creationTime,
       });
     }
-    await packageMaster({
-      store: deps.objects,
-      masterPath: output.masterPath,
-      outputKey: `${jobPrefix}master.m3u8`,
-      variants: output.renditions.map((r) => ({ sourceUri: r.uri, uri: `${r.name}/index.m3u8` })),
-    });
     return streams;
   } finally {
     dataKey?.fill(0);
