@@ -39,7 +39,10 @@ export async function openSourceForFfmpeg(
   const path = `/${randomBytes(16).toString('hex')}/source${extname(video.sourceKey)}`;
   const server = createServer((req, res) => {
     serve(source, path, req, res).catch((err: unknown) => {
-      options.log?.warn({ videoId: video.videoId, err }, 'serving the source to ffmpeg failed');
+      // ffmpeg closes a connection whenever it seeks: not a failure.
+      if ((err as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        options.log?.warn({ videoId: video.videoId, err }, 'serving the source to ffmpeg failed');
+      }
       res.destroy();
     });
   });
