@@ -13,7 +13,7 @@ import { Kysely } from 'kysely';
 import { CurrentSchemaPostgresDialect } from './postgres-dialect.js';
 import { hardenPool } from './postgres-pool.js';
 import type { LogEvent } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Schema } from './schema.js';
 import { createSqliteDialect } from './sqlite-dialect.js';
 import { StoreError } from './store-error.js';
@@ -120,14 +120,16 @@ async function openPostgres(
       `Invalid PostgreSQL schema name "${schema}": use letters, digits and underscores, not starting with a digit.`,
     );
   }
+  // Loaded only when PostgreSQL is configured: a SQLite server does not pay for it at start.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
-    connectionString: withDefaultUser(url),
+    connectionString: withDefaultUser(pg, url),
     // Set at connection start-up, so no query can ever run with another search_path.
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
     // Without it, a black-holed host hangs start-up forever; this also bounds the wait for a
     // free pooled connection.
     connectionTimeoutMillis: 10_000,
-    types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
+    types: { getTypeParser: typeParser(pg) as pg.CustomTypesConfig['getTypeParser'] },
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled, that kills the
   // process. The pool drops the client and the next query reconnects.
@@ -165,7 +167,7 @@ async function openPostgres(
  * (containers, services). libpq (psql) falls back to the operating-system user, which is what
  * people expect; we do the same, but only where pg would have had no user at all.
  */
-function withDefaultUser(url: string): string {
+function withDefaultUser(pg: typeof import('pg').default, url: string): string {
   try {
     if (new pg.Client({ connectionString: url }).user) return url; // constructing does not connect
     const parsed = new URL(url);
@@ -191,15 +193,17 @@ async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
  * int8 (count(*), bigint columns) arrives as a string by default; we want numbers on both
  * dialects. Values beyond 2^53 cannot be represented, so they fail loudly instead of rounding.
  */
-function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
-  if (oid === PG_INT8_OID && format !== 'binary') {
-    return (value: string) => {
-      const n = Number(value);
-      if (!Number.isSafeInteger(n)) throw new RangeError(`PostgreSQL int8 value ${value} exceeds 2^53`);
-      return n;
-    };
-  }
-  return pg.types.getTypeParser(oid, format);
+function typeParser(pg: typeof import('pg').default) {
+  return (oid: number, format?: 'text' | 'binary'): unknown => {
+    if (oid === PG_INT8_OID && format !== 'binary') {
+      return (value: string) => {
+        const n = Number(value);
+        if (!Number.isSafeInteger(n)) throw new RangeError(`PostgreSQL int8 value ${value} exceeds 2^53`);
+        return n;
+      };
+    }
+    return pg.types.getTypeParser(oid, format);
+  };
 }
 
 function queryLog(logger: DbLogger | undefined): ((event: LogEvent) => void) | undefined {
