@@ -5,6 +5,7 @@
  * the only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer } from 'node:http';
 import { sql } from 'kysely';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -33,13 +34,15 @@ import { UPLOAD_BUCKET, UploadService } from './catalogue/upload-service.js';
 import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
-import { registerCorsPolicy } from './http/cors-policy.js';
+import { playerCorsHeaders, registerCorsPolicy } from './http/cors-policy.js';
 import type { Job, JobQueue } from './jobs/job-queue.js';
 import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
 import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
+import { KeyFastPath } from './keys/key-fast-path.js';
 import { keyRoutes } from './keys/key-routes.js';
+import { KeyService } from './keys/key-service.js';
 import type { Kms } from './kms/kms.js';
 import { instrumentObjectStore } from './ops/instrumented-object-store.js';
 import type { ServerMetrics } from './ops/metrics.js';
@@ -119,7 +122,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let publicUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`;
   const getPublicUrl = () => publicUrl;
 
+  // The key role's `GET /keys/hls/…` is offered to a lean node:http path before fastify
+  // (keys/key-fast-path.ts); set once the key service exists. The server is made as fastify
+  // makes its own HTTP/1 server, with fastify's timeouts.
+  let keyFastPath: KeyFastPath | undefined;
   const app = Fastify({
+    serverFactory: (handler, options) => {
+      const server = createServer((req, res) => {
+        if (keyFastPath) keyFastPath.tryServe(req, res, () => handler(req, res));
+        else handler(req, res);
+      });
+      const settings = options as { [k: string]: number | undefined };
+      server.keepAliveTimeout = settings.keepAliveTimeout ?? 72_000;
+      server.requestTimeout = settings.requestTimeout ?? 0;
+      server.setTimeout(settings.connectionTimeout ?? 0);
+      const perSocket = settings.maxRequestsPerSocket ?? 0;
+      if (perSocket > 0) server.maxRequestsPerSocket = perSocket;
+      return server;
+    },
     logger: {
       level: config.logLevel,
       // Query strings may carry secrets (AppDecryptKey, tokens): log paths only.
@@ -157,6 +177,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const { ServerMetrics } = await import('./ops/metrics.js');
   const metrics = new ServerMetrics({
     queue,
+    statements: db.statements,
     onCollectError: (err) => app.log.warn({ err }, 'queue depth for /metrics unavailable'),
   });
   const objects = instrumentObjectStore(await openObjectStore(config.storage), (operation) =>
@@ -253,7 +274,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     roles: { media: config.roles.includes('media') },
   });
   if (config.roles.includes('keys')) {
-    await app.register(keyRoutes, { playback, videos, streams, dataKeys, keyLog, invalidation });
+    const keys = new KeyService({ playback, videos, streams, dataKeys, keyLog, invalidation });
+    await app.register(keyRoutes, { keys });
+    const fastPath = new KeyFastPath({ keys, metrics, corsHeaders: playerCorsHeaders() });
+    app.addHook('preClose', () => fastPath.close());
+    keyFastPath = fastPath;
   }
   if (config.roles.includes('media')) {
     await app.register(downloadRoutes, {

@@ -16,13 +16,26 @@ import type { LogEvent } from 'kysely';
 import type pg from 'pg';
 import type { Schema } from './schema.js';
 import { createSqliteDialect } from './sqlite-dialect.js';
+import { StatementCounter } from './statement-counter.js';
 import { StoreError } from './store-error.js';
 
 export type DbDialect = 'sqlite' | 'postgres';
 
+export type NativeConnection =
+  | { readonly dialect: 'sqlite'; readonly database: BetterSqlite3.Database }
+  | { readonly dialect: 'postgres'; readonly pool: pg.Pool };
+
 export interface Db {
   readonly kysely: Kysely<Schema>;
   readonly dialect: DbDialect;
+  /**
+   * The driver under Kysely, for the few hot statements that are prepared once and run raw
+   * (key-delivery-log.ts) instead of being built by Kysely each time. Such callers count their
+   * statements on `statements` themselves.
+   */
+  readonly native: NativeConnection;
+  /** Every statement sent, by kind (for /metrics); Kysely's are counted here already. */
+  readonly statements: StatementCounter;
   /** Closes the pool or file; idempotent. */
   close(): Promise<void>;
 }
@@ -44,6 +57,8 @@ export interface OpenDatabaseOptions {
    */
   schema?: string;
   logger?: DbLogger;
+  /** Counts every statement (default: a counter of its own). */
+  statements?: StatementCounter;
 }
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -59,7 +74,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
         `Unsupported database URL scheme "${scheme}": use postgres:// or postgresql://, or leave the URL unset to use SQLite.`,
       );
     }
-    return openPostgres(options.url, options.schema, options.logger);
+    return openPostgres(options.url, options.schema, options.logger, options.statements);
   }
   if (options.schema !== undefined) {
     throw new StoreError('InvalidConfiguration', 'A database schema can only be chosen for PostgreSQL.');
@@ -70,7 +85,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
       'No database configured: give a PostgreSQL URL or a SQLite path.',
     );
   }
-  return openSqlite(options.sqlitePath, options.logger);
+  return openSqlite(options.sqlitePath, options.logger, options.statements);
 }
 
 /** The URL with its password replaced, for messages and logs. */
@@ -84,7 +99,7 @@ export function redactDatabaseUrl(url: string): string {
   }
 }
 
-function openSqlite(path: string, logger: DbLogger | undefined): Db {
+function openSqlite(path: string, logger: DbLogger | undefined, statements = new StatementCounter()): Db {
   let database: BetterSqlite3.Database;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -102,9 +117,12 @@ function openSqlite(path: string, logger: DbLogger | undefined): Db {
       cause: error,
     });
   }
-  const kysely = new Kysely<Schema>({ dialect: createSqliteDialect({ database }), log: queryLog(logger) });
+  const kysely = new Kysely<Schema>({
+    dialect: createSqliteDialect({ database }),
+    log: queryLog(logger, statements),
+  });
   // As for PostgreSQL below: Kysely closes the file only if it ever opened a connection.
-  return wrap(kysely, 'sqlite', async () => {
+  return wrap(kysely, { dialect: 'sqlite', database }, statements, async () => {
     if (database.open) database.close();
   });
 }
@@ -113,6 +131,7 @@ async function openPostgres(
   url: string,
   schema: string | undefined,
   logger: DbLogger | undefined,
+  statements = new StatementCounter(),
 ): Promise<Db> {
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new StoreError(
@@ -153,11 +172,11 @@ async function openPostgres(
   }
   const kysely = new Kysely<Schema>({
     dialect: new CurrentSchemaPostgresDialect({ pool: hardened }),
-    log: queryLog(logger),
+    log: queryLog(logger, statements),
   });
   // Kysely ends the pool only if it ever used it; end it ourselves otherwise, or an idle client
   // keeps the process alive for the pool's idle timeout.
-  return wrap(kysely, 'postgres', async () => {
+  return wrap(kysely, { dialect: 'postgres', pool }, statements, async () => {
     if (!pool.ended) await pool.end();
   });
 }
@@ -206,9 +225,10 @@ function typeParser(pg: typeof import('pg').default) {
   };
 }
 
-function queryLog(logger: DbLogger | undefined): ((event: LogEvent) => void) | undefined {
-  if (logger === undefined) return undefined;
+function queryLog(logger: DbLogger | undefined, statements: StatementCounter): (event: LogEvent) => void {
   return (event) => {
+    statements.count(event.query.sql);
+    if (logger === undefined) return;
     // Parameters are left out: they may hold ciphertexts or customer data.
     const fields = { sql: event.query.sql, durationMs: Math.round(event.queryDurationMillis) };
     if (event.level === 'error') logger.debug({ ...fields, err: messageOf(event.error) }, 'query failed');
@@ -216,11 +236,18 @@ function queryLog(logger: DbLogger | undefined): ((event: LogEvent) => void) | u
   };
 }
 
-function wrap(kysely: Kysely<Schema>, dialect: DbDialect, release?: () => Promise<void>): Db {
+function wrap(
+  kysely: Kysely<Schema>,
+  native: NativeConnection,
+  statements: StatementCounter,
+  release?: () => Promise<void>,
+): Db {
   let closing: Promise<void> | undefined;
   return {
     kysely,
-    dialect,
+    dialect: native.dialect,
+    native,
+    statements,
     close: () => (closing ??= kysely.destroy().then(release)),
   };
 }
