@@ -118,7 +118,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const notes = [
     `Load: ${loadSettingsLabel(load)}; ${CLIENT_KEY_POOL} pre-generated client public keys used round-robin; throughput counts 2xx only; CPU is the server process's user + system time (all threads) over the measured run.`,
     `Ours: p50 ${ours.latencyMs.p50.toFixed(2)} ms, p99 ${ours.latencyMs.p99.toFixed(2)} ms. Every exchange is audited: ${audited} rows inserted while ${ours.ok + ours.warmupOk} exchanges were counted (warm-up + measured; requests in flight when a run ends are served and audited but not counted).`,
-    `Anchor: "${openssl.command}" runs on one thread and reports ops per second of its own CPU time; one op is one ECDH derivation. Each exchange of ours also generates an ephemeral key pair (a second scalar multiplication), and Node runs WebCrypto on its libuv thread pool, so ours may use more than one core.`,
+    `Anchor: "${openssl.command}" runs on one thread and reports ops per second of its own CPU time; one op is one ECDH derivation. Each exchange of ours is one ECDH derivation on the server's cached key pair (node:crypto, rotated by a timer every 10 s), plus HKDF, AES-GCM, the HTTP request through fastify with its JSON body, and a buffered audit row.`,
   ];
   if (ours.non2xx || ours.errors || ours.timeouts) {
     notes.push(

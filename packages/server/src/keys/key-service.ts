@@ -148,6 +148,7 @@ export class KeyService {
 
   close(): void {
     this.unsubscribe();
+    this.exchange.close();
     this.clear();
   }
 
