@@ -69,7 +69,11 @@ export async function startServerProcess(options: {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Left running, the child's pipes would keep the test process alive after the failure.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 30 s:\n${output}`));
+    }, 30_000);
     const onData = () => {
       const line = output.split('\n').find((l) => l.includes('"event":"listening"'));
       if (line) {
