@@ -72,5 +72,8 @@ function externalDependencies() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await ensureServerBuilt({ force: process.argv.includes('--force'), quiet: process.argv.includes('--quiet') });
+  await ensureServerBuilt({
+    force: process.argv.includes('--force'),
+    quiet: process.argv.includes('--quiet'),
+  });
 }

@@ -55,7 +55,8 @@ export function buildFreshness() {
     return { fresh: false, reason: 'unreadable build stamp', sources };
   }
   const built = stamp?.sources ?? {};
-  if (built.files !== sources.files) return { fresh: false, reason: 'source files added or removed', sources };
+  if (built.files !== sources.files)
+    return { fresh: false, reason: 'source files added or removed', sources };
   if (!(sources.newestMtimeMs <= built.newestMtimeMs)) {
     return { fresh: false, reason: 'sources changed since the last build', sources };
   }
