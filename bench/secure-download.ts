@@ -115,9 +115,9 @@ export async function uploadHighBitrateVideo(
   for (;;) {
     const { Video } = await vod.request<{ Video: VideoInfo & { TranscodeProgress?: number } }>(
       'GetVideoInfo',
-      {
-        VideoId: ticket.videoId,
-      },
+      { VideoId: ticket.videoId },
+      // pop-core's default 3 s read timeout is too short for a server busy transcoding on a loaded machine.
+      { timeout: 30_000 },
     );
     if (Video.Status === 'Normal') break;
     if (Video.Status === 'TranscodeFail') throw new Error(`transcoding failed: ${Video.StatusReason}`);

@@ -33,7 +33,8 @@ export async function startService(options: StartOptions): Promise<ServerProcess
     env.NODE_OPTIONS = `--import=${PROFILE_PRELOAD}`;
     env.SECUREVOD_BENCH_CPU_PROFILE_DIR = options.cpuProfileDir;
   }
-  return startServerProcess({ dataDir: options.dataDir, env });
+  // A loaded machine (other benchmarks, test suites) can take more than the tests' 30 s to start it.
+  return startServerProcess({ dataDir: options.dataDir, env, startTimeoutMs: 90_000 });
 }
 
 /** The pid of the server process started on `dataDir` (for its CPU time). */

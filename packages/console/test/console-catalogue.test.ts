@@ -1,10 +1,14 @@
 // The library's categories and search in Chromium against the real server: each video shows its
 // category (with its path in the tree), the Category filter narrows the list, and the search box
 // finds titles on the server through SearchMedia — including text with quotes and text that looks
-// like SQL, which is searched for as text.
+// like SQL, which is searched for as text. A video whose cover was uploaded as an image (ali-oss)
+// shows it as a thumbnail.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { decodeTicket, ossClientFor, type UploadTicket } from '../../server/test/support/vod-upload.js';
 import { launchChromium, type TestBrowser } from './support/chromium.js';
 import { startConsoleHarness, type ConsoleHarness } from './support/console-harness.js';
 import { signIn } from './support/console-page.js';
@@ -33,6 +37,22 @@ async function addVideo(title: string, cateId?: number): Promise<string> {
   return answer.VideoId;
 }
 
+/** Uploads a JPEG as a cover image (CreateUploadImage + ali-oss) and makes it the video's cover. */
+async function setCover(videoId: string): Promise<void> {
+  const { stdout: jpeg } = await promisify(execFile)(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'lavfi', '-i', 'smptebars=size=160x90', '-frames:v', '1', '-f', 'mjpeg', '-'],
+    { encoding: 'buffer' },
+  );
+  const image = await harness.vod.request<UploadTicket & { ImageId: string; ImageURL: string }>(
+    'CreateUploadImage',
+    { ImageType: 'cover', ImageExt: 'jpg' },
+  );
+  const ticket = decodeTicket({ ...image, VideoId: image.ImageId });
+  await ossClientFor(ticket).put(ticket.address.FileName, jpeg);
+  await harness.vod.request('UpdateVideoInfo', { VideoId: videoId, CoverURL: image.ImageURL });
+}
+
 /** The titles in the library table, in order, once it shows exactly `expected` and is not loading. */
 async function rows(expected: string[]): Promise<string[]> {
   await page
@@ -58,7 +78,8 @@ before(async () => {
   const maths = await addCategory('Maths', courses);
   const music = await addCategory('Music');
   await addVideo('Algebra basics', maths);
-  await addVideo('Guitar chords', music);
+  const guitar = await addVideo('Guitar chords', music);
+  await setCover(guitar);
   await addVideo("O'Brien's rehearsal");
   await addVideo('Untagged algebra notes');
   browser = await launchChromium();
@@ -85,6 +106,22 @@ describe('library categories and search in Chromium', { timeout: 120_000 }, () =
     assert.equal(await category('Algebra basics').textContent(), 'Courses › Maths');
     assert.equal(await category('Guitar chords').textContent(), 'Music');
     assert.equal(await category('Untagged algebra notes').textContent(), '');
+  });
+
+  it('shows covers as thumbnails', async () => {
+    assert.deepEqual(await rows(ALL), ALL);
+    const thumb = page
+      .locator('tr[data-video-id]')
+      .filter({ hasText: 'Guitar chords' })
+      .locator('img.cover-thumb');
+    await page.waitForFunction(
+      () => (document.querySelector('img.cover-thumb') as HTMLImageElement | null)?.complete === true,
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.match((await thumb.getAttribute('src')) ?? '', /\/images\/[0-9a-f]{32}\/image\.jpg\?/);
+    assert.equal(await thumb.evaluate((img: HTMLImageElement) => img.naturalWidth), 160, 'the cover loaded');
+    assert.equal(await page.locator('img.cover-thumb').count(), 1, 'videos without a cover show none');
   });
 
   it('filters by category', async () => {

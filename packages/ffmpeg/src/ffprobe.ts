@@ -1,4 +1,5 @@
 import { FfmpegError } from './ffmpeg-error.js';
+import { mediaInputArgs, type MediaInput } from './media-input.js';
 import { runTool, summarizeStderr } from './tool-process.js';
 
 export interface ProbeOptions {
@@ -59,11 +60,10 @@ export interface ProbeResult {
  * `InvalidInput` (ffprobe cannot read it; message has ffprobe's reason), `NotAVideo` (no video
  * stream, only cover art, or a still image), `NotFound` (no ffprobe binary), `Aborted`.
  */
-export async function probe(file: string, opts: ProbeOptions): Promise<ProbeResult> {
+export async function probe(file: MediaInput, opts: ProbeOptions): Promise<ProbeResult> {
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
   if (opts.countFrames) args.push('-count_packets');
-  // `file:` keeps a path that looks like a protocol ("concat:", "http:") a plain local file.
-  args.push('-i', `file:${file}`);
+  args.push(...mediaInputArgs(file));
 
   let stdout = '';
   const result = await runTool(opts.ffprobePath, args, {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { FfmpegError } from './ffmpeg-error.js';
+import { mediaInputArgs, type MediaInput } from './media-input.js';
 
 /** One output of the ladder. Dimensions must be even (yuv420p); the planner guarantees it. */
 export interface HlsRendition {
@@ -19,8 +20,8 @@ export interface HlsRendition {
 }
 
 export interface HlsLadderPlan {
-  /** Local source file. */
-  input: string;
+  /** Local source file, or the loopback URL that serves it (`media-input.ts`). */
+  input: MediaInput;
   /** Scratch directory; created by ffmpeg if missing. Must not contain `%`. */
   outputDir: string;
   renditions: HlsRendition[];
@@ -83,7 +84,7 @@ export function buildHlsLadderArgs(plan: HlsLadderPlan): string[] {
   const seg = plan.segmentSeconds;
   const gop = plan.gopSeconds ?? seg;
 
-  const args = ['-y', '-i', `file:${plan.input}`, '-filter_complex', buildFilterGraph(renditions)];
+  const args = ['-y', ...mediaInputArgs(plan.input), '-filter_complex', buildFilterGraph(renditions)];
 
   renditions.forEach((_, i) => {
     args.push('-map', `[v${i}]`);

@@ -8,6 +8,8 @@ export * from './ffmpeg-paths.js';
 export * from './ffmpeg-progress.js';
 export * from './ffmpeg-runner.js';
 export * from './ffprobe.js';
+export * from './media-input.js';
 export * from './hls-ladder-args.js';
 export * from './hls-playlist-parser.js';
 export * from './hls-output.js';
+export * from './snapshot-args.js';

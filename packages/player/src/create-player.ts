@@ -28,12 +28,13 @@ import {
 } from './play-info.js';
 import { PrivateKeyProvider } from './private-key-provider.js';
 import { PrivateSegmentMap } from './private-segment-map.js';
+import { parseThumbnailTrack, SeekPreview, thumbnailAt, type ThumbnailCue } from './seek-thumbnails.js';
 import type { PlayApiPolicies } from './request-policy.js';
 import { defaultEndpoint } from './script-origin.js';
 import { createSecureVodLoader } from './securevod-loader.js';
 import { PlaybackSession, type SessionPolicy, type SessionRefreshedEvent } from './session.js';
 import { TypedEmitter } from './typed-emitter.js';
-import { httpOrigin } from './url-token.js';
+import { httpOrigin, withToken } from './url-token.js';
 
 export interface PlayerOptions {
   readonly video: HTMLVideoElement;
@@ -53,6 +54,12 @@ export interface PlayerOptions {
   readonly sessionPolicy?: Partial<SessionPolicy>;
   /** `fetch` for the SDK's own requests (default: the global one). */
   readonly fetch?: FetchLike;
+  /**
+   * Seek-bar previews: with a sprite's thumbnail track on the video (SubmitSnapshotJob with
+   * SpriteSnapshotConfig), hovering `seekBar` — the application's own seek bar, whose width
+   * stands for the duration — shows the picture at that time above it. Without a track, nothing.
+   */
+  readonly thumbnails?: { readonly seekBar: HTMLElement };
 }
 
 export interface ReadyEvent {
@@ -88,6 +95,10 @@ export interface Player {
   readonly definition: string | undefined;
   readonly definitions: readonly string[];
   readonly stats: PlayerStats;
+  /** Resolves with the thumbnail track's cues ([] when the video has none or it cannot load). */
+  readonly thumbnails: Promise<readonly ThumbnailCue[]>;
+  /** The thumbnail for `time` (seconds), once `thumbnails` has loaded. */
+  thumbnailAt(time: number): ThumbnailCue | undefined;
   on<K extends keyof PlayerEvents>(type: K, listener: (event: PlayerEvents[K]) => void): () => void;
   off<K extends keyof PlayerEvents>(type: K, listener: (event: PlayerEvents[K]) => void): void;
   /** Switches to another definition, keeping the position (and playing if it was). */
@@ -137,6 +148,9 @@ class SecureVodPlayer implements Player {
   private recovery = { mediaRecoveries: 0, reloads: 0 };
   private counters = { decryptedSegments: 0, keyExchanges: 0 };
   private destroyed = false;
+  private cues: readonly ThumbnailCue[] = [];
+  private preview: SeekPreview | undefined;
+  readonly thumbnails: Promise<readonly ThumbnailCue[]>;
 
   constructor(private readonly options: PlayerOptions) {
     this.video = options.video;
@@ -175,6 +189,10 @@ class SecureVodPlayer implements Player {
     });
     this.hls.attachMedia(this.video);
     this.ready = this.start();
+    this.thumbnails = this.ready.then(
+      () => this.loadThumbnails(),
+      () => [],
+    );
     // `ready` is also reported through 'error'; an application that never awaits it should not
     // get an unhandled rejection.
     this.ready.catch(() => undefined);
@@ -212,9 +230,42 @@ class SecureVodPlayer implements Player {
     if (wasPlaying) this.video.play().catch(() => undefined);
   }
 
+  thumbnailAt(time: number): ThumbnailCue | undefined {
+    return thumbnailAt(this.cues, time);
+  }
+
+  /** Fetches the thumbnail track named by the play info and attaches the seek-bar preview. */
+  private async loadThumbnails(): Promise<readonly ThumbnailCue[]> {
+    const trackUrl = this.playInfo?.VideoMeta.ThumbnailList?.Thumbnail?.[0]?.URL;
+    if (!trackUrl || !httpOrigin(trackUrl)) return [];
+    try {
+      const url = withToken(trackUrl, this.requireSession().token);
+      const response = await (this.options.fetch ?? fetch)(url, { signal: this.controller.signal });
+      if (!response.ok) return [];
+      this.cues = parseThumbnailTrack(await response.text(), url);
+    } catch {
+      return [];
+    }
+    const seekBar = this.options.thumbnails?.seekBar;
+    if (seekBar && this.cues.length > 0 && !this.destroyed) {
+      this.preview = new SeekPreview({
+        seekBar,
+        cues: this.cues,
+        duration: () =>
+          Number.isFinite(this.video.duration) && this.video.duration > 0
+            ? this.video.duration
+            : Number(this.playInfo?.VideoMeta.Duration ?? 0),
+        // Sheets are media objects: they take the current session token, as segments do.
+        sheetUrl: (sheet) => (this.session ? withToken(sheet, this.session.token) : sheet),
+      });
+    }
+    return this.cues;
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.preview?.destroy();
     this.controller.abort(new DOMException('The player was destroyed.', 'AbortError'));
     this.session?.stop();
     this.pending?.reject(destroyedError());

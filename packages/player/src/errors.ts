@@ -121,6 +121,7 @@ export const SERVER_ERROR_CODES: Readonly<Record<string, Classification>> = {
   MissingParameter: { type: 'other', details: 'requestRejected' },
   InvalidParameter: { type: 'other', details: 'requestRejected' },
   InternalError: { type: 'network', details: 'serverUnavailable' },
+  TooManyRequests: { type: 'network', details: 'serverUnavailable' },
 };
 
 const SERVER_CODES = SERVER_ERROR_CODES;

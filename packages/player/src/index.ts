@@ -27,6 +27,7 @@ export {
   type SessionInfo,
   type VideoMeta,
 } from './play-info.js';
+export { parseThumbnailTrack, thumbnailAt, type ThumbnailCue } from './seek-thumbnails.js';
 export { DEFAULT_PLAY_API_POLICIES, type PlayApiPolicies, type RequestPolicy } from './request-policy.js';
 export { DEFAULT_SESSION_POLICY, type SessionPolicy, type SessionRefreshedEvent } from './session.js';
 export type { FetchLike } from './play-api.js';

@@ -11,6 +11,8 @@ export interface VideoMeta {
   readonly Duration?: number;
   readonly CoverURL?: string;
   readonly Status?: string;
+  /** WebVTT thumbnail tracks (a sprite's `WebVttSnapshot`), when the video has one. */
+  readonly ThumbnailList?: { readonly Thumbnail?: readonly { readonly URL: string }[] };
 }
 
 /** One rendition (stream) as `/play/info` lists it. */

@@ -26,6 +26,7 @@ import { createRamRoleStore } from './store/ram-role-store.js';
 import { createRamUserStore } from './store/ram-user-store.js';
 import type { SettingsStore } from './store/settings-store.js';
 import type { TemplateGroupStore } from './store/template-group-store.js';
+import type { ImageStore } from './store/image-store.js';
 import type { VideoStore } from './store/video-store.js';
 import { createVodAppStore } from './store/vod-app-store.js';
 
@@ -49,6 +50,7 @@ export async function wireAccessControl(deps: {
   accessKeyStore: AccessKeyStore;
   videos: VideoStore;
   groups: TemplateGroupStore;
+  images?: Pick<ImageStore, 'findMany'>;
   stsMinDurationSeconds: number;
 }): Promise<AccessWiring> {
   const { db } = deps;
@@ -76,6 +78,9 @@ export async function wireAccessControl(deps: {
       },
       async groupApp(id) {
         return (await deps.groups.find(id))?.appId;
+      },
+      async imageApps(ids) {
+        return new Map((await deps.images?.findMany(ids))?.map((i) => [i.imageId, i.appId]) ?? []);
       },
     },
   });

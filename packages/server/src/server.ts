@@ -5,7 +5,7 @@
  * the only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createServer } from 'node:http';
+import { createServer, type ServerOptions } from 'node:http';
 import { sql } from 'kysely';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { categoryActions } from './actions/category-actions.js';
 import { downloadConfigStore, downloadSettingsActions } from './actions/download-settings-actions.js';
+import { imageActions } from './actions/image-actions.js';
+import { snapshotActions } from './actions/snapshot-actions.js';
+import { transcodeTaskActions } from './actions/transcode-task-actions.js';
 import { generateDownloadSecretKeyHandler } from './actions/generate-download-secret-key-handler.js';
 import { decryptKmsDataKeyHandler, generateKmsDataKeyHandler } from './actions/kms-data-key-handlers.js';
 import { messageCallbackActions } from './actions/message-callback-actions.js';
@@ -28,6 +31,9 @@ import { wireAccessControl } from './access-wiring.js';
 import { AccessKeyService } from './auth/access-key-service.js';
 import { callbackConfigStore } from './callbacks/callback-config.js';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
+import { createImageUploads, imageIdOfObjectKey } from './catalogue/image-uploads.js';
+import type { SnapshotOutputs } from './catalogue/snapshot-plan.js';
+import { SnapshotScheduler } from './catalogue/snapshot-scheduler.js';
 import { TemplateGroupService } from './catalogue/template-group-service.js';
 import { TranscodeScheduler } from './catalogue/transcode-scheduler.js';
 import { UPLOAD_BUCKET, UploadService } from './catalogue/upload-service.js';
@@ -35,16 +41,23 @@ import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
 import { playerCorsHeaders, registerCorsPolicy } from './http/cors-policy.js';
+import { installPlayerRouteGuards } from './http/player-route-guards.js';
+import { parseParams } from './http/query-params.js';
+import { registerRateLimiting, rpcThrottle } from './http/rate-limits.js';
+import { extendBodyDeadline, fastifyLimitOptions, installRequestLimits } from './http/request-limits.js';
 import type { Job, JobQueue } from './jobs/job-queue.js';
 import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
 import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { KeyFastPath } from './keys/key-fast-path.js';
+import { HLS_KEY_TOKEN_PARAM } from './playback/hls-key-token.js';
+import { MEDIA_TOKEN_PARAM } from './playback/media-access.js';
 import { keyRoutes } from './keys/key-routes.js';
 import { KeyService } from './keys/key-service.js';
 import type { Kms } from './kms/kms.js';
 import { instrumentObjectStore } from './ops/instrumented-object-store.js';
+import { loggerOptions } from './ops/log-redaction.js';
 import type { ServerMetrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { ReadinessProbe } from './ops/readiness.js';
@@ -52,6 +65,7 @@ import { observeWorker } from './ops/worker-metrics.js';
 import { createOutboundClient } from './outbound/outbound-client.js';
 import { openKms, openObjectStore } from './open-adapters.js';
 import { loadPlaybackSecrets } from './playback/playback-secrets.js';
+import { imageRoutes } from './playback/image-routes.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
 import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
@@ -69,19 +83,24 @@ import { createAccessKeyStore } from './store/access-key-store.js';
 import { createCategoryStore } from './store/category-store.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createDownloadSecretStore } from './store/download-secret-store.js';
+import { createImageStore } from './store/image-store.js';
 import { migrateToLatest } from './store/migrator.js';
 import { createSettingsStore } from './store/settings-store.js';
+import { createSnapshotStore } from './store/snapshot-store.js';
 import { createStreamStore } from './store/stream-store.js';
 import { createTemplateGroupStore } from './store/template-group-store.js';
 import { createUploadCredentialStore } from './store/upload-credential-store.js';
 import { createUrlUploadStore } from './store/url-upload-store.js';
 import { createVideoStore } from './store/video-store.js';
 import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
+import { createSnapshotJobHandler } from './transcode/snapshot-job-handler.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
 import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
+import { mezzanineRoutes, mezzanineUrlSigner } from './source/mezzanine-routes.js';
+import { SourceVault } from './source/source-vault.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -128,7 +147,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let keyFastPath: KeyFastPath | undefined;
   const app = Fastify({
     serverFactory: (handler, options) => {
-      const server = createServer((req, res) => {
+      const server = createServer((options as { http?: ServerOptions }).http ?? {}, (req, res) => {
         if (keyFastPath) keyFastPath.tryServe(req, res, () => handler(req, res));
         else handler(req, res);
       });
@@ -140,18 +159,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       if (perSocket > 0) server.maxRequestsPerSocket = perSocket;
       return server;
     },
-    logger: {
-      level: config.logLevel,
-      // Query strings may carry secrets (AppDecryptKey, tokens): log paths only.
-      serializers: {
-        req: (req) => ({ method: req.method, url: String(req.url).split('?')[0], remoteAddress: req.ip }),
-      },
-    },
-    routerOptions: { querystringParser: (query: string) => Object.fromEntries(new URLSearchParams(query)) },
-    // Uploads of large sources may take long: no request timeout (Node's default is 5 minutes).
-    requestTimeout: 0,
+    // One redaction rule for every line: no query strings, secret fields masked.
+    logger: loggerOptions(config.logLevel),
+    routerOptions: { querystringParser: parseParams },
+    // Header, idle and body timeouts and the body limit; a long body time only for
+    // authenticated uploads (http/request-limits.ts).
+    ...fastifyLimitOptions(config.limits.http),
     trustProxy: false,
   });
+  installRequestLimits(app, config.limits.http);
 
   // What the nodes share: Redis in cluster mode, else the database and this process.
   // Redis, BullMQ and prom-client are loaded only by a server that uses them (they take a while
@@ -202,6 +218,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const credentials = createUploadCredentialStore(db);
   const categories = createCategoryStore(db);
   const urlUploads = createUrlUploadStore(db);
+  const images = createImageStore(db);
+  const snapshots = createSnapshotStore(db);
   const accessKeyStore = publishingAccessKeyStore(createAccessKeyStore(db), invalidation, app.log);
   const accessKeys = new AccessKeyService(accessKeyStore, kms);
   const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
@@ -223,6 +241,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     accessKeyStore,
     videos,
     groups: groups.store,
+    images,
     stsMinDurationSeconds: config.stsMinDurationSeconds,
   });
   const appScope = (request: RpcRequest) => accessControl.access.appScope(request);
@@ -242,13 +261,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     wake,
     publicUrl: getPublicUrl,
   });
+  const snapshotScheduler = new SnapshotScheduler({ snapshots, queue, wake });
+  const imageUploads = createImageUploads({ images, callbacks, publicUrl: getPublicUrl });
 
+  const playbackSecrets = await loadPlaybackSecrets(kms, settings);
   const playback = new PlaybackService({
     videos,
     streams,
-    secrets: await loadPlaybackSecrets(kms, settings),
+    secrets: playbackSecrets,
     publicUrl: getPublicUrl,
     urlSigning: config.urlSigning,
+    thumbnailTrack: async (videoId) => {
+      for (const job of await snapshots.listSucceeded(videoId)) {
+        const set = (JSON.parse(job.outputs ?? '{}') as SnapshotOutputs).WebVttSnapshot;
+        if (set) return `/media/${videoId}/${set.pattern}`;
+      }
+      return undefined;
+    },
   });
   const keyLog = createKeyDeliveryLog(db, {
     onError: (err) => app.log.error({ err }, 'key-delivery audit write failed'),
@@ -256,6 +285,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   app.addHook('onClose', () => keyLog.close());
   const dataKeys = new DataKeyCache(kms, { maxEntries: 1000, ttlMs: 60_000 });
   app.addHook('onClose', async () => dataKeys.clear());
+  // Sources are stored encrypted under their video's data key; every reader decrypts (source/).
+  const sources = new SourceVault({ objects, videos, kms, dataKeys, log: app.log });
+  const mezzanineUrls = mezzanineUrlSigner(playbackSecrets);
   const unsubscribeCaches = subscribeCaches(invalidation, {
     accessKeys,
     dataKeys,
@@ -266,6 +298,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   app.addHook('onClose', async () => unsubscribeCaches());
 
   await registerCorsPolicy(app, { apiOrigins: config.corsOrigins, uploadPrefix: `/${UPLOAD_BUCKET}/` });
+  await registerRateLimiting(app, shared.counters);
+  const keyRequestAllowed = installPlayerRouteGuards(app, config.limits.rateLimits);
   await app.register(playerRoutes, {
     playback,
     videos,
@@ -273,10 +307,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     objects,
     roles: { media: config.roles.includes('media') },
   });
+  if (config.roles.includes('media')) await app.register(imageRoutes, { playback, objects });
   if (config.roles.includes('keys')) {
     const keys = new KeyService({ playback, videos, streams, dataKeys, keyLog, invalidation });
     await app.register(keyRoutes, { keys });
     const fastPath = new KeyFastPath({ keys, metrics, corsHeaders: playerCorsHeaders() });
+    // The /keys/ rate limits hold on the fast path too (fastify's hook answers the refusals).
+    if (config.limits.rateLimits.keysPerClient > 0 || config.limits.rateLimits.keysPerToken > 0) {
+      fastPath.addGuard((req, query) =>
+        keyRequestAllowed(
+          req,
+          req.socket.remoteAddress ?? '',
+          query[MEDIA_TOKEN_PARAM] || query[HLS_KEY_TOKEN_PARAM] || undefined,
+        ),
+      );
+    }
     app.addHook('preClose', () => fastPath.close());
     keyFastPath = fastPath;
   }
@@ -318,11 +363,33 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         categories,
         callbacks,
         publicUrl: getPublicUrl,
+        mezzanineUrls,
         appScope,
+        covers: playback,
+        snapshots,
       }),
       ...videoBatchActions({ videos, streams, categories, objects, callbacks, appScope }),
       ...categoryActions({ categories }),
-      SearchMedia: searchMediaHandler({ db, appScope }),
+      SearchMedia: searchMediaHandler({ db, appScope, coverUrl: (stored) => playback.coverUrl(stored) }),
+      ...imageActions({
+        images,
+        videos,
+        snapshots,
+        uploads,
+        credentials,
+        categories,
+        objects,
+        playback,
+        publicUrl: getPublicUrl,
+      }),
+      ...snapshotActions({
+        videos,
+        snapshots,
+        scheduler: snapshotScheduler,
+        playback,
+        publicUrl: getPublicUrl,
+      }),
+      ...transcodeTaskActions({ queue, videos, streams, groups, publicUrl: getPublicUrl }),
       ...urlUploadActions({ uploads: urlUploads, categories, groups, queue, wake }),
       ...templateGroupActions({ groups, appScope }),
       ...messageCallbackActions({ config: callbackConfig, callbacks, queue, outbound: config.outbound }),
@@ -334,6 +401,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       apis: { [API_VERSION]: actions, [RAM_VERSION]: accessControl.ram, [STS_VERSION]: accessControl.sts },
       findAccessKey: accessControl.resolver.findAccessKey,
       authorize: accessControl.access.authorize,
+      throttle: rpcThrottle(app, config.limits.rateLimits),
       replayCache: shared.replayCache,
       get hostId() {
         return new URL(publicUrl).host;
@@ -345,8 +413,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await app.register(ossUploadPlugin, {
       store: objects,
       findCredential: (id) => uploads.findCredential(id),
-      onObjectComplete: (info) => scheduler.completeUpload(info),
+      onAuthenticated: (request) => extendBodyDeadline(request, config.limits.http.uploadBodyTimeoutMs),
+      onObjectComplete: async (info) => {
+        if (imageIdOfObjectKey(info.objectKey) !== undefined) return imageUploads.completeImageUpload(info);
+        await scheduler.completeUpload(info);
+        await uploads.retireCredentials(info.objectKey);
+      },
+      sealer: sources.uploadSealer,
     });
+    await app.register(mezzanineRoutes, { signer: mezzanineUrls, videos, sources });
     if (config.abandonedUploadMaxIdleMs > 0) {
       const sweeper = startAbandonedUploadSweeper({
         uploads: new MultipartUploadStore(objects),
@@ -360,6 +435,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (config.roles.includes('worker')) {
     const scratchDir = join(config.dataDir, 'scratch');
     await cleanScratch(scratchDir);
+    // Snapshot jobs run beside transcodes; their own scratch dir keeps each kind's files apart.
+    const snapshotScratchDir = join(config.dataDir, 'snapshot-scratch');
+    await cleanScratch(snapshotScratchDir);
     const transcode = createTranscodeJobHandler({
       videos,
       streams,
@@ -367,10 +445,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       objects,
       kms,
       callbacks,
+      sources,
+      deleteSourceAfterTranscode: config.deleteSourceAfterTranscode,
       scratchDir,
       ffmpegPath: config.ffmpegPath,
       ffprobePath: config.ffprobePath,
       x264Preset: config.x264Preset,
+      // The vendor takes CoverSnapshots of every upload; we take them once a video is transcoded
+      // and still has no cover — unless the source is deleted right after, as covers are taken
+      // from the source.
+      onPublished: async (videoId) => {
+        if (config.deleteSourceAfterTranscode) return;
+        const video = await videos.find(videoId);
+        if (video && !video.coverUrl) await snapshotScheduler.submitCover(videoId);
+      },
       log: app.log,
     });
     const handlers = {
@@ -381,10 +469,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         uploads: urlUploads,
         videos,
         objects,
+        sources,
         outbound,
         scheduler,
         callbacks,
         limits: config.urlUpload,
+      }),
+      snapshot: createSnapshotJobHandler({
+        snapshots,
+        videos,
+        objects,
+        sources,
+        callbacks,
+        scratchDir: snapshotScratchDir,
+        ffmpegPath: config.ffmpegPath,
+        ffprobePath: config.ffprobePath,
+        mediaUrl: (path) => playback.assetUrl(path, playback.nowSeconds() + 3600),
+        publicUrl: getPublicUrl,
       }),
     };
     const common = {
@@ -416,6 +517,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         types: ['url-upload'],
         concurrency: 2,
         workerId: `${hostname()}:${process.pid}:url-upload`,
+      }),
+      // Snapshots are short ffmpeg runs; their own slot keeps them from waiting behind a transcode.
+      new Worker({
+        ...common,
+        types: ['snapshot'],
+        concurrency: 1,
+        workerId: `${hostname()}:${process.pid}:snapshot`,
       }),
     );
     const sweep = () =>

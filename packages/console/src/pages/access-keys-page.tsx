@@ -6,10 +6,14 @@ import { useState, type FormEvent } from 'react';
 import type { AccessKeysAnswer, CreateAccessKeyAnswer, WireAccessKey } from '../api/wire-types.js';
 import { checkAccessKeyDescription } from '../forms/field-checks.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
+import { CreatedKey } from '../ui/created-key.js';
 import { TextField } from '../ui/fields.js';
-import { EmptyState, ErrorNotice, Loading, NotAvailable, Notice } from '../ui/notices.js';
+import { KeyStatusBadge, ThisSessionBadge } from '../ui/key-status.js';
+import { LoadedList } from '../ui/loaded-list.js';
+import { NotAvailable } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
 import { useLoad } from '../ui/use-load.js';
+import { useOutcome } from '../ui/use-outcome.js';
 import { formatTime } from '../util/format.js';
 
 export function AccessKeysPage() {
@@ -21,9 +25,7 @@ export function AccessKeysPage() {
   );
   const [description, setDescription] = useState('');
   const [created, setCreated] = useState<{ id: string; secret: string } | undefined>();
-  const [copied, setCopied] = useState(false);
-  const [notice, setNotice] = useState<string | undefined>();
-  const [error, setError] = useState<unknown>();
+  const outcome = useOutcome();
   const [busy, setBusy] = useState(false);
   const [confirm, confirmElement] = useConfirm();
 
@@ -31,19 +33,15 @@ export function AccessKeysPage() {
     event.preventDefault();
     if (checkAccessKeyDescription(description)) return;
     setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
-    try {
+    await outcome.run(async () => {
       const answer = await client.request<CreateAccessKeyAnswer>('CreateAccessKey', {
         Description: description.trim() || undefined,
       });
       setCreated({ id: answer.AccessKey.AccessKeyId, secret: answer.AccessKey.AccessKeySecret });
-      setCopied(false);
       setDescription('');
       keys.reload();
-    } catch (failure) {
-      setError(failure);
-    }
+      return undefined;
+    });
     setBusy(false);
   };
 
@@ -57,25 +55,11 @@ export function AccessKeysPage() {
       });
       if (!confirmed) return;
     }
-    setError(undefined);
-    try {
+    await outcome.run(async () => {
       await client.request('UpdateAccessKey', { UserAccessKeyId: key.AccessKeyId, Status: status });
-      setNotice(`${key.AccessKeyId} is now ${status === 'Active' ? 'enabled' : 'disabled'}.`);
       keys.reload();
-    } catch (failure) {
-      setNotice(undefined);
-      setError(failure);
-    }
-  };
-
-  const copy = async () => {
-    if (!created) return;
-    try {
-      await navigator.clipboard.writeText(created.secret);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
+      return `${key.AccessKeyId} is now ${status === 'Active' ? 'enabled' : 'disabled'}.`;
+    });
   };
 
   return (
@@ -109,96 +93,73 @@ export function AccessKeysPage() {
               </button>
             </form>
             {created ? (
-              <Notice tone="warn" title="Copy the secret now: it is shown only once.">
-                <dl className="details">
-                  <dt>AccessKey ID</dt>
-                  <dd>
-                    <code data-testid="created-key-id">{created.id}</code>
-                  </dd>
-                  <dt>AccessKey secret</dt>
-                  <dd>
-                    <code className="wrap" data-testid="created-key-secret">
-                      {created.secret}
-                    </code>
-                  </dd>
-                </dl>
-                <div className="button-row">
-                  <button type="button" onClick={() => void copy()}>
-                    {copied ? 'Copied' : 'Copy secret'}
-                  </button>
-                  <button type="button" className="button-secondary" onClick={() => setCreated(undefined)}>
-                    I have stored it
-                  </button>
-                </div>
-              </Notice>
+              <CreatedKey
+                key={created.id}
+                id={created.id}
+                secret={created.secret}
+                onDone={() => setCreated(undefined)}
+              />
             ) : null}
           </section>
-          {notice ? <Notice tone="ok">{notice}</Notice> : null}
-          {error ? <ErrorNotice error={error} /> : null}
+          {outcome.element}
           <section className="card" aria-labelledby="keys-title">
             <h2 id="keys-title">Keys</h2>
-            {keys.error && !keys.data ? (
-              <ErrorNotice error={keys.error} onRetry={keys.reload} />
-            ) : !keys.data ? (
-              <Loading />
-            ) : keys.data.length === 0 ? (
-              <EmptyState title="No access keys." />
-            ) : (
-              <table className="data-table">
-                <thead>
-                  <tr>
-                    <th scope="col">AccessKey ID</th>
-                    <th scope="col">Description</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {keys.data.map((key) => (
-                    <tr key={key.AccessKeyId} data-access-key={key.AccessKeyId}>
-                      <td data-label="AccessKey ID">
-                        <code>{key.AccessKeyId}</code>{' '}
-                        {key.IsRoot ? <span className="badge badge-idle">Root</span> : null}
-                        {key.AccessKeyId === signedInAs ? (
-                          <span className="badge badge-busy">This session</span>
-                        ) : null}
-                      </td>
-                      <td data-label="Description">{key.Description || <span className="muted">—</span>}</td>
-                      <td data-label="Status">
-                        <span className={`badge ${key.Status === 'Active' ? 'badge-ok' : 'badge-bad'}`}>
-                          {key.Status === 'Active' ? 'Enabled' : 'Disabled'}
-                        </span>
-                      </td>
-                      <td data-label="Created">{formatTime(key.CreateDate ?? key.CreateTime)}</td>
-                      <td className="actions">
-                        {key.AccessKeyId === signedInAs ? null : key.Status === 'Active' ? (
-                          <button
-                            type="button"
-                            className="button-secondary button-small"
-                            onClick={() => void setStatus(key, 'Inactive')}
-                            aria-label={`Disable ${key.AccessKeyId}`}
-                          >
-                            Disable
-                          </button>
-                        ) : (
-                          <button
-                            type="button"
-                            className="button-secondary button-small"
-                            onClick={() => void setStatus(key, 'Active')}
-                            aria-label={`Enable ${key.AccessKeyId}`}
-                          >
-                            Enable
-                          </button>
-                        )}
-                      </td>
+            <LoadedList list={keys} empty="No access keys.">
+              {(rows) => (
+                <table className="data-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">AccessKey ID</th>
+                      <th scope="col">Description</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Created</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+                  </thead>
+                  <tbody>
+                    {rows.map((key) => (
+                      <tr key={key.AccessKeyId} data-access-key={key.AccessKeyId}>
+                        <td data-label="AccessKey ID">
+                          <code>{key.AccessKeyId}</code>{' '}
+                          {key.IsRoot ? <span className="badge badge-idle">Root</span> : null}
+                          <ThisSessionBadge accessKeyId={key.AccessKeyId} signedInAs={signedInAs} />
+                        </td>
+                        <td data-label="Description">
+                          {key.Description || <span className="muted">—</span>}
+                        </td>
+                        <td data-label="Status">
+                          <KeyStatusBadge status={key.Status} />
+                        </td>
+                        <td data-label="Created">{formatTime(key.CreateDate ?? key.CreateTime)}</td>
+                        <td className="actions">
+                          {key.AccessKeyId === signedInAs ? null : key.Status === 'Active' ? (
+                            <button
+                              type="button"
+                              className="button-secondary button-small"
+                              onClick={() => void setStatus(key, 'Inactive')}
+                              aria-label={`Disable ${key.AccessKeyId}`}
+                            >
+                              Disable
+                            </button>
+                          ) : (
+                            <button
+                              type="button"
+                              className="button-secondary button-small"
+                              onClick={() => void setStatus(key, 'Active')}
+                              aria-label={`Enable ${key.AccessKeyId}`}
+                            >
+                              Enable
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </LoadedList>
           </section>
         </>
       )}

@@ -306,7 +306,17 @@ export function LibraryPage() {
             <tbody>
               {shown.map((video) => (
                 <tr key={video.VideoId} data-video-id={video.VideoId}>
-                  <td data-label="Title">
+                  <td data-label="Title" className="title-cell">
+                    {video.CoverURL ? (
+                      <img
+                        className="cover-thumb"
+                        src={video.CoverURL}
+                        alt=""
+                        loading="lazy"
+                        width={64}
+                        height={36}
+                      />
+                    ) : null}
                     <Link route={{ page: 'video', videoId: video.VideoId }}>{video.Title}</Link>
                     {video.StatusReason && /Fail/.test(video.Status) ? (
                       <p className="field-error small">{video.StatusReason}</p>

@@ -7,10 +7,12 @@ import type { WirePolicy } from '../api/ram-types.js';
 import { RAM_VERSION } from '../api/vod-client.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
 import { TextField } from '../ui/fields.js';
-import { EmptyState, ErrorNotice, Loading, NotAvailable, Notice } from '../ui/notices.js';
+import { LoadedList } from '../ui/loaded-list.js';
+import { NotAvailable } from '../ui/notices.js';
 import { PolicyEditor, policyProblems } from '../ui/policy-editor.js';
 import { useSession } from '../ui/session-context.js';
-import { useLoad } from '../ui/use-load.js';
+import { useOutcome } from '../ui/use-outcome.js';
+import { useRamList } from '../ui/use-ram-list.js';
 
 export const POLICY_TEMPLATE = JSON.stringify(
   {
@@ -29,25 +31,14 @@ export function checkPolicyName(name: string): string | undefined {
 
 export function PoliciesPage() {
   const { client } = useSession();
-  const policies = useLoad(
-    async (signal) =>
-      (
-        await client.request<{ Policies: { Policy: WirePolicy[] } }>(
-          'ListPolicies',
-          {},
-          { signal, version: RAM_VERSION },
-        )
-      ).Policies.Policy,
-    [client],
-  );
+  const policies = useRamList<WirePolicy>('ListPolicies', {}, ['Policies', 'Policy']);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [document, setDocument] = useState(POLICY_TEMPLATE);
   const [attempted, setAttempted] = useState(false);
   const [edited, setEdited] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string | undefined>();
+  const outcome = useOutcome();
   const [shown, setShown] = useState<{ name: string; text: string } | undefined>();
   const [confirm, confirmElement] = useConfirm();
 
@@ -56,40 +47,35 @@ export function PoliciesPage() {
     setAttempted(true);
     if (checkPolicyName(name) || policyProblems(document).length > 0) return;
     setBusy(true);
-    setError(undefined);
-    try {
+    const created = await outcome.run(async () => {
       await client.request(
         'CreatePolicy',
         { PolicyName: name, PolicyDocument: document, Description: description.trim() || undefined },
         { version: RAM_VERSION },
       );
-      setNotice(`Policy ${name} created. Attach it to users or roles.`);
+      return `Policy ${name} created. Attach it to users or roles.`;
+    });
+    if (created) {
       setName('');
       setDescription('');
       setDocument(POLICY_TEMPLATE);
       setAttempted(false);
       setEdited(false);
       policies.reload();
-    } catch (failure) {
-      setNotice(undefined);
-      setError(failure);
     }
     setBusy(false);
   };
 
-  const view = async (policy: WirePolicy) => {
-    setError(undefined);
-    try {
+  const view = (policy: WirePolicy) =>
+    outcome.run(async () => {
       const answer = await client.request<{ DefaultPolicyVersion: { PolicyDocument: string } }>(
         'GetPolicy',
         { PolicyType: policy.PolicyType, PolicyName: policy.PolicyName },
         { version: RAM_VERSION },
       );
       setShown({ name: policy.PolicyName, text: answer.DefaultPolicyVersion.PolicyDocument });
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+      return undefined;
+    });
 
   const remove = async (policy: WirePolicy) => {
     const confirmed = await confirm({
@@ -99,15 +85,11 @@ export function PoliciesPage() {
       danger: true,
     });
     if (!confirmed) return;
-    setError(undefined);
-    try {
+    await outcome.run(async () => {
       await client.request('DeletePolicy', { PolicyName: policy.PolicyName }, { version: RAM_VERSION });
-      setNotice(`Policy ${policy.PolicyName} deleted.`);
       policies.reload();
-    } catch (failure) {
-      setNotice(undefined);
-      setError(failure);
-    }
+      return `Policy ${policy.PolicyName} deleted.`;
+    });
   };
 
   return (
@@ -158,8 +140,7 @@ export function PoliciesPage() {
               </button>
             </form>
           </section>
-          {notice ? <Notice tone="ok">{notice}</Notice> : null}
-          {error ? <ErrorNotice error={error} /> : null}
+          {outcome.element}
           {shown ? (
             <section className="card" aria-labelledby="policy-document-title">
               <h2 id="policy-document-title">{shown.name}</h2>
@@ -173,61 +154,57 @@ export function PoliciesPage() {
           ) : null}
           <section className="card" aria-labelledby="policies-title">
             <h2 id="policies-title">Policies</h2>
-            {policies.error && !policies.data ? (
-              <ErrorNotice error={policies.error} onRetry={policies.reload} />
-            ) : !policies.data ? (
-              <Loading />
-            ) : policies.data.length === 0 ? (
-              <EmptyState title="No policies." />
-            ) : (
-              <table className="data-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Description</th>
-                    <th scope="col">Attached</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {policies.data.map((policy) => (
-                    <tr key={`${policy.PolicyType}:${policy.PolicyName}`} data-policy={policy.PolicyName}>
-                      <td data-label="Name">
-                        <code>{policy.PolicyName}</code>
-                      </td>
-                      <td data-label="Type">{policy.PolicyType}</td>
-                      <td data-label="Description">
-                        {policy.Description || <span className="muted">—</span>}
-                      </td>
-                      <td data-label="Attached">{policy.AttachmentCount ?? 0}</td>
-                      <td className="actions">
-                        <button
-                          type="button"
-                          className="button-secondary button-small"
-                          onClick={() => void view(policy)}
-                          aria-label={`View ${policy.PolicyName}`}
-                        >
-                          View
-                        </button>{' '}
-                        {policy.PolicyType === 'Custom' ? (
+            <LoadedList list={policies} empty="No policies.">
+              {(rows) => (
+                <table className="data-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Type</th>
+                      <th scope="col">Description</th>
+                      <th scope="col">Attached</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((policy) => (
+                      <tr key={`${policy.PolicyType}:${policy.PolicyName}`} data-policy={policy.PolicyName}>
+                        <td data-label="Name">
+                          <code>{policy.PolicyName}</code>
+                        </td>
+                        <td data-label="Type">{policy.PolicyType}</td>
+                        <td data-label="Description">
+                          {policy.Description || <span className="muted">—</span>}
+                        </td>
+                        <td data-label="Attached">{policy.AttachmentCount ?? 0}</td>
+                        <td className="actions">
                           <button
                             type="button"
                             className="button-secondary button-small"
-                            onClick={() => void remove(policy)}
-                            aria-label={`Delete ${policy.PolicyName}`}
+                            onClick={() => void view(policy)}
+                            aria-label={`View ${policy.PolicyName}`}
                           >
-                            Delete
-                          </button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+                            View
+                          </button>{' '}
+                          {policy.PolicyType === 'Custom' ? (
+                            <button
+                              type="button"
+                              className="button-secondary button-small"
+                              onClick={() => void remove(policy)}
+                              aria-label={`Delete ${policy.PolicyName}`}
+                            >
+                              Delete
+                            </button>
+                          ) : null}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </LoadedList>
           </section>
         </>
       )}

@@ -7,11 +7,15 @@ import { useState, type FormEvent } from 'react';
 import type { CallerIdentity, WirePolicy, WireRole } from '../api/ram-types.js';
 import { RAM_VERSION, STS_VERSION } from '../api/vod-client.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
-import { SelectField, TextField } from '../ui/fields.js';
-import { EmptyState, ErrorNotice, Loading, NotAvailable, Notice } from '../ui/notices.js';
+import { AttachedPolicies } from '../ui/attached-policies.js';
+import { TextField } from '../ui/fields.js';
+import { LoadedList } from '../ui/loaded-list.js';
+import { NotAvailable } from '../ui/notices.js';
 import { PolicyEditor, policyProblems } from '../ui/policy-editor.js';
 import { useSession } from '../ui/session-context.js';
 import { useLoad } from '../ui/use-load.js';
+import { useOutcome } from '../ui/use-outcome.js';
+import { useRamList } from '../ui/use-ram-list.js';
 
 function trustTemplate(accountId: string): string {
   return JSON.stringify(
@@ -29,17 +33,8 @@ function trustTemplate(accountId: string): string {
 export function RolesPage() {
   const { client } = useSession();
   const ram = { version: RAM_VERSION };
-  const roles = useLoad(
-    async (signal) =>
-      (await client.request<{ Roles: { Role: WireRole[] } }>('ListRoles', {}, { signal, ...ram })).Roles.Role,
-    [client],
-  );
-  const policies = useLoad(
-    async (signal) =>
-      (await client.request<{ Policies: { Policy: WirePolicy[] } }>('ListPolicies', {}, { signal, ...ram }))
-        .Policies.Policy,
-    [client],
-  );
+  const roles = useRamList<WireRole>('ListRoles', {}, ['Roles', 'Role']);
+  const policies = useRamList<WirePolicy>('ListPolicies', {}, ['Policies', 'Policy']);
   const account = useLoad(
     async (signal) =>
       (await client.request<CallerIdentity>('GetCallerIdentity', {}, { signal, version: STS_VERSION }))
@@ -50,8 +45,7 @@ export function RolesPage() {
   const [trust, setTrust] = useState<string | undefined>();
   const [attempted, setAttempted] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string | undefined>();
+  const outcome = useOutcome();
   const [selected, setSelected] = useState<string | undefined>();
   const [confirm, confirmElement] = useConfirm();
   const trustText = trust ?? trustTemplate(account.data ?? '<account>');
@@ -67,17 +61,15 @@ export function RolesPage() {
     setAttempted(true);
     if (nameProblem || policyProblems(trustText, 'trust').length > 0) return;
     setBusy(true);
-    setError(undefined);
-    try {
+    const created = await outcome.run(async () => {
       await client.request('CreateRole', { RoleName: name, AssumeRolePolicyDocument: trustText }, ram);
-      setNotice(`Role ${name} created. Attach the policies its sessions may use.`);
+      return `Role ${name} created. Attach the policies its sessions may use.`;
+    });
+    if (created) {
       setName('');
       setTrust(undefined);
       setAttempted(false);
       roles.reload();
-    } catch (failure) {
-      setNotice(undefined);
-      setError(failure);
     }
     setBusy(false);
   };
@@ -90,16 +82,12 @@ export function RolesPage() {
       danger: true,
     });
     if (!confirmed) return;
-    setError(undefined);
-    try {
+    await outcome.run(async () => {
       await client.request('DeleteRole', { RoleName: role.RoleName }, ram);
-      setNotice(`Role ${role.RoleName} deleted.`);
       if (selected === role.RoleName) setSelected(undefined);
       roles.reload();
-    } catch (failure) {
-      setNotice(undefined);
-      setError(failure);
-    }
+      return `Role ${role.RoleName} deleted.`;
+    });
   };
 
   return (
@@ -141,59 +129,56 @@ export function RolesPage() {
               </button>
             </form>
           </section>
-          {notice ? <Notice tone="ok">{notice}</Notice> : null}
-          {error ? <ErrorNotice error={error} /> : null}
+          {outcome.element}
           <section className="card" aria-labelledby="roles-title">
             <h2 id="roles-title">Roles</h2>
-            {roles.error && !roles.data ? (
-              <ErrorNotice error={roles.error} onRetry={roles.reload} />
-            ) : !roles.data ? (
-              <Loading />
-            ) : roles.data.length === 0 ? (
-              <EmptyState title="No roles yet." />
-            ) : (
-              <table className="data-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Role</th>
-                    <th scope="col">ARN</th>
-                    <th scope="col">Max session</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {roles.data.map((role) => (
-                    <tr key={role.RoleId} data-role={role.RoleName}>
-                      <td data-label="Role">{role.RoleName}</td>
-                      <td data-label="ARN">
-                        <code>{role.Arn}</code>
-                      </td>
-                      <td data-label="Max session">{role.MaxSessionDuration / 3600} h</td>
-                      <td className="actions">
-                        <button
-                          type="button"
-                          className="button-secondary button-small"
-                          onClick={() => setSelected(selected === role.RoleName ? undefined : role.RoleName)}
-                          aria-label={`Policies of ${role.RoleName}`}
-                        >
-                          Policies
-                        </button>{' '}
-                        <button
-                          type="button"
-                          className="button-secondary button-small"
-                          onClick={() => void remove(role)}
-                          aria-label={`Delete ${role.RoleName}`}
-                        >
-                          Delete
-                        </button>
-                      </td>
+            <LoadedList list={roles} empty="No roles yet.">
+              {(rows) => (
+                <table className="data-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">Role</th>
+                      <th scope="col">ARN</th>
+                      <th scope="col">Max session</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+                  </thead>
+                  <tbody>
+                    {rows.map((role) => (
+                      <tr key={role.RoleId} data-role={role.RoleName}>
+                        <td data-label="Role">{role.RoleName}</td>
+                        <td data-label="ARN">
+                          <code>{role.Arn}</code>
+                        </td>
+                        <td data-label="Max session">{role.MaxSessionDuration / 3600} h</td>
+                        <td className="actions">
+                          <button
+                            type="button"
+                            className="button-secondary button-small"
+                            onClick={() =>
+                              setSelected(selected === role.RoleName ? undefined : role.RoleName)
+                            }
+                            aria-label={`Policies of ${role.RoleName}`}
+                          >
+                            Policies
+                          </button>{' '}
+                          <button
+                            type="button"
+                            className="button-secondary button-small"
+                            onClick={() => void remove(role)}
+                            aria-label={`Delete ${role.RoleName}`}
+                          >
+                            Delete
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </LoadedList>
           </section>
           {selected ? <RolePolicies roleName={selected} all={policies.data ?? []} /> : null}
         </>
@@ -204,82 +189,34 @@ export function RolesPage() {
 
 function RolePolicies(props: { readonly roleName: string; readonly all: readonly WirePolicy[] }) {
   const { client } = useSession();
-  const ram = { version: RAM_VERSION };
-  const attached = useLoad(
-    async (signal) =>
-      (
-        await client.request<{ Policies: { Policy: WirePolicy[] } }>(
-          'ListPoliciesForRole',
-          { RoleName: props.roleName },
-          { signal, ...ram },
-        )
-      ).Policies.Policy,
-    [client, props.roleName],
-  );
-  const [choice, setChoice] = useState('');
-  const [error, setError] = useState<unknown>();
-  const change = async (
-    action: 'AttachPolicyToRole' | 'DetachPolicyFromRole',
-    type: string,
-    name: string,
-  ) => {
-    setError(undefined);
-    try {
-      await client.request(action, { RoleName: props.roleName, PolicyType: type, PolicyName: name }, ram);
+  const { roleName } = props;
+  const attached = useRamList<WirePolicy>('ListPoliciesForRole', { RoleName: roleName }, [
+    'Policies',
+    'Policy',
+  ]);
+  const outcome = useOutcome();
+  const change = (action: 'AttachPolicyToRole' | 'DetachPolicyFromRole', type: string, name: string) =>
+    outcome.run(async () => {
+      await client.request(
+        action,
+        { RoleName: roleName, PolicyType: type, PolicyName: name },
+        { version: RAM_VERSION },
+      );
       attached.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  const held = new Set((attached.data ?? []).map((p) => `${p.PolicyType}:${p.PolicyName}`));
+      return undefined;
+    });
   return (
-    <section className="card" aria-labelledby="role-policies-title">
-      <h2 id="role-policies-title">Policies of {props.roleName}</h2>
-      {error ? <ErrorNotice error={error} /> : null}
-      {!attached.data ? (
-        <Loading />
-      ) : attached.data.length === 0 ? (
-        <EmptyState title="No policies: sessions of this role can call nothing." />
-      ) : (
-        <ul className="plain-list">
-          {attached.data.map((p) => (
-            <li key={`${p.PolicyType}:${p.PolicyName}`}>
-              <code>{p.PolicyName}</code> <span className="muted">({p.PolicyType})</span>{' '}
-              <button
-                type="button"
-                className="button-secondary button-small"
-                onClick={() => void change('DetachPolicyFromRole', p.PolicyType, p.PolicyName)}
-              >
-                Detach
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <form
-        className="inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const [type, name] = choice.split(':');
-          if (type && name) void change('AttachPolicyToRole', type, name).then(() => setChoice(''));
-        }}
-      >
-        <SelectField
-          id="attach-role-policy"
-          label="Attach a policy"
-          value={choice}
-          onValue={setChoice}
-          options={[
-            ['', 'Choose a policy…'],
-            ...props.all
-              .filter((p) => !held.has(`${p.PolicyType}:${p.PolicyName}`))
-              .map((p) => [`${p.PolicyType}:${p.PolicyName}`, `${p.PolicyName} (${p.PolicyType})`] as const),
-          ]}
-        />
-        <button type="submit" disabled={choice === ''}>
-          Attach
-        </button>
-      </form>
-    </section>
+    <AttachedPolicies
+      title={`Policies of ${roleName}`}
+      titleId="role-policies-title"
+      selectId="attach-role-policy"
+      attached={attached}
+      all={props.all}
+      empty="No policies: sessions of this role can call nothing."
+      onAttach={(type, name) => change('AttachPolicyToRole', type, name)}
+      onDetach={(policy) => change('DetachPolicyFromRole', policy.PolicyType, policy.PolicyName)}
+    >
+      {outcome.element}
+    </AttachedPolicies>
   );
 }

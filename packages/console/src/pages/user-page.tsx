@@ -3,16 +3,20 @@
  * and its policies (attach a system or custom policy, detach). Deleting the user needs both
  * lists empty, as the API requires.
  */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { WirePolicy, WireRamUser, WireUserKey } from '../api/ram-types.js';
 import { RAM_VERSION } from '../api/vod-client.js';
 import { navigate } from '../router.js';
 import { useConfirm } from '../ui/confirm-dialog.js';
 import { CreatedKey } from '../ui/created-key.js';
-import { SelectField } from '../ui/fields.js';
-import { EmptyState, ErrorNotice, Loading, Notice } from '../ui/notices.js';
+import { AttachedPolicies } from '../ui/attached-policies.js';
+import { KeyStatusBadge, ThisSessionBadge } from '../ui/key-status.js';
+import { LoadedList } from '../ui/loaded-list.js';
+import { ErrorNotice } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
 import { useLoad } from '../ui/use-load.js';
+import { useOutcome } from '../ui/use-outcome.js';
+import { useRamList } from '../ui/use-ram-list.js';
 import { formatTime } from '../util/format.js';
 
 const MAX_KEYS = 2;
@@ -27,55 +31,25 @@ export function UserPage(props: { readonly userName: string }) {
         .User,
     [client, userName],
   );
-  const keys = useLoad(
-    async (signal) =>
-      (
-        await client.request<{ AccessKeys: { AccessKey: WireUserKey[] } }>(
-          'ListAccessKeys',
-          { UserName: userName },
-          { signal, ...ram },
-        )
-      ).AccessKeys.AccessKey,
-    [client, userName],
-  );
-  const attached = useLoad(
-    async (signal) =>
-      (
-        await client.request<{ Policies: { Policy: WirePolicy[] } }>(
-          'ListPoliciesForUser',
-          { UserName: userName },
-          { signal, ...ram },
-        )
-      ).Policies.Policy,
-    [client, userName],
-  );
-  const all = useLoad(
-    async (signal) =>
-      (await client.request<{ Policies: { Policy: WirePolicy[] } }>('ListPolicies', {}, { signal, ...ram }))
-        .Policies.Policy,
-    [client],
-  );
+  const keys = useRamList<WireUserKey>('ListAccessKeys', { UserName: userName }, ['AccessKeys', 'AccessKey']);
+  const attached = useRamList<WirePolicy>('ListPoliciesForUser', { UserName: userName }, [
+    'Policies',
+    'Policy',
+  ]);
+  const all = useRamList<WirePolicy>('ListPolicies', {}, ['Policies', 'Policy']);
   const [created, setCreated] = useState<{ id: string; secret: string } | undefined>();
-  const [choice, setChoice] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string | undefined>();
+  const outcome = useOutcome();
   const [confirm, confirmElement] = useConfirm();
 
-  const run = async (work: () => Promise<unknown>, done: string, reload: () => void) => {
-    setError(undefined);
-    try {
+  const run = (work: () => Promise<unknown>, done: string, reload: () => void) =>
+    outcome.run(async () => {
       await work();
-      setNotice(done);
       reload();
-    } catch (failure) {
-      setNotice(undefined);
-      setError(failure);
-    }
-  };
+      return done;
+    });
 
-  const createKey = async () => {
-    setError(undefined);
-    try {
+  const createKey = () =>
+    outcome.run(async () => {
       const answer = await client.request<{ AccessKey: { AccessKeyId: string; AccessKeySecret: string } }>(
         'CreateAccessKey',
         { UserName: userName },
@@ -83,10 +57,8 @@ export function UserPage(props: { readonly userName: string }) {
       );
       setCreated({ id: answer.AccessKey.AccessKeyId, secret: answer.AccessKey.AccessKeySecret });
       keys.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+      return undefined;
+    });
 
   const setStatus = async (key: WireUserKey, status: 'Active' | 'Inactive') =>
     run(
@@ -117,18 +89,13 @@ export function UserPage(props: { readonly userName: string }) {
     }
   };
 
-  const attach = async (event: FormEvent) => {
-    event.preventDefault();
-    const [type, name] = choice.split(':');
-    if (!type || !name) return;
-    await run(
+  const attach = (type: string, name: string) =>
+    run(
       () =>
         client.request('AttachPolicyToUser', { UserName: userName, PolicyType: type, PolicyName: name }, ram),
       `${name} attached.`,
       attached.reload,
     );
-    setChoice('');
-  };
 
   const detach = async (policy: WirePolicy) =>
     run(
@@ -150,19 +117,12 @@ export function UserPage(props: { readonly userName: string }) {
       danger: true,
     });
     if (!confirmed) return;
-    setError(undefined);
-    try {
+    const deleted = await outcome.run(async () => {
       await client.request('DeleteUser', { UserName: userName }, ram);
-      navigate({ page: 'users' });
-    } catch (failure) {
-      setError(failure);
-    }
+      return undefined;
+    });
+    if (deleted) navigate({ page: 'users' });
   };
-
-  const attachedNames = new Set((attached.data ?? []).map((p) => `${p.PolicyType}:${p.PolicyName}`));
-  const options = (all.data ?? [])
-    .filter((p) => !attachedNames.has(`${p.PolicyType}:${p.PolicyName}`))
-    .map((p) => [`${p.PolicyType}:${p.PolicyName}`, `${p.PolicyName} (${p.PolicyType})`] as const);
 
   return (
     <>
@@ -181,77 +141,69 @@ export function UserPage(props: { readonly userName: string }) {
           {formatTime(user.data.CreateDate)}
         </p>
       ) : null}
-      {notice ? <Notice tone="ok">{notice}</Notice> : null}
-      {error ? <ErrorNotice error={error} /> : null}
+      {outcome.element}
 
       <section className="card" aria-labelledby="user-keys-title">
         <h2 id="user-keys-title">AccessKeys</h2>
         {created ? (
           <CreatedKey id={created.id} secret={created.secret} onDone={() => setCreated(undefined)} />
         ) : null}
-        {keys.error && !keys.data ? (
-          <ErrorNotice error={keys.error} onRetry={keys.reload} />
-        ) : !keys.data ? (
-          <Loading />
-        ) : (
-          <>
-            {keys.data.length === 0 ? <EmptyState title="No AccessKeys." /> : null}
-            {keys.data.length > 0 ? (
-              <table className="data-table">
-                <thead>
-                  <tr>
-                    <th scope="col">AccessKey ID</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
+        <LoadedList list={keys} empty="No AccessKeys.">
+          {(rows) => (
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th scope="col">AccessKey ID</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((key) => (
+                  <tr key={key.AccessKeyId} data-access-key={key.AccessKeyId}>
+                    <td data-label="AccessKey ID">
+                      <code>{key.AccessKeyId}</code>
+                      <ThisSessionBadge accessKeyId={key.AccessKeyId} signedInAs={signedInAs} />
+                    </td>
+                    <td data-label="Status">
+                      <KeyStatusBadge status={key.Status} />
+                    </td>
+                    <td data-label="Created">{formatTime(key.CreateDate)}</td>
+                    <td className="actions">
+                      {key.AccessKeyId === signedInAs ? null : (
+                        <>
+                          <button
+                            type="button"
+                            className="button-secondary button-small"
+                            onClick={() =>
+                              void setStatus(key, key.Status === 'Active' ? 'Inactive' : 'Active')
+                            }
+                            aria-label={`${key.Status === 'Active' ? 'Disable' : 'Enable'} ${key.AccessKeyId}`}
+                          >
+                            {key.Status === 'Active' ? 'Disable' : 'Enable'}
+                          </button>{' '}
+                          <button
+                            type="button"
+                            className="button-secondary button-small"
+                            onClick={() => void deleteKey(key)}
+                            aria-label={`Delete ${key.AccessKeyId}`}
+                          >
+                            Delete
+                          </button>
+                        </>
+                      )}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {keys.data.map((key) => (
-                    <tr key={key.AccessKeyId} data-access-key={key.AccessKeyId}>
-                      <td data-label="AccessKey ID">
-                        <code>{key.AccessKeyId}</code>
-                        {key.AccessKeyId === signedInAs ? (
-                          <span className="badge badge-busy">This session</span>
-                        ) : null}
-                      </td>
-                      <td data-label="Status">
-                        <span className={`badge ${key.Status === 'Active' ? 'badge-ok' : 'badge-bad'}`}>
-                          {key.Status === 'Active' ? 'Enabled' : 'Disabled'}
-                        </span>
-                      </td>
-                      <td data-label="Created">{formatTime(key.CreateDate)}</td>
-                      <td className="actions">
-                        {key.AccessKeyId === signedInAs ? null : (
-                          <>
-                            <button
-                              type="button"
-                              className="button-secondary button-small"
-                              onClick={() =>
-                                void setStatus(key, key.Status === 'Active' ? 'Inactive' : 'Active')
-                              }
-                              aria-label={`${key.Status === 'Active' ? 'Disable' : 'Enable'} ${key.AccessKeyId}`}
-                            >
-                              {key.Status === 'Active' ? 'Disable' : 'Enable'}
-                            </button>{' '}
-                            <button
-                              type="button"
-                              className="button-secondary button-small"
-                              onClick={() => void deleteKey(key)}
-                              aria-label={`Delete ${key.AccessKeyId}`}
-                            >
-                              Delete
-                            </button>
-                          </>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : null}
+                ))}
+              </tbody>
+            </table>
+          )}
+        </LoadedList>
+        {keys.data ? (
+          <>
             <p className="muted small">
               {keys.data.length >= MAX_KEYS
                 ? `A user has at most ${MAX_KEYS} AccessKeys: delete one to create another (that is how keys are rotated).`
@@ -261,47 +213,19 @@ export function UserPage(props: { readonly userName: string }) {
               Create AccessKey
             </button>
           </>
-        )}
+        ) : null}
       </section>
 
-      <section className="card" aria-labelledby="user-policies-title">
-        <h2 id="user-policies-title">Policies</h2>
-        {attached.error && !attached.data ? (
-          <ErrorNotice error={attached.error} onRetry={attached.reload} />
-        ) : !attached.data ? (
-          <Loading />
-        ) : attached.data.length === 0 ? (
-          <EmptyState title="No policies: this user can call nothing." />
-        ) : (
-          <ul className="plain-list">
-            {attached.data.map((policy) => (
-              <li key={`${policy.PolicyType}:${policy.PolicyName}`} data-attached-policy={policy.PolicyName}>
-                <code>{policy.PolicyName}</code> <span className="muted">({policy.PolicyType})</span>{' '}
-                <button
-                  type="button"
-                  className="button-secondary button-small"
-                  onClick={() => void detach(policy)}
-                  aria-label={`Detach ${policy.PolicyName}`}
-                >
-                  Detach
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-        <form className="inline-form" onSubmit={(e) => void attach(e)}>
-          <SelectField
-            id="attach-policy"
-            label="Attach a policy"
-            value={choice}
-            onValue={setChoice}
-            options={[['', 'Choose a policy…'], ...options]}
-          />
-          <button type="submit" disabled={choice === ''}>
-            Attach
-          </button>
-        </form>
-      </section>
+      <AttachedPolicies
+        title="Policies"
+        titleId="user-policies-title"
+        selectId="attach-policy"
+        attached={attached}
+        all={all.data ?? []}
+        empty="No policies: this user can call nothing."
+        onAttach={attach}
+        onDetach={detach}
+      />
     </>
   );
 }

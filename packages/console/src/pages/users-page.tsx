@@ -7,9 +7,11 @@ import type { WireRamUser } from '../api/ram-types.js';
 import { RAM_VERSION } from '../api/vod-client.js';
 import { TextField } from '../ui/fields.js';
 import { Link } from '../ui/link.js';
-import { EmptyState, ErrorNotice, Loading, NotAvailable, Notice } from '../ui/notices.js';
+import { LoadedList } from '../ui/loaded-list.js';
+import { NotAvailable } from '../ui/notices.js';
 import { useSession } from '../ui/session-context.js';
-import { useLoad } from '../ui/use-load.js';
+import { useOutcome } from '../ui/use-outcome.js';
+import { useRamList } from '../ui/use-ram-list.js';
 import { formatTime } from '../util/format.js';
 
 export function checkUserName(name: string): string | undefined {
@@ -21,44 +23,31 @@ export function checkUserName(name: string): string | undefined {
 
 export function UsersPage() {
   const { client } = useSession();
-  const users = useLoad(
-    async (signal) =>
-      (
-        await client.request<{ Users: { User: WireRamUser[] } }>(
-          'ListUsers',
-          {},
-          { signal, version: RAM_VERSION },
-        )
-      ).Users.User,
-    [client],
-  );
+  const users = useRamList<WireRamUser>('ListUsers', {}, ['Users', 'User']);
   const [name, setName] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [attempted, setAttempted] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string | undefined>();
+  const outcome = useOutcome();
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
     setAttempted(true);
     if (checkUserName(name)) return;
     setBusy(true);
-    setError(undefined);
-    try {
+    const created = await outcome.run(async () => {
       await client.request(
         'CreateUser',
         { UserName: name, DisplayName: displayName.trim() || undefined },
         { version: RAM_VERSION },
       );
-      setNotice(`User ${name} created. Open it to attach policies and create an AccessKey.`);
+      return `User ${name} created. Open it to attach policies and create an AccessKey.`;
+    });
+    if (created) {
       setName('');
       setDisplayName('');
       setAttempted(false);
       users.reload();
-    } catch (failure) {
-      setNotice(undefined);
-      setError(failure);
     }
     setBusy(false);
   };
@@ -100,44 +89,39 @@ export function UsersPage() {
               </button>
             </form>
           </section>
-          {notice ? <Notice tone="ok">{notice}</Notice> : null}
-          {error ? <ErrorNotice error={error} /> : null}
+          {outcome.element}
           <section className="card" aria-labelledby="users-title">
             <h2 id="users-title">Users</h2>
-            {users.error && !users.data ? (
-              <ErrorNotice error={users.error} onRetry={users.reload} />
-            ) : !users.data ? (
-              <Loading />
-            ) : users.data.length === 0 ? (
-              <EmptyState title="No users yet." />
-            ) : (
-              <table className="data-table">
-                <thead>
-                  <tr>
-                    <th scope="col">User name</th>
-                    <th scope="col">Display name</th>
-                    <th scope="col">User ID</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {users.data.map((user) => (
-                    <tr key={user.UserId} data-user={user.UserName}>
-                      <td data-label="User name">
-                        <Link route={{ page: 'user', userName: user.UserName }}>{user.UserName}</Link>
-                      </td>
-                      <td data-label="Display name">
-                        {user.DisplayName || <span className="muted">—</span>}
-                      </td>
-                      <td data-label="User ID">
-                        <code>{user.UserId}</code>
-                      </td>
-                      <td data-label="Created">{formatTime(user.CreateDate)}</td>
+            <LoadedList list={users} empty="No users yet.">
+              {(rows) => (
+                <table className="data-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">User name</th>
+                      <th scope="col">Display name</th>
+                      <th scope="col">User ID</th>
+                      <th scope="col">Created</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+                  </thead>
+                  <tbody>
+                    {rows.map((user) => (
+                      <tr key={user.UserId} data-user={user.UserName}>
+                        <td data-label="User name">
+                          <Link route={{ page: 'user', userName: user.UserName }}>{user.UserName}</Link>
+                        </td>
+                        <td data-label="Display name">
+                          {user.DisplayName || <span className="muted">—</span>}
+                        </td>
+                        <td data-label="User ID">
+                          <code>{user.UserId}</code>
+                        </td>
+                        <td data-label="Created">{formatTime(user.CreateDate)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </LoadedList>
           </section>
         </>
       )}

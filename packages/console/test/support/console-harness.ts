@@ -95,9 +95,11 @@ export async function startConsoleHarness(
   host.setUpstream(listening, { proxyConsole: await serverServesConsole(listening) });
   const vod = new VodClient({ endpoint: listening, ...TEST_ROOT_KEY });
   const actionAvailable = async (action: string) => {
-    // Unknown actions are answered before authentication; known ones fail on the missing
-    // signature without running.
-    const res = await fetch(`${listening}/?Action=${encodeURIComponent(action)}`);
+    // Unknown actions of a known Version are answered before authentication; known ones fail on
+    // the missing signature without running. Without Version the answer is MissingParameter for
+    // every action, which would make this check pass for actions the server lacks.
+    const query = new URLSearchParams({ Action: action, Version: '2017-03-21' });
+    const res = await fetch(`${listening}/?${query}`);
     const body = (await res.json()) as { Code?: string };
     return body.Code !== 'InvalidApi.NotFound';
   };

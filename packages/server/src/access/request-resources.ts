@@ -3,7 +3,8 @@
  * are matched against, and (VOD) the apps whose grants must cover it.
  *
  * VOD resources are found by parameter name, so actions added later are covered as long as they
- * use the vendor's names: `VideoId` / `VideoIds` (each video's ARN and app),
+ * use the vendor's names: `VideoId` / `VideoIds` (each video's ARN and app), `ImageId` /
+ * `ImageIds` / `ImageURLs` (each image's app),
  * `TranscodeTemplateGroupId` / `TemplateGroupId` (the group's app) and `AppId` (that app; for
  * the actions that create something, a missing AppId means the default app).
  */
@@ -16,6 +17,8 @@ export interface VodResourceLookup {
   videoApps(videoIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** The app of a template group, or undefined if there is none. */
   groupApp(templateGroupId: string): Promise<string | undefined>;
+  /** The app of each existing image (CreateUploadImage); absent ids do not exist. */
+  imageApps?(imageIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
 export interface VodResources {
@@ -54,6 +57,21 @@ export async function vodResources(
   const videoIds = [...new Set([...idList(params, 'VideoId'), ...idList(params, 'VideoIds')])];
   const apps = new Set<string>();
   if (videoIds.length > 0) for (const app of (await lookup.videoApps(videoIds)).values()) apps.add(app);
+  // DeleteImage names images by URL too (`/images/<ImageId>/…`, each URL-encoded).
+  const fromUrls = idList(params, 'ImageURLs').flatMap((encoded) => {
+    let url = encoded;
+    try {
+      url = decodeURIComponent(encoded);
+    } catch {
+      // the action refuses it; nothing to look up
+    }
+    const id = /\/images\/([0-9a-f]{32})\//.exec(url)?.[1];
+    return id ? [id] : [];
+  });
+  const imageIds = [...new Set([...idList(params, 'ImageId'), ...idList(params, 'ImageIds'), ...fromUrls])];
+  if (imageIds.length > 0 && lookup.imageApps) {
+    for (const app of (await lookup.imageApps(imageIds)).values()) apps.add(app);
+  }
   for (const name of ['TranscodeTemplateGroupId', 'TemplateGroupId']) {
     const id = params.optional(name);
     const app = id === undefined ? undefined : await lookup.groupApp(id);

@@ -41,7 +41,7 @@ export function playbackActions(deps: {
           VideoId: video.videoId,
           Title: video.title,
           Duration: video.duration ?? 0,
-          CoverURL: video.coverUrl ?? '',
+          CoverURL: playback.coverUrl(video.coverUrl),
           Status: video.status,
         },
       };
@@ -97,7 +97,10 @@ export function playbackActions(deps: {
       }
       const streams = await playback.selectStreams(video, opts);
       return {
-        VideoBase: playback.videoBase(video),
+        VideoBase: {
+          ...playback.videoBase(video),
+          ThumbnailList: await playback.thumbnailList(video.videoId, opts.expiresAt),
+        },
         PlayInfoList: { PlayInfo: playback.playInfoList(video, streams, opts) },
       };
     },

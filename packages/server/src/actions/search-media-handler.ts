@@ -129,6 +129,8 @@ export function searchMediaHandler(deps: {
   db: Db;
   /** The apps whose media the caller may see (RAM app grants), or 'all'. */
   appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
+  /** How a stored CoverURL reads on the wire (PlaybackService.coverUrl signs our own covers). */
+  coverUrl?: (stored: string | null) => string;
 }): ActionHandler {
   return async (request) => {
     const { params } = request;
@@ -141,7 +143,15 @@ export function searchMediaHandler(deps: {
       );
     }
     const scope = (await deps.appScope?.(request)) ?? 'all';
-    return search(deps.db, source, params, scope);
+    const result = await search(deps.db, source, params, scope);
+    if (deps.coverUrl) {
+      for (const item of result.MediaList as Record<string, Record<string, unknown> | undefined>[]) {
+        const media = item[source.itemKey];
+        if (typeof media?.CoverURL === 'string' && media.CoverURL !== '')
+          media.CoverURL = deps.coverUrl(media.CoverURL);
+      }
+    }
+    return result;
   };
 }
 

@@ -54,7 +54,12 @@ export function submitTranscodeJobsHandler(deps: {
       await deps.settings.set(key, Date.now());
     }
 
-    const jobId = await deps.scheduler.submit(video, templateGroupId, { encryptConfig, userData, priority });
+    const jobId = await deps.scheduler.submit(video, templateGroupId, {
+      encryptConfig,
+      userData,
+      priority,
+      trigger: 'Manual',
+    });
     return {
       TranscodeTaskId: randomUUID().replaceAll('-', ''),
       TranscodeJobs: { TranscodeJob: jobId ? [{ JobId: jobId }] : [] },

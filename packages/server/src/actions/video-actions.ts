@@ -32,6 +32,7 @@ import type { VideoStatus } from '../store/catalogue-schema.js';
 import type { StreamStore } from '../store/stream-store.js';
 import type { UploadCredentialStore } from '../store/upload-credential-store.js';
 import type { VideoPatch, VideoStore } from '../store/video-store.js';
+import type { MezzanineUrlSigner } from '../source/mezzanine-routes.js';
 
 const STATUSES: readonly VideoStatus[] = [
   'Uploading',
@@ -55,8 +56,17 @@ export interface VideoActionDeps {
   categories: CategoryStore;
   callbacks: CallbackDispatcher;
   publicUrl: () => string;
+  /** Signs GetMezzanineInfo's FileURL (source/mezzanine-routes.ts). */
+  mezzanineUrls: Pick<MezzanineUrlSigner, 'url'>;
   /** The apps whose videos the caller may list (access control); absent = all. */
   appScope?: (request: RpcRequest) => Promise<'all' | string[]>;
+  /** The video's snapshot jobs go with it (their pictures are under its media prefix). */
+  snapshots?: { deleteForVideo(videoId: string): Promise<void> };
+  /** Our own covers: stored as paths, signed when read (PlaybackService). */
+  covers?: {
+    coverUrl(stored: string | null): string;
+    ownAssetPath(url: string): string;
+  };
 }
 
 function limited(params: RpcParams, name: string, max: number): string | undefined {
@@ -91,6 +101,13 @@ function videoIds(params: RpcParams, name: string): string[] {
 export function videoActions(deps: VideoActionDeps): Record<string, ActionHandler> {
   const { videos } = deps;
 
+  const wire = (video: Parameters<typeof videoToWire>[0], schemes: Parameters<typeof videoToWire>[1]) =>
+    videoToWire(video, schemes, deps.covers ? (stored) => deps.covers!.coverUrl(stored) : undefined);
+  const coverParam = (params: RpcParams) => {
+    const cover = limited(params, 'CoverURL', 1024);
+    return cover !== undefined && deps.covers ? deps.covers.ownAssetPath(cover) : cover;
+  };
+
   const mustFind = async (videoId: string) => {
     const video = await videos.find(videoId);
     if (!video) throw catalogueErrors.videoNotFound();
@@ -119,7 +136,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         description: limited(params, 'Description', 1024) ?? null,
         fileName,
         fileSize: fileSize ?? null,
-        coverUrl: limited(params, 'CoverURL', 1024) ?? null,
+        coverUrl: coverParam(params) ?? null,
         cateId: (await cateId(params, deps.categories)) ?? null,
         tags: tags(params) ?? null,
         templateGroupId: group.templateGroupId,
@@ -162,7 +179,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
     GetVideoInfo: async ({ params }) => {
       const video = await mustFind(params.required('VideoId'));
       const schemes = await deps.streams.schemesByVideo([video.videoId]);
-      return { Video: videoToWire(video, schemes.get(video.videoId)) };
+      return { Video: wire(video, schemes.get(video.videoId)) };
     },
 
     GetVideoInfos: async ({ params }) => {
@@ -171,7 +188,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       const byId = new Map(found.map((v) => [v.videoId, v]));
       const schemes = await deps.streams.schemesByVideo(found.map((v) => v.videoId));
       return {
-        VideoList: ids.filter((id) => byId.has(id)).map((id) => videoToWire(byId.get(id)!, schemes.get(id))),
+        VideoList: ids.filter((id) => byId.has(id)).map((id) => wire(byId.get(id)!, schemes.get(id))),
         NonExistVideoIds: ids.filter((id) => !byId.has(id)),
       };
     },
@@ -234,7 +251,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       const schemes = await deps.streams.schemesByVideo(list.map((v) => v.videoId));
       return {
         Total: total,
-        VideoList: { Video: list.map((v) => videoToWire(v, schemes.get(v.videoId))) },
+        VideoList: { Video: list.map((v) => wire(v, schemes.get(v.videoId))) },
       };
     },
 
@@ -245,7 +262,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
       if (title !== undefined) patch.title = title;
       const description = limited(params, 'Description', 1024);
       if (description !== undefined) patch.description = description;
-      const cover = limited(params, 'CoverURL', 1024);
+      const cover = coverParam(params);
       if (cover !== undefined) patch.coverUrl = cover;
       const cate = await cateId(params, deps.categories);
       if (cate !== undefined) patch.cateId = cate;
@@ -270,6 +287,7 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         await videos.delete(id);
         await deps.streams.deleteForVideo(id);
         await deps.credentials.deleteForVideo(id);
+        await deps.snapshots?.deleteForVideo(id);
         await deps.objects.deletePrefix(`sources/${id}/`);
         await deps.objects.deletePrefix(`videos/${id}/`);
         // DeleteMediaComplete (reference-more §7.3); the video's UserData URL still applies.
@@ -287,13 +305,13 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
     GetMezzanineInfo: async ({ params }) => {
       const video = await mustFind(params.required('VideoId'));
       if (video.status === 'Uploading' && video.sourceSize === null) throw catalogueErrors.fileNotFound();
-      params.integer('AuthTimeout', { min: 1, max: 2592000 });
+      const authTimeout = params.integer('AuthTimeout', { min: 1, max: 2592000 }) ?? 1800;
       params.oneOf('OutputType', ['oss', 'cdn'] as const);
       const additions = (params.optional('AdditionType') ?? '').split(',').map((s) => s.trim());
       // A deleted source (DeleteMezzanines) has no URL; Status says Deleted.
       const fileUrl = video.mezzanineDeletedAt
         ? ''
-        : `${deps.publicUrl()}/${UPLOAD_BUCKET}/${video.sourceKey}`;
+        : deps.mezzanineUrls.url(deps.publicUrl(), video, authTimeout);
       return { Mezzanine: mezzanineToWire(video, fileUrl, additions) };
     },
   };

@@ -12,6 +12,8 @@ export const CALLBACK_EVENT_TYPES = [
   'VideoAnalysisComplete',
   'UploadByURLComplete',
   'DeleteMediaComplete',
+  'ImageUploadComplete',
+  'SnapshotComplete',
 ] as const;
 export type CallbackEventType = (typeof CALLBACK_EVENT_TYPES)[number];
 

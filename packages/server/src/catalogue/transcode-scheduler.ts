@@ -31,6 +31,8 @@ export class TranscodeScheduler {
       encryptConfig?: JobPayloads['transcode']['encryptConfig'];
       userData?: string;
       priority?: number;
+      /** GetTranscodeTask `Trigger`; default `Auto` (after an upload). */
+      trigger?: 'Auto' | 'Manual';
     } = {},
   ): Promise<string | undefined> {
     const group = await this.deps.groups.get(templateGroupId);
@@ -39,7 +41,14 @@ export class TranscodeScheduler {
     const userData = parseUserData(options.userData ?? video.userData ?? undefined);
     await this.deps.queue.enqueue(
       'transcode',
-      { videoId: video.videoId, templateGroupId, jobId, encryptConfig: options.encryptConfig, userData },
+      {
+        videoId: video.videoId,
+        templateGroupId,
+        jobId,
+        encryptConfig: options.encryptConfig,
+        userData,
+        trigger: options.trigger ?? 'Auto',
+      },
       // maxAttempts comes from the queue's retry table (jobs/retry-policies.ts).
       { priority: options.priority ?? 6 },
     );

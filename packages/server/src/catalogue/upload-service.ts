@@ -83,8 +83,11 @@ export class UploadService {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** A new credential for the video's source object (both actions return a fresh one). */
-  async issueCredentials(video: VideoRecord): Promise<UploadCredentials> {
+  /**
+   * A new credential for one object: a video's source (CreateUploadVideo / RefreshUploadVideo
+   * return a fresh one) or an image's file (CreateUploadImage passes the ImageId and its key).
+   */
+  async issueCredentials(video: Pick<VideoRecord, 'videoId' | 'sourceKey'>): Promise<UploadCredentials> {
     const accessKeyId = `STS.${randomBytes(18).toString('base64url')}`;
     const accessKeySecret = randomBytes(24).toString('base64url');
     const securityToken = randomBytes(48).toString('base64url');
@@ -121,6 +124,17 @@ export class UploadService {
         Region: 'local',
       }),
     };
+  }
+
+  /**
+   * Upload credentials are single-purpose (issue 11 item 8): once the source object is complete,
+   * every credential issued for it is spent, so nothing can overwrite a video's source behind its
+   * back. Replacing the source takes a fresh credential from RefreshUploadVideo, as the vendor
+   * documents (reference §2.5).
+   */
+  async retireCredentials(objectKey: string): Promise<void> {
+    const videoId = videoIdOfSourceKey(objectKey);
+    if (videoId) await this.deps.credentials.deleteForVideo(videoId);
   }
 
   /** For the OSS-style endpoint: the credential behind a temporary AccessKeyId. */

@@ -23,14 +23,21 @@ export function encryptTypesToWire(schemes: readonly EncryptScheme[] | undefined
   return VIDEO_ENCRYPT_TYPES.filter((type) => schemes.includes(ENCRYPT_SCHEME_OF_TYPE[type])).join(',');
 }
 
-/** `schemes`: of the video's published streams (`StreamStore.schemesByVideo`). */
-export function videoToWire(v: VideoRecord, schemes?: readonly EncryptScheme[]): Record<string, unknown> {
+/**
+ * `schemes`: of the video's published streams (`StreamStore.schemesByVideo`); `coverUrl`: how a
+ * stored CoverURL reads on the wire (`PlaybackService.coverUrl` signs our own covers).
+ */
+export function videoToWire(
+  v: VideoRecord,
+  schemes?: readonly EncryptScheme[],
+  coverUrl: (stored: string | null) => string = (stored) => stored ?? '',
+): Record<string, unknown> {
   return {
     VideoId: v.videoId,
     Title: v.title,
     Description: v.description ?? '',
     Duration: v.duration ?? 0,
-    CoverURL: v.coverUrl ?? '',
+    CoverURL: coverUrl(v.coverUrl),
     Status: v.status,
     CreationTime: wireTime(v.creationTime),
     ModificationTime: wireTime(v.modificationTime),

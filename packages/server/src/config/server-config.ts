@@ -7,6 +7,7 @@ import type { AccessKeyPair } from '../auth/access-key-service.js';
 import { allowListEntryProblem, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
 import { resolveDataDir } from './data-dir.js';
+import { loadLimitsConfig, type LimitsConfig } from './limits-config.js';
 
 export type { KmsConfig, StorageConfig } from './cluster-config.js';
 
@@ -28,6 +29,8 @@ export interface ServerConfig {
   ffprobePath: string;
   /** x264 preset for transcoding (`veryfast` by default; tests use `ultrafast`). */
   x264Preset: string;
+  /** SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE: a source is deleted once its transcode publishes. */
+  deleteSourceAfterTranscode: boolean;
   /**
    * How long a worker's claim on a job lasts without a heartbeat (renewed every third of it).
    * After a crash, the job is retried once this runs out: shorter recovers sooner, but a worker
@@ -69,6 +72,8 @@ export interface ServerConfig {
   outbound: OutboundPolicy;
   /** Bounds of one URL pull upload (UploadMediaByURL). */
   urlUpload: UrlUploadLimits;
+  /** Timeouts, body sizes, connections per client and rate limits (limits-config.ts). */
+  limits: LimitsConfig;
 }
 
 export interface UrlUploadLimits {
@@ -233,6 +238,12 @@ export function loadServerConfig(input: {
     } else corsOrigins.push(origin);
   }
 
+  const deleteSourceRaw = pick(undefined, 'SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE') ?? '0';
+  if (deleteSourceRaw !== '0' && deleteSourceRaw !== '1') {
+    problems.push(
+      `SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE: "${deleteSourceRaw}" must be 1 (delete a source once its transcode is published) or 0`,
+    );
+  }
   const allowPrivateRaw = pick(undefined, 'SECUREVOD_ALLOW_PRIVATE_OUTBOUND') ?? '0';
   if (allowPrivateRaw !== '0' && allowPrivateRaw !== '1') {
     problems.push(
@@ -268,6 +279,7 @@ export function loadServerConfig(input: {
       `SECUREVOD_STS_MIN_DURATION_SECONDS: "${stsMinRaw}" must be seconds from 1 to 900 (lower than 900 only for tests)`,
     );
   }
+  const limits = loadLimitsConfig(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -282,6 +294,7 @@ export function loadServerConfig(input: {
     ffmpegPath: ffmpeg.ffmpegPath,
     ffprobePath: ffmpeg.ffprobePath,
     x264Preset,
+    deleteSourceAfterTranscode: deleteSourceRaw === '1',
     jobLeaseMs,
     abandonedUploadMaxIdleMs: Number(abandonedRaw) * 1000,
     urlSigning: signingKeys?.length
@@ -296,6 +309,7 @@ export function loadServerConfig(input: {
     storage,
     kms,
     stsMinDurationSeconds: Number(stsMinRaw),
+    limits,
   };
 }
 

@@ -54,6 +54,9 @@ export const apiErrors = {
     catalogued('InvalidApi.NotFound', {}, { detail: `Action "${action}" is not implemented.` }),
   forbidden: () => catalogued('Forbidden'),
   throttling: () => catalogued('Throttling'),
+  throttlingUser: () => catalogued('Throttling.User'),
+  /** Player-facing routes (429, with a Retry-After header). */
+  tooManyRequests: () => catalogued('TooManyRequests'),
   internal: (cause?: unknown) => catalogued('InternalError', {}, { cause }),
   unavailable: (cause?: unknown) => catalogued('ServiceUnAvailable', {}, { cause }),
 } as const;

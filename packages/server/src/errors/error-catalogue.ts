@@ -87,6 +87,9 @@ export const ERROR_CATALOGUE = {
     surfaces: RPC,
   },
   Throttling: { status: 400, message: 'Request was denied due to request throttling.', surfaces: RPC },
+  // The vendor's per-user flow control (REF §1.7: the code and message are seen in SDK errors, the
+  // status is unconfirmed; we use the 400 of Throttling). Per AccessKey (http/rate-limits.ts).
+  'Throttling.User': { status: 400, message: 'Request was denied due to user flow control.', surfaces: RPC },
   InternalError: {
     status: 500,
     message: 'The request processing has failed due to some unknown error.',
@@ -332,6 +335,12 @@ export const ERROR_CATALOGUE = {
   /** No such playlist, segment or rendition — also for paths that are not media paths at all. */
   MediaNotFound: { status: 404, message: 'The requested media does not exist.', surfaces: PLAYER },
   KeyNotFound: { status: 404, message: 'The requested key does not exist.', surfaces: PLAYER },
+  /** Rate limit of /play, /keys, /download per client address, or of /keys per token (ours). */
+  TooManyRequests: {
+    status: 429,
+    message: 'Too many requests from this client or with this token; retry after Retry-After seconds.',
+    surfaces: PLAYER,
+  },
 
   // Access control: RAM, STS, VOD apps (access-error-table.ts).
   ...ACCESS_ERROR_TABLE,

@@ -2,7 +2,7 @@
  * One CORS policy for the whole server, registered once at the root with @fastify/cors (so it
  * covers every route and every preflight, whichever plugin owns the route):
  *
- * - Token-authorised routes (`/play/`, `/media/`, `/keys/`, `/download/`, `/sdk/`): any origin
+ * - Token-authorised routes (`/play/`, `/media/`, `/images/`, `/keys/`, `/download/`, `/sdk/`): any origin
  *   (`*`). They take tokens in the URL or body, never cookies, so `*` gives a page on another
  *   origin nothing it could not fetch with the token anyway; customers' own sites play from here.
  * - The RPC endpoint `/` and the OSS-style upload endpoint (`/<bucket>/…`): no CORS headers unless
@@ -12,7 +12,7 @@
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-const TOKEN_PREFIXES = ['/play/', '/media/', '/keys/', '/download/', '/sdk/'] as const;
+const TOKEN_PREFIXES = ['/play/', '/media/', '/images/', '/keys/', '/download/', '/sdk/'] as const;
 
 const PLAYER_POLICY: FastifyCorsOptions = {
   origin: '*',

@@ -11,6 +11,8 @@ export interface JobPayloads {
     /** Customer-managed key (SubmitTranscodeJobs EncryptConfig). */
     encryptConfig?: { cipherText: string; decryptKeyUri: string };
     userData?: { callbackUrl?: string; extend?: string };
+    /** GetTranscodeTask `Trigger`: `Auto` after an upload, `Manual` from SubmitTranscodeJobs. */
+    trigger?: 'Auto' | 'Manual';
   };
   /** Deliver one event to an HTTP callback endpoint. */
   callback: {
@@ -26,7 +28,14 @@ export interface JobPayloads {
   'url-upload': {
     jobId: string;
   };
+  /**
+   * Snapshots of one video (SubmitSnapshotJob, or the cover snapshot at transcode). The request
+   * and the outcome live in the `snapshot_jobs` row; the payload only names it.
+   */
+  snapshot: {
+    jobId: string;
+  };
 }
 
 export type JobType = keyof JobPayloads;
-export const JOB_TYPES: readonly JobType[] = ['transcode', 'callback', 'url-upload'];
+export const JOB_TYPES: readonly JobType[] = ['transcode', 'callback', 'url-upload', 'snapshot'];

@@ -18,4 +18,6 @@ export const JOB_RETRY_POLICIES: Readonly<Record<JobType, RetryPolicy>> = {
   callback: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },
   // A remote server that failed or dropped the connection may answer a little later.
   'url-upload': { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 60_000 },
+  // Like a transcode: storage or KMS trouble passes; a bad source fails at once (permanent).
+  snapshot: { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 60_000 },
 };

@@ -11,22 +11,32 @@
  * (key-routes.ts) untouched, which answers with the one error format:
  *   - other methods and paths, a path that is not exactly four segments, a closing server;
  *   - any error `hlsKey` throws — fastify then runs the request again and reports it;
+ *   - a query naming a parameter twice (fastify's player-route guard refuses it);
  *   - any **guard** that says no. Guards are the hook point for per-route policy that must also
- *     hold on the fast path (a rate limit on /keys/, say): `addGuard(guard)` runs the guard
- *     before the key work, and a request it refuses goes to fastify, whose hooks then answer it.
+ *     hold on the fast path: `addGuard(guard)` runs the guard before the key work, and a request
+ *     it refuses goes to fastify, whose hooks then answer it. server.ts adds the `/keys/` rate
+ *     limits this way (http/player-route-guards.ts): a request counted and let through here is
+ *     not counted again if it then goes to fastify; a refused one is (it is over its limit).
  * Request metrics are recorded here as fastify's onResponse hook would (route family `keys`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerMetrics } from '../ops/metrics.js';
 import { HLS_KEY_TOKEN_PARAM } from '../playback/hls-key-token.js';
 import { MEDIA_TOKEN_PARAM } from '../playback/media-access.js';
+import { duplicateParams, parseParams } from '../http/query-params.js';
 import type { KeyService } from './key-service.js';
 import { KEY_RESPONSE_HEADERS } from './key-routes.js';
 
 const PREFIX = '/keys/hls/';
 
-/** May this request take the fast path? `false` hands it to fastify (and its hooks). */
-export type KeyFastPathGuard = (req: IncomingMessage) => boolean;
+/**
+ * May this request take the fast path? `false` hands it to fastify (and its hooks). Gets the
+ * request and its parsed query.
+ */
+export type KeyFastPathGuard = (
+  req: IncomingMessage,
+  query: Readonly<Record<string, string>>,
+) => boolean | Promise<boolean>;
 
 export interface KeyFastPathOptions {
   keys: KeyService;
@@ -71,11 +81,30 @@ export class KeyFastPath {
     const path = queryAt === -1 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryAt);
     const parts = path.split('/');
     if (parts.length !== 3 || path.includes('%')) return fallback();
-    for (const guard of this.guards) if (!guard(req)) return fallback();
     const started = process.hrtime.bigint();
-    // As fastify's querystring parser (server.ts) reads it: the last of repeated names wins.
-    const query: Record<string, string | undefined> =
-      queryAt === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(queryAt + 1)));
+    // As fastify's querystring parser (server.ts) reads it; a name given twice is refused there.
+    const query = parseParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+    if (duplicateParams(query).length > 0) return fallback();
+    if (this.guards.length === 0) return this.serve(req, res, fallback, parts, query, started);
+    void this.allowed(req, query).then(
+      (ok) => (ok ? this.serve(req, res, fallback, parts, query, started) : fallback()),
+      () => fallback(),
+    );
+  }
+
+  private async allowed(req: IncomingMessage, query: Record<string, string>): Promise<boolean> {
+    for (const guard of this.guards) if (!(await guard(req, query))) return false;
+    return true;
+  }
+
+  private serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fallback: () => void,
+    parts: string[],
+    query: Record<string, string | undefined>,
+    started: bigint,
+  ): void {
     this.options.keys
       .hlsKey({
         videoId: parts[0]!,

@@ -43,6 +43,8 @@ export class PlaybackService {
       publicUrl: () => string;
       urlSigning?: UrlSigning;
       now?: () => number;
+      /** The media path of the video's latest WebVTT thumbnail track (snapshot jobs), if any. */
+      thumbnailTrack?: (videoId: string) => Promise<string | undefined>;
     },
   ) {}
 
@@ -100,6 +102,61 @@ export class PlaybackService {
     query.set(MEDIA_TOKEN_PARAM, token);
     if (hlsKeyToken) query.set(HLS_KEY_TOKEN_PARAM, hlsKeyToken);
     return `${this.deps.publicUrl()}${path}?${query.toString()}`;
+  }
+
+  /**
+   * An image or snapshot path of ours (`/images/<ImageId>/<file>`, `/media/<VideoId>/<object>`)
+   * as an absolute URL authorised until `expiresAt`: a media token for that id (an image's token
+   * names the ImageId, so it opens nothing of any video) and `auth_key` when URL signing is on.
+   */
+  assetUrl(path: string, expiresAt: number): string {
+    const match = /^\/(images|media)\/([A-Za-z0-9_-]{1,128})\/(.+)$/.exec(path);
+    if (!match) throw new Error(`${path} is not an image or media path`);
+    if (match[1] === 'media') {
+      return this.mediaUrl(match[2]!, match[3]!, this.issueMediaToken(match[2]!, expiresAt), expiresAt);
+    }
+    const query = new URLSearchParams();
+    const signing = this.deps.urlSigning;
+    if (signing && signing.privateKeys[0]) {
+      query.set(
+        AUTH_KEY_PARAM,
+        signPath(path, {
+          privateKey: signing.privateKeys[0],
+          expiresAt,
+          validitySeconds: signing.validitySeconds,
+        }),
+      );
+    }
+    query.set(MEDIA_TOKEN_PARAM, this.issueMediaToken(match[2]!, expiresAt));
+    return `${this.deps.publicUrl()}${path}?${query.toString()}`;
+  }
+
+  /**
+   * A video's CoverURL as clients get it: a cover of ours (stored as a path, see `ownAssetPath`)
+   * becomes a URL authorised for `ttlSeconds` (default an hour); any other URL is returned as
+   * stored, since the vendor stores CoverURL as a free-form string.
+   */
+  coverUrl(stored: string | null, ttlSeconds = 3600): string {
+    if (!stored) return '';
+    if (!stored.startsWith('/')) return stored;
+    return this.assetUrl(stored, this.nowSeconds() + ttlSeconds);
+  }
+
+  /**
+   * The path to store for a CoverURL the caller sent: our own image or snapshot URL (e.g. the
+   * ImageURL of CreateUploadImage, possibly with an expired signature) is kept as its path, so it
+   * is signed afresh whenever it is read; anything else is kept as given.
+   */
+  ownAssetPath(url: string): string {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return url;
+    }
+    const own = new URL(this.deps.publicUrl());
+    if (parsed.origin !== own.origin) return url;
+    return /^\/(images|media)\/[A-Za-z0-9_-]{1,128}\/./.test(parsed.pathname) ? parsed.pathname : url;
   }
 
   /** Streams to offer, after the API's filters; throws the API's errors when none remain. */
@@ -161,11 +218,24 @@ export class PlaybackService {
     }));
   }
 
+  /**
+   * `ThumbnailList` of GetPlayInfo's VideoBase and /play/info's VideoMeta: the video's WebVTT
+   * thumbnail track (a sprite's `WebVttSnapshot`), authorised until `expiresAt`; undefined
+   * without one. The vendor's GetVideoInfos sample shows the same `ThumbnailList[{URL}]`.
+   */
+  async thumbnailList(
+    videoId: string,
+    expiresAt: number,
+  ): Promise<{ Thumbnail: { URL: string }[] } | undefined> {
+    const path = await this.deps.thumbnailTrack?.(videoId);
+    return path ? { Thumbnail: [{ URL: this.assetUrl(path, expiresAt) }] } : undefined;
+  }
+
   videoBase(video: VideoRecord): Record<string, unknown> {
     return {
       VideoId: video.videoId,
       Title: video.title,
-      CoverURL: video.coverUrl ?? '',
+      CoverURL: this.coverUrl(video.coverUrl),
       CreationTime: wireTime(video.creationTime),
       Duration: String(video.duration ?? 0),
       MediaType: 'video',

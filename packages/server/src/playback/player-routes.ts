@@ -23,6 +23,7 @@ import { verifyMediaToken } from './media-token.js';
 import { verifyPlayAuth } from './play-auth.js';
 import { PlaybackError } from './playback-error.js';
 import { sendError, stringField } from './player-http.js';
+import { rewriteThumbnailTrack } from './thumbnail-track.js';
 import { mediaObject, type PlaybackService } from './playback-service.js';
 
 /** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
@@ -41,6 +42,8 @@ const CONTENT_TYPES: Record<string, string> = {
   mp4: 'video/mp4',
   m4s: 'video/iso.segment',
   svs: 'application/octet-stream',
+  jpg: 'image/jpeg',
+  vtt: 'text/vtt; charset=utf-8',
 };
 
 export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps): Promise<void> {
@@ -74,8 +77,9 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           VideoId: video.videoId,
           Title: video.title,
           Duration: video.duration ?? 0,
-          CoverURL: video.coverUrl ?? '',
+          CoverURL: playback.coverUrl(video.coverUrl),
           Status: video.status,
+          ThumbnailList: await playback.thumbnailList(video.videoId, session.expiresAt),
         },
         Session: { Token: token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
         PlayInfoList: {
@@ -108,10 +112,11 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
     try {
       const token = stringField(req.body, 'Token');
       const payload = token?.split('.')[1];
-      const vid = payload
-        ? (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { vid?: string }).vid
-        : undefined;
-      if (!vid) throw new PlaybackError('MediaTokenInvalid');
+      // Any JSON may sit in a forged payload (`null`, an array, a number): only a string vid counts.
+      const claimed: unknown = payload ? JSON.parse(Buffer.from(payload, 'base64url').toString()) : undefined;
+      const vid =
+        typeof claimed === 'object' && claimed !== null ? (claimed as { vid?: unknown }).vid : undefined;
+      if (typeof vid !== 'string' || vid === '') throw new PlaybackError('MediaTokenInvalid');
       const claims = verifyMediaToken(playback.secrets as Uint8Array[], token, {
         now: playback.nowSeconds(),
         videoId: vid,
@@ -147,6 +152,23 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
         const ext = grant.object.split('.').pop() ?? '';
         reply.header('content-type', CONTENT_TYPES[ext] ?? 'application/octet-stream');
         reply.header('cache-control', mediaCacheControl(grant.object));
+        if (ext === 'vtt') {
+          // A sprite's thumbnail track names the sheets: each gets its own authorisation.
+          const text = (await readObject(deps.objects, key)).toString('utf8');
+          const signing = playback.urlSigning;
+          return reply.send(
+            rewriteThumbnailTrack(text, grant, {
+              ...(signing?.privateKeys[0]
+                ? {
+                    urlSigning: {
+                      privateKey: signing.privateKeys[0],
+                      validitySeconds: signing.validitySeconds,
+                    },
+                  }
+                : {}),
+            }),
+          );
+        }
         if (ext === 'm3u8') {
           const text = (await readObject(deps.objects, key)).toString('utf8');
           const rewritten = rewriteMediaPlaylist(text, grant, {
@@ -185,7 +207,8 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
   }
 }
 
-async function sendObject(store: ObjectStore, key: string, req: FastifyRequest, reply: FastifyReply) {
+/** Sends a stored object with ETag and single byte-range support (media and image routes). */
+export async function sendObject(store: ObjectStore, key: string, req: FastifyRequest, reply: FastifyReply) {
   const head = await store.head(key);
   if (!head) throw new PlaybackError('MediaNotFound');
   const etag = `"${head.etag}"`;

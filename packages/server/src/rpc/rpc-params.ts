@@ -4,6 +4,8 @@
  */
 import { apiErrors } from '../errors/api-error.js';
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
 export class RpcParams {
   constructor(private readonly values: Readonly<Record<string, string>>) {}
 
@@ -52,7 +54,9 @@ export class RpcParams {
   time(name: string): number | undefined {
     const raw = this.optional(name);
     if (raw === undefined) return undefined;
-    const ms = Date.parse(raw);
+    // ISO 8601 with a four-digit year only: Date.parse also takes `+275760-09-13T00:00:00Z`, the
+    // last representable instant, with which any arithmetic leaves the range of Date.
+    const ms = ISO_TIME.test(raw) ? Date.parse(raw) : Number.NaN;
     if (Number.isNaN(ms))
       throw apiErrors.invalidParameter(name, 'It must be a UTC time like 2026-01-01T00:00:00Z.');
     return ms;

@@ -12,8 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiErrors } from '../errors/api-error.js';
+import { apiErrors, catalogued } from '../errors/api-error.js';
+import { duplicateParams, parseParams } from '../http/query-params.js';
 import { errorEnvelope, toApiError } from './error-envelope.js';
+import { checkParamLengths } from './param-limits.js';
 import type { ReplayCache } from './replay-cache.js';
 import { RpcParams } from './rpc-params.js';
 import type { ActionHandler, ApiRegistry, Authorize, FindAccessKey, RpcRequest } from './rpc-types.js';
@@ -39,6 +41,11 @@ export interface RpcDeps {
   findAccessKey: FindAccessKey;
   /** Policy check after authentication, before the handler; absent = every valid key may call. */
   authorize?: Authorize;
+  /**
+   * Rate limit per AccessKey, after authentication and before `authorize`; throws
+   * `Throttling.User` to refuse (http/rate-limits.ts). Absent = no limit.
+   */
+  throttle?: (req: FastifyRequest, reply: FastifyReply, caller: RpcRequest['caller']) => Promise<void>;
   replayCache: ReplayCache;
   /** Host named in HostId (the public host, e.g. `vod.example.com`). */
   hostId: string;
@@ -59,15 +66,18 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
   };
 
   // The raw form body: signature V3 covers its exact bytes (`x-acs-content-sha256`).
+  // Only form bodies carry parameters (reference §1.1, §1.8); JSON and every other content type
+  // is refused by the handler (so every parameter value is a string), an empty body of any type
+  // is no body. The size limit is the server's `bodyLimit` (SECUREVOD_BODY_LIMIT_BYTES).
   const rawBodies = new WeakMap<FastifyRequest, Buffer>();
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'buffer', bodyLimit: 1024 * 1024 },
-    (req, body, done) => {
-      rawBodies.set(req, body as Buffer);
-      done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
-    },
-  );
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, body, done) => {
+    rawBodies.set(req, body as Buffer);
+    done(null, parseParams((body as Buffer).toString('utf8')));
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    done(null, (body as Buffer).length === 0 ? undefined : UNSUPPORTED_BODY);
+  });
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = newRequestId();
@@ -75,11 +85,7 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
     let format: ResponseFormat = 'JSON';
     let action: string | undefined;
     try {
-      const merged = {
-        ...(req.query as Record<string, string>),
-        ...(isPlainRecord(req.body) ? (req.body as Record<string, string>) : {}),
-      };
-      const params = new RpcParams(merged);
+      const params = new RpcParams(requestParams(req));
       format = responseFormat(params);
       const authorization = singleHeader(req, 'authorization');
       const v3 = isV3Request(authorization, params.has('Action'), req.headers['x-acs-action'] !== undefined);
@@ -97,6 +103,7 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
             auth,
           )
         : await authenticateV1(req.method, params, auth);
+      await deps.throttle?.(req, reply, caller);
       const request: RpcRequest = {
         params,
         requestId,
@@ -117,8 +124,52 @@ export async function rpcPlugin(app: FastifyInstance, deps: RpcDeps): Promise<vo
     }
   };
 
+  // Errors before the handler runs (a body over the limit, a body that ends early) in the API's
+  // own envelope: pop-core reads only `Code`, so Fastify's `{statusCode, code}` would pass as success.
+  app.setErrorHandler((error: { code?: string; statusCode?: number }, req, reply) => {
+    const requestId = newRequestId();
+    const apiError =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? catalogued('LengthExceededMax', { name: 'request body', max: app.initialConfig.bodyLimit ?? 0 })
+        : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+          ? apiErrors.invalidParameter('body', 'The request body could not be read.')
+          : toApiError(error);
+    if (apiError.httpStatus >= 500) req.log.error({ err: error, requestId }, 'RPC request failed');
+    const envelope = errorEnvelope(apiError, requestId, deps.hostId, deps.recommendBase);
+    return send(reply, apiError.httpStatus, 'JSON', 'Error', { ...envelope });
+  });
+
   app.get('/', handle);
   app.post('/', handle);
+}
+
+/** Marks a body whose content type the RPC API does not take. */
+const UNSUPPORTED_BODY = Symbol('unsupportedBody');
+
+/**
+ * Query and form-body parameters, merged, after the boundary checks: a form body or none; no
+ * parameter given twice (in the query, in the body, or in both); every value within its length.
+ */
+function requestParams(req: FastifyRequest): Record<string, string> {
+  if (req.body === UNSUPPORTED_BODY) {
+    throw apiErrors.invalidParameter(
+      'Content-Type',
+      'The RPC API takes parameters in the query string or in an application/x-www-form-urlencoded body.',
+    );
+  }
+  const query = req.query as Record<string, string>;
+  const body = isPlainRecord(req.body) ? (req.body as Record<string, string>) : {};
+  const repeated = [
+    ...duplicateParams(query),
+    ...duplicateParams(body),
+    ...Object.keys(body).filter((name) => Object.hasOwn(query, name)),
+  ];
+  if (repeated.length > 0) {
+    throw apiErrors.invalidParameter(repeated[0]!, 'It is given more than once.');
+  }
+  const merged = { ...query, ...body };
+  checkParamLengths(merged);
+  return merged;
 }
 
 /** The handler for (version, action), or the API's error for an unknown version or action. */

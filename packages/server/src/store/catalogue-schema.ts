@@ -149,7 +149,54 @@ export interface UrlUploadsTable {
   complete_time: IsoTimestamp | null;
 }
 
+export type ImageStatus = 'Uploading' | 'Normal' | 'UploadFail';
+
+/** Migration 0070: an image of CreateUploadImage (reference-more §2). */
+export interface ImagesTable {
+  image_id: string;
+  /** `default` or `cover`. */
+  image_type: string;
+  /** `png`, `jpg`, `jpeg`, `gif`, `webp` or `heic` (lower case, no dot). */
+  image_ext: string;
+  title: string | null;
+  description: string | null;
+  tags: string | null;
+  cate_id: number | null;
+  storage_location: string;
+  app_id: string;
+  user_data: string | null;
+  original_file_name: string | null;
+  status: ImageStatus;
+  /** `images/<ImageId>/image.<ext>`. */
+  object_key: string;
+  file_size: number | null;
+  creation_time: IsoTimestamp;
+  modification_time: IsoTimestamp;
+}
+
+export type SnapshotJobStatus = 'Queued' | 'Processing' | 'Success' | 'Fail';
+
+/** Migration 0070: one snapshot job (SubmitSnapshotJob, or the cover snapshot at transcode). */
+export interface SnapshotJobsTable {
+  job_id: string;
+  video_id: string;
+  /** `specified` (SubmitSnapshotJob) or `cover` (automatic, at transcode). */
+  kind: 'specified' | 'cover';
+  status: SnapshotJobStatus;
+  /** JSON text: the validated request (snapshot-request.ts). */
+  request: string;
+  /** JSON text: what the job stored, per snapshot type (snapshot-request.ts `SnapshotOutputs`). */
+  outputs: string | null;
+  user_data: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  creation_time: IsoTimestamp;
+  complete_time: IsoTimestamp | null;
+}
+
 export interface CatalogueTables {
+  images: ImagesTable;
+  snapshot_jobs: SnapshotJobsTable;
   videos: VideosTable;
   categories: CategoriesTable;
   url_uploads: UrlUploadsTable;

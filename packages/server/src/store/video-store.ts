@@ -190,6 +190,20 @@ export function createVideoStore(db: Db, options: { now?: () => Date } = {}) {
       return Number(result.numUpdatedRows) > 0;
     },
 
+    /**
+     * Stores the video's wrapped data key unless it already has one; false if it had one (or is
+     * gone). The first writer wins, so concurrent uploads of one video agree on its key.
+     */
+    async setDataKeyIfAbsent(videoId: string, dataKeyCiphertext: string): Promise<boolean> {
+      const result = await kysely
+        .updateTable('videos')
+        .set({ data_key_ciphertext: dataKeyCiphertext, modification_time: now() })
+        .where('video_id', '=', videoId)
+        .where('data_key_ciphertext', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     /** Moves the status only from one of `from`; false if the video was elsewhere (or gone). */
     async transition(
       videoId: string,

@@ -16,10 +16,8 @@ import {
   runFfmpeg,
   type ProbeResult,
 } from '@securevod/ffmpeg';
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import { CUSTOMER_DATA_KEY_CONTEXT } from '../actions/kms-data-key-handlers.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
 import { mezzanineSummary } from '../catalogue/mezzanine-summary.js';
@@ -28,6 +26,8 @@ import type { Job } from '../jobs/job-queue.js';
 import type { JobPayloads } from '../jobs/job-types.js';
 import type { JobContext } from '../jobs/worker.js';
 import type { Kms } from '../kms/kms.js';
+import { openSourceForFfmpeg, type FfmpegSourceInput } from '../source/ffmpeg-source-endpoint.js';
+import type { SourceVault } from '../source/source-vault.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { EncryptScheme } from '../store/catalogue-schema.js';
 import type { StreamRecord, StreamStore } from '../store/stream-store.js';
@@ -53,10 +53,19 @@ export interface TranscodeJobDeps {
   objects: ObjectStore;
   kms: Kms;
   callbacks: CallbackDispatcher;
+  /** Reads the (encrypted) source; ffmpeg gets it over a loopback endpoint, never from disk. */
+  sources: Pick<SourceVault, 'open'>;
+  /** SECUREVOD_DELETE_SOURCE_AFTER_TRANSCODE: delete the source once the output is published. */
+  deleteSourceAfterTranscode?: boolean;
   scratchDir: string;
   ffmpegPath: string;
   ffprobePath: string;
   x264Preset?: string;
+  /**
+   * Called once a job's streams are published, before the transcode events (the server queues
+   * the cover snapshot there when the video has no cover). Its failure does not fail the job.
+   */
+  onPublished?: (videoId: string) => Promise<void>;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -99,8 +108,10 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     if (job.attempts > 1) await deps.objects.deletePrefix(jobPrefix);
     await mkdir(deps.scratchDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(join(deps.scratchDir, `job-${jobId}-`));
+    let input: FfmpegSourceInput | undefined;
     try {
-      const streams = await transcode(deps, job.payload, video, scratch, jobPrefix, ctx);
+      input = await openSourceForFfmpeg(deps.sources, video, { log: deps.log });
+      const streams = await transcode(deps, job.payload, video, input.url, scratch, jobPrefix, ctx);
       const published = await deps.streams.publish(videoId, streams, {
         from: 'Transcoding',
         to: 'Normal',
@@ -111,6 +122,10 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
         deps.log.warn({ videoId, jobId }, 'video deleted or changed during transcoding; output discarded');
         return;
       }
+      await deps
+        .onPublished?.(videoId)
+        .catch((err: unknown) => deps.log.warn({ videoId, jobId, err }, 'after-publish step failed'));
+      if (deps.deleteSourceAfterTranscode) await deleteSource(deps, videoId);
       await announce(deps, job.payload, streams);
     } catch (error) {
       await deps.objects.deletePrefix(jobPrefix).catch(() => undefined);
@@ -146,15 +161,23 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
       }
       throw error;
     } finally {
+      await input?.close();
       await rm(scratch, { recursive: true, force: true });
     }
   };
+}
+
+/** As DeleteMezzanines does: the source objects go, the video records when. */
+async function deleteSource(deps: TranscodeJobDeps, videoId: string): Promise<void> {
+  await deps.objects.deletePrefix(`sources/${videoId}/`);
+  await deps.videos.update(videoId, { mezzanineDeletedAt: new Date().toISOString() });
 }
 
 async function transcode(
   deps: TranscodeJobDeps,
   payload: JobPayloads['transcode'],
   video: VideoRecord,
+  input: URL,
   scratch: string,
   jobPrefix: string,
   { signal, progress: reportProgress }: Pick<JobContext, 'signal' | 'progress'>,
@@ -163,16 +186,12 @@ async function transcode(
   if (!group) throw new PermanentTranscodeError(`template group ${payload.templateGroupId} no longer exists`);
   if (group.templates.length === 0) throw new PermanentTranscodeError('the template group has no templates');
 
-  const sourcePath = join(scratch, `source${extname(video.sourceKey) || '.bin'}`);
-  const source = await deps.objects.get(video.sourceKey);
-  await pipeline(source.body, createWriteStream(sourcePath, { mode: 0o600 }), { signal });
-
   // countFrames: GetMezzanineInfo reports NumFrames, which most containers do not record.
   // A source not analysed before (first transcode after its upload) announces the analysis.
   const firstAnalysis = video.mezzanine === null;
   let probed: ProbeResult;
   try {
-    probed = await probe(sourcePath, { ffprobePath: deps.ffprobePath, signal, countFrames: true });
+    probed = await probe(input, { ffprobePath: deps.ffprobePath, signal, countFrames: true });
   } catch (error) {
     if (firstAnalysis && errorCode(error) === 'InvalidParameter.ResourceContentBad') {
       await announceAnalysis(
@@ -193,7 +212,7 @@ async function transcode(
   let lastProgressWrite = 0;
   await runFfmpeg(
     buildHlsLadderArgs({
-      input: sourcePath,
+      input,
       outputDir,
       renditions: placements.map((p) => p.planned),
       hasAudio: probed.audio !== undefined,

@@ -9,12 +9,22 @@
  *
  * Completing streams the parts, in order, into the final object (constant memory); the caller
  * then discards the upload. Nothing here knows about HTTP or credentials.
+ *
+ * With a sealer (encrypted sources), each part is stored sealed on its own, and completion
+ * unseals the parts in order while sealing the whole object afresh; a part's ETag is then the MD5
+ * of its stored form (opaque, as S3's ETags of SSE-KMS objects), and sizes are plaintext sizes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ObjectStoreError, assertValidContentType, assertValidKey } from '../storage/object-store.js';
+import {
+  ObjectStoreError,
+  assertValidContentType,
+  assertValidKey,
+  bodyChunks,
+} from '../storage/object-store.js';
 import type { ObjectBody, ObjectStore } from '../storage/object-store.js';
-import { ossErrors } from './oss-error.js';
+import { OssError, ossErrors } from './oss-error.js';
 import type { CompletedPart } from './oss-xml.js';
+import { measured, type UploadSealer } from './upload-sealer.js';
 
 export const MULTIPART_PREFIX = '.multipart/';
 /** OSS: every part but the last must be at least 100 KiB. */
@@ -47,7 +57,7 @@ export interface StoredPart {
 
 export interface AssembledObject {
   readonly size: number;
-  /** The store's ETag of the whole object: lowercase hex MD5 of its content. */
+  /** Lowercase hex MD5 of the whole object's content (the plaintext, with a sealer). */
   readonly etag: string;
   /** What OSS returns for a multipart object: MD5 of the concatenated binary part MD5s, `-<parts>`. */
   readonly multipartEtag: string;
@@ -65,7 +75,10 @@ export function assertUploadableKey(objectKey: string): void {
 }
 
 export class MultipartUploadStore {
-  constructor(private readonly store: ObjectStore) {}
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly sealer?: UploadSealer,
+  ) {}
 
   async initiate(target: UploadTarget & { contentType: string }, now: Date): Promise<MultipartManifest> {
     assertUploadableKey(target.objectKey);
@@ -99,7 +112,14 @@ export class MultipartUploadStore {
     body: ObjectBody,
   ): Promise<{ size: number; etag: string }> {
     const key = partKey(manifest.uploadId, partNumber);
-    const written = await this.store.put(key, body);
+    const stored = this.sealer
+      ? await this.sealer.seal(
+          manifest.objectKey,
+          { uploadId: manifest.uploadId, partNumber },
+          bodyChunks(body),
+        )
+      : body;
+    const written = await this.store.put(key, stored);
     // An abort that ran while this part streamed in has already deleted the upload; do not leave
     // an orphan part behind it.
     if (!(await this.store.head(manifestKey(manifest.uploadId)))) {
@@ -118,7 +138,7 @@ export class MultipartUploadStore {
       parts.push({
         partNumber: Number(number),
         etag: info.etag,
-        size: info.size,
+        size: this.plainSize(manifest, Number(number), info.size),
         lastModified: info.lastModified,
       });
     }
@@ -142,15 +162,29 @@ export class MultipartUploadStore {
           ? await this.store.head(partKey(uploadId, part.partNumber))
           : undefined;
       if (!info || info.etag !== part.etag) throw ossErrors.invalidPart(uploadId, part.partNumber, part.etag);
-      if (i < parts.length - 1 && info.size < MIN_PART_SIZE) throw ossErrors.entityTooSmall(part.partNumber);
+      const size = this.plainSize(manifest, part.partNumber, info.size);
+      if (i < parts.length - 1 && size < MIN_PART_SIZE) throw ossErrors.entityTooSmall(part.partNumber);
     }
 
-    const written = await this.store.put(manifest.objectKey, this.concatenate(uploadId, parts), {
-      contentType: manifest.contentType,
-    });
     const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag, 'hex')));
     const multipartEtag = `${createHash('md5').update(md5s).digest('hex').toUpperCase()}-${parts.length}`;
-    return { size: written.size, etag: written.etag, multipartEtag };
+    const content = this.concatenate(manifest, parts);
+    if (!this.sealer) {
+      const written = await this.store.put(manifest.objectKey, content, {
+        contentType: manifest.contentType,
+      });
+      return { size: written.size, etag: written.etag, multipartEtag };
+    }
+    const hash = createHash('md5');
+    const plain = measured(content, hash);
+    await this.store.put(
+      manifest.objectKey,
+      await this.sealer.seal(manifest.objectKey, undefined, plain.body),
+      {
+        contentType: manifest.contentType,
+      },
+    );
+    return { size: plain.result.size, etag: hash.digest('hex'), multipartEtag };
   }
 
   /** Deletes the upload: manifest first, so a half-finished discard reads as "no such upload". */
@@ -184,13 +218,41 @@ export class MultipartUploadStore {
     return removed;
   }
 
-  private async *concatenate(uploadId: string, parts: readonly { partNumber: number; etag: string }[]) {
+  private plainSize(manifest: MultipartManifest, partNumber: number, storedSize: number): number {
+    if (!this.sealer) return storedSize;
+    return this.sealer.plaintextSize(
+      manifest.objectKey,
+      { uploadId: manifest.uploadId, partNumber },
+      storedSize,
+    );
+  }
+
+  private async *concatenate(
+    manifest: MultipartManifest,
+    parts: readonly { partNumber: number; etag: string }[],
+  ) {
+    const { uploadId } = manifest;
     for (const part of parts) {
-      const { body, etag } = await this.store.get(partKey(uploadId, part.partNumber));
+      const { body, etag, size } = await this.store.get(partKey(uploadId, part.partNumber));
       try {
         // Re-checked here: the part may have been uploaded again since the checks above.
         if (etag !== part.etag) throw ossErrors.invalidPart(uploadId, part.partNumber, part.etag);
-        for await (const chunk of body) yield chunk as Uint8Array;
+        const plain = this.sealer
+          ? await this.sealer.unseal(
+              manifest.objectKey,
+              { uploadId, partNumber: part.partNumber },
+              body as AsyncIterable<Uint8Array>,
+              size,
+            )
+          : (body as AsyncIterable<Uint8Array>);
+        try {
+          for await (const chunk of plain) yield chunk;
+        } catch (error) {
+          // Storage failures stay retryable; a stored part the sealer cannot open (altered, or
+          // written as uploaded before sealing was on) is an invalid part, not a server error.
+          if (!this.sealer || error instanceof ObjectStoreError || error instanceof OssError) throw error;
+          throw ossErrors.invalidPart(uploadId, part.partNumber, part.etag);
+        }
       } finally {
         body.destroy();
       }

@@ -21,7 +21,7 @@
  * handed over as the raw stream, so nothing is buffered and the RPC route's form parsing is
  * untouched. Register it without `fastify-plugin`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -36,6 +36,7 @@ import { checkedBody, readSmallBody } from './oss-request-body.js';
 import { SIGNED_SUB_RESOURCES } from './oss-signature.js';
 import { parseCompleteMultipartUpload, renderXmlDocument } from './oss-xml.js';
 import type { XmlNode } from './oss-xml.js';
+import { measured, type UploadSealer } from './upload-sealer.js';
 
 /** pino-shaped, so `app.log` fits. Never given secrets. */
 export interface OssUploadLogger {
@@ -48,7 +49,7 @@ export interface ObjectCompletion {
   readonly bucket: string;
   readonly objectKey: string;
   readonly size: number;
-  /** The store's ETag: lowercase hex MD5 of the whole object (also for multipart uploads). */
+  /** Lowercase hex MD5 of the whole object as uploaded (also for multipart uploads). */
   readonly etag: string;
 }
 
@@ -63,11 +64,18 @@ export interface OssUploadDeps {
    * serialised within a process; across processes, make this idempotent.
    */
   onObjectComplete(info: ObjectCompletion): Promise<void>;
+  /**
+   * Called once a request's signature checked out, before its body is read: the server gives
+   * authenticated uploads their long body deadline here (http/request-limits.ts).
+   */
+  readonly onAuthenticated?: (request: FastifyRequest) => void;
   readonly now?: () => Date;
   /** Defaults to the request's logger. */
   readonly logger?: OssUploadLogger;
   /** Allowed difference between the request's date and `now`; OSS uses 15 minutes. */
   readonly maxClockSkewMs?: number;
+  /** Stores objects and parts in another form (encrypted sources); as uploaded without one. */
+  readonly sealer?: UploadSealer;
 }
 
 /** 10,000 parts at ~70 bytes each fit comfortably. */
@@ -102,7 +110,7 @@ type Operation =
 
 export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, deps) => {
   const now = deps.now ?? (() => new Date());
-  const multipart = new MultipartUploadStore(deps.store);
+  const multipart = new MultipartUploadStore(deps.store, deps.sealer);
   const serialized = keyedSerializer();
   const logOf = (request: FastifyRequest): OssUploadLogger => deps.logger ?? request.log;
 
@@ -149,6 +157,7 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
         { method: request.method, headers: request.headers, path: q < 0 ? url : url.slice(0, q), query },
         { findCredential: deps.findCredential, now: now(), maxClockSkewMs: deps.maxClockSkewMs },
       );
+      deps.onAuthenticated?.(request);
       const body = (request.body as Readable | undefined) ?? request.raw;
       const operation = operationOf(request.method, query, request.headers);
       const uploadId = query.get('uploadId') ?? '';
@@ -191,9 +200,25 @@ export const ossUploadPlugin: FastifyPluginAsync<OssUploadDeps> = async (app, de
     body: Readable,
   ) {
     assertUploadableKey(upload.objectKey);
-    const { size, etag } = await deps.store.put(upload.objectKey, checkedBody(body, request.headers), {
-      contentType: request.headers['content-type'] || DEFAULT_CONTENT_TYPE,
-    });
+    const contentType = request.headers['content-type'] || DEFAULT_CONTENT_TYPE;
+    const plain = checkedBody(body, request.headers);
+    let size: number;
+    let etag: string;
+    if (deps.sealer) {
+      const hash = createHash('md5');
+      const counted = measured(plain, hash);
+      await deps.store.put(
+        upload.objectKey,
+        await deps.sealer.seal(upload.objectKey, undefined, counted.body),
+        {
+          contentType,
+        },
+      );
+      size = counted.result.size;
+      etag = hash.digest('hex');
+    } else {
+      ({ size, etag } = await deps.store.put(upload.objectKey, plain, { contentType }));
+    }
     await deps.onObjectComplete({ bucket: upload.bucket, objectKey: upload.objectKey, size, etag });
     logOf(request).info(
       {

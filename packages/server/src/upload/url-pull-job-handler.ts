@@ -25,6 +25,7 @@ import {
   parseHttpUrl,
   type OutboundClient,
 } from '../outbound/outbound-client.js';
+import type { SourceVault } from '../source/source-vault.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { ObjectStoreError } from '../storage/object-store.js';
 import type { UrlUploadRecord, UrlUploadStore } from '../store/url-upload-store.js';
@@ -38,6 +39,8 @@ export interface UrlPullDeps {
   uploads: UrlUploadStore;
   videos: VideoStore;
   objects: ObjectStore;
+  /** Stores the pulled source encrypted, as the upload endpoint does. */
+  sources: Pick<SourceVault, 'put'>;
   outbound: OutboundClient;
   scheduler: Pick<TranscodeScheduler, 'completeUpload'>;
   callbacks: CallbackDispatcher;
@@ -173,8 +176,8 @@ export function createUrlPullJobHandler(deps: UrlPullDeps) {
       });
       response.body.once('error', (error) => counter.destroy(toPullError(error, url, signal)));
       // The source's Content-Type is not trusted (nor needed): the object is stored as bytes.
-      const stored = await deps.objects
-        .put(video.sourceKey, response.body.pipe(counter))
+      const stored = await deps.sources
+        .put(video, response.body.pipe(counter) as AsyncIterable<Uint8Array>)
         .finally(() => progress);
       return { videoId, size: stored.size, etag: stored.etag };
     } finally {

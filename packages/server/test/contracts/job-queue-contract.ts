@@ -453,6 +453,7 @@ export function jobQueueContract(
             callback: { queued: 1, running: 1, succeeded: 1, failed: 0 },
             transcode: { queued: 1, running: 0, succeeded: 0, failed: 1 },
             'url-upload': { queued: 0, running: 0, succeeded: 0, failed: 0 },
+            snapshot: { queued: 0, running: 0, succeeded: 0, failed: 0 },
           },
         });
         assert.deepEqual(

@@ -541,6 +541,9 @@ describe('catalogue actions', () => {
           .execute(),
       });
       try {
+        // The upload's credential was spent when its object completed; an outstanding one (from
+        // RefreshUploadVideo) must go with the video.
+        await vod.request('RefreshUploadVideo', { VideoId: videoId });
         const before = await rows();
         const wrapped = before.videos[0]?.data_key_ciphertext;
         assert.ok(wrapped, 'the video has a wrapped data key');

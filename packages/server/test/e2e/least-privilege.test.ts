@@ -118,6 +118,42 @@ describe('least privilege through pop-core', () => {
     );
   });
 
+  test("an image belongs to its app: a user granted app A cannot read or delete app B's images", async () => {
+    const root = popClient(server.url, VOD_VERSION);
+    const image = async (appId: string) =>
+      (await root.request<{ ImageId: string }>('CreateUploadImage', { ImageType: 'cover', AppId: appId }))
+        .ImageId;
+    const inA = await image(appA);
+    const inB = await image(appB);
+    const key = await makeUser(server.url, {
+      userName: 'image-reader',
+      policies: [allowAll(['vod:GetImageInfo', 'vod:GetImageInfos', 'vod:DeleteImage'])],
+      appGrants: [[appA, 'VODAppFullAccess']],
+    });
+    const vod = popClient(server.url, VOD_VERSION, key);
+    await vod.request('GetImageInfo', { ImageId: inA });
+    await expectApiError(vod.request('GetImageInfo', { ImageId: inB }), 'Forbidden.OperateAppResource', 403);
+    await expectApiError(
+      vod.request('GetImageInfos', { ImageIds: `${inA},${inB}` }),
+      'Forbidden.OperateAppResource',
+      403,
+    );
+    await expectApiError(
+      vod.request('DeleteImage', { DeleteImageType: 'ImageId', ImageIds: inB }),
+      'Forbidden.OperateAppResource',
+      403,
+    );
+    await expectApiError(
+      vod.request('DeleteImage', {
+        DeleteImageType: 'ImageURL',
+        ImageURLs: encodeURIComponent(`${server.url}/images/${inB}/image.png`),
+      }),
+      'Forbidden.OperateAppResource',
+      403,
+    );
+    await root.request('GetImageInfo', { ImageId: inB });
+  });
+
   test('a statement narrowed by a video ARN opens that video and no other', async () => {
     const key = await makeUser(server.url, {
       userName: 'one-video',

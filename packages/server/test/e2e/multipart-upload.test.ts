@@ -9,13 +9,22 @@ import { open, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { after, before, describe, test } from 'node:test';
 import type RPCClient from '@alicloud/pop-core';
 import { createOssClient, type OssClientError } from '../upload/ali-oss-client.js';
-import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import {
+  filesContaining,
+  makeDataDir,
+  removeDir,
+  startServerProcess,
+  type ServerProcess,
+} from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus, type DecodedTicket } from '../support/vod-upload.js';
 import { filesUnder } from './e2e-helpers.js';
+import { sourceStoredSize } from '../../src/source/source-format.js';
 
 const LARGE_SIZE = 101 * 1024 * 1024 + 12_345;
 
@@ -40,6 +49,18 @@ async function randomFile(path: string, size: number): Promise<string> {
     await file.close();
   }
   return hash.digest('hex');
+}
+
+/** `length` bytes of the file at `path` from `offset`. */
+async function fileBytes(path: string, offset: number, length: number): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    await file.read(buffer, 0, length, offset);
+    return buffer;
+  } finally {
+    await file.close();
+  }
 }
 
 /** Runs an ali-oss call that must fail and returns what ali-oss raised. */
@@ -122,15 +143,29 @@ describe('multipart upload and credential scope through the full server', () => 
       '"no transcoding": the video stays UploadSucc',
     );
 
-    // The stored source is the file, byte for byte (the local store keeps a 1 KiB header first).
+    // The stored source is encrypted (docs/formats.md, "Encrypted source"; the local store keeps
+    // a 1 KiB header first): no 64-byte run of the file is anywhere in storage.
     const storedPath = join(dataDir, 'storage', 'objects', `${ticket.address.FileName}#`);
     const stored = await readFile(storedPath);
-    assert.equal(stored.length - 1024, LARGE_SIZE);
-    assert.equal(createHash('md5').update(stored.subarray(1024)).digest('hex'), md5);
-    const mezzanine = await vod.request<{ Mezzanine: { Size: number } }>('GetMezzanineInfo', {
-      VideoId: ticket.videoId,
-    });
+    assert.equal(stored.subarray(1024, 1028).toString('latin1'), 'SVSC');
+    assert.equal(stored.length - 1024, sourceStoredSize(stored.readUInt16BE(1024 + 6), 65_536, LARGE_SIZE));
+    const runs = [0, LARGE_SIZE >> 1, LARGE_SIZE - 64].map((at) => fileBytes(path, at, 64));
+    assert.deepEqual(await filesContaining(join(dataDir, 'storage'), await Promise.all(runs)), []);
+    // GetMezzanineInfo's FileURL serves the file back, byte for byte.
+    const mezzanine = await vod.request<{ Mezzanine: { Size: number; FileURL: string } }>(
+      'GetMezzanineInfo',
+      {
+        VideoId: ticket.videoId,
+      },
+    );
     assert.equal(mezzanine.Mezzanine.Size, LARGE_SIZE);
+    const served = await fetch(mezzanine.Mezzanine.FileURL);
+    assert.equal(served.status, 200);
+    const hash = createHash('md5');
+    for await (const chunk of Readable.fromWeb(served.body! as WebReadableStream<Uint8Array>)) {
+      hash.update(chunk as Buffer);
+    }
+    assert.equal(hash.digest('hex'), md5);
     // The parts were discarded after completion.
     assert.deepEqual(await filesUnder(join(dataDir, 'storage', 'objects', '.multipart')), []);
   });

@@ -231,13 +231,18 @@ describe('URL pull upload and the outbound policy', () => {
         [full.Title, full.Tags, full.CateId, full.CateName, full.Size],
         ['Pulled lesson', 'pulled,url', category.CateId, 'Pulled', clip.length],
       );
-      // The source in storage is the origin's file, byte for byte.
+      // The source is stored encrypted (docs/formats.md, "Encrypted source"), and its FileURL
+      // serves the origin's file, byte for byte.
       const store = await createLocalDirectoryStore({ root: join(server.dataDir, 'storage') });
       const source = (await store.list(`sources/${info!.MediaId}/`)[Symbol.asyncIterator]().next()).value;
       assert.ok(source, 'the source is stored');
-      const stored = await readObject(store, source.key);
+      assert.equal((await readObject(store, source.key, { start: 0, end: 3 })).toString('latin1'), 'SVSC');
+      const { Mezzanine } = await vod.request<{ Mezzanine: { FileURL: string } }>('GetMezzanineInfo', {
+        VideoId: info!.MediaId,
+      });
+      const served = Buffer.from(await (await fetch(Mezzanine.FileURL)).arrayBuffer());
       assert.equal(
-        createHash('sha256').update(stored).digest('hex'),
+        createHash('sha256').update(served).digest('hex'),
         createHash('sha256').update(clip).digest('hex'),
       );
 

@@ -4,6 +4,9 @@
  * them), so the docs test cannot drift from server.ts and access-wiring.ts.
  */
 import { accessKeyActions } from '../../src/actions/access-key-actions.js';
+import { imageActions } from '../../src/actions/image-actions.js';
+import { snapshotActions } from '../../src/actions/snapshot-actions.js';
+import { transcodeTaskActions } from '../../src/actions/transcode-task-actions.js';
 import { downloadSettingsActions } from '../../src/actions/download-settings-actions.js';
 import { messageCallbackActions } from '../../src/actions/message-callback-actions.js';
 import { playbackActions } from '../../src/actions/playback-actions.js';
@@ -28,6 +31,9 @@ export function actionNames(): string[] {
   const names = new Set([
     ...SINGLE_ACTIONS,
     ...Object.keys(videoActions(inert)),
+    ...Object.keys(imageActions(inert)),
+    ...Object.keys(snapshotActions(inert)),
+    ...Object.keys(transcodeTaskActions(inert)),
     ...Object.keys(templateGroupActions(inert)),
     ...Object.keys(messageCallbackActions(inert)),
     ...Object.keys(accessKeyActions(inert)),

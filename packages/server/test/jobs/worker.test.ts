@@ -26,6 +26,7 @@ const POLICIES: Record<JobType, RetryPolicy> = {
   transcode: POLICY,
   callback: POLICY,
   'url-upload': POLICY,
+  snapshot: POLICY,
 };
 const callback = (n: number): JobPayloads['callback'] => ({
   url: `http://127.0.0.1:9/${n}`,
@@ -79,6 +80,7 @@ async function withHarness(body: (h: Harness) => Promise<void>): Promise<void> {
             transcode: async () => {},
             callback: async () => {},
             'url-upload': async () => {},
+            snapshot: async () => {},
           },
           workerId: `worker-${workers.length + 1}`,
           concurrency: 2,
@@ -138,6 +140,7 @@ describe('job worker', () => {
       const w = worker({
         handlers: {
           'url-upload': async () => {},
+          snapshot: async () => {},
           callback: async (job, ctx) => {
             handled.push(`callback ${job.payload.url}`);
             ctx.log.info({ step: 'sent' }, 'callback delivered');
@@ -176,6 +179,7 @@ describe('job worker', () => {
       const w = worker({
         handlers: {
           'url-upload': async () => {},
+          snapshot: async () => {},
           transcode: async (job, ctx) => {
             await probe(notAVideo, { ffprobePath: 'ffprobe', signal: ctx.signal });
             assert.fail(`ffprobe accepted ${job.payload.videoId}`);
@@ -215,6 +219,7 @@ describe('job worker', () => {
       const w = worker({
         handlers: {
           'url-upload': async () => {},
+          snapshot: async () => {},
           transcode: async () => {},
           callback: async (job) => {
             attempts.set(job.id, [...(attempts.get(job.id) ?? []), Date.now()]);
@@ -263,6 +268,7 @@ describe('job worker', () => {
       const w = worker({
         handlers: {
           'url-upload': async () => {},
+          snapshot: async () => {},
           transcode: async (_job, ctx) => {
             reason = await aborted(ctx.signal);
             throw reason;
@@ -309,6 +315,7 @@ describe('job worker', () => {
         leaseMs: 300,
         handlers: {
           'url-upload': async () => {},
+          snapshot: async () => {},
           transcode: async () => {},
           callback: async (_job, ctx) => {
             reason = await aborted(ctx.signal);
@@ -348,6 +355,7 @@ describe('job worker', () => {
         leaseMs: 150,
         handlers: {
           'url-upload': async () => {},
+          snapshot: async () => {},
           transcode: async () => {
             await sleep(700);
           },
@@ -381,7 +389,10 @@ describe('job worker', () => {
         await sleep(30);
         active--;
       };
-      const w = worker({ concurrency: 3, handlers: { transcode: slow, callback: slow, 'url-upload': slow } });
+      const w = worker({
+        concurrency: 3,
+        handlers: { transcode: slow, callback: slow, 'url-upload': slow, snapshot: slow },
+      });
       for (let n = 0; n < 12; n++) {
         if (n % 2) await queue.enqueue('callback', callback(n));
         else await queue.enqueue('transcode', transcode(n));

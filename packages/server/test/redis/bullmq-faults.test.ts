@@ -24,6 +24,7 @@ const POLICIES = {
   transcode: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
   callback: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
   'url-upload': { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+  snapshot: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
 };
 const quiet: WorkerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const callback = (n: number): JobPayloads['callback'] => ({
@@ -98,6 +99,7 @@ setInterval(() => {}, 1000);
             transcode: async (job) => void handled.push(job.attempts),
             callback: async () => {},
             'url-upload': async () => {},
+            snapshot: async () => {},
           },
           workerId: 'survivor',
           concurrency: 1,
@@ -144,6 +146,7 @@ setInterval(() => {}, 1000);
           handlers: {
             transcode: async () => {},
             'url-upload': async () => {},
+            snapshot: async () => {},
             callback: async (job) => {
               handled.set(job.id, (handled.get(job.id) ?? 0) + 1);
               await sleep(40);

@@ -53,6 +53,12 @@ export interface S3TestServer {
   putRaw(bucket: string, key: string, body: Buffer): Promise<void>;
   /** Incomplete multipart uploads in the bucket. */
   pendingUploads(bucket: string): Promise<string[]>;
+  /**
+   * Stops listening and drops every open connection, as a crashed or restarting S3 endpoint
+   * would: clients get connection errors until `resume()` listens again on the same port.
+   */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -152,6 +158,12 @@ export async function startS3Server(): Promise<S3TestServer> {
 
   const address = await server.run();
   let counter = 0;
+  // s3rver's own `close` also shuts its logger down for good; a pause must not.
+  type Listening = import('node:http').Server;
+  const internals = server as unknown as {
+    httpServer: Listening;
+    listen(port: number, host: string): Promise<Listening>;
+  };
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     region: 'us-east-1',
@@ -173,6 +185,16 @@ export async function startS3Server(): Promise<S3TestServer> {
     async pendingUploads(bucket) {
       const dir = store.getResourcePath(bucket, undefined, 'uploads');
       return readdir(dir).catch(() => []);
+    },
+    async pause() {
+      const http = internals.httpServer;
+      http.removeAllListeners('close');
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await closed;
+    },
+    async resume() {
+      internals.httpServer = await internals.listen(address.port, '127.0.0.1');
     },
     async close() {
       await server.close();

@@ -20,7 +20,11 @@ export interface ServerProcess {
   readonly url: string;
   readonly dataDir: string;
   readonly output: () => string;
+  /** The server's process id (for its CPU time, or to kill it). */
+  readonly pid: number;
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would: no drain, no hand-back of jobs; resolves once it has exited. */
+  kill9(): Promise<void>;
 }
 
 export async function makeDataDir(prefix = 'securevod-test-'): Promise<string> {
@@ -35,7 +39,10 @@ export async function startServerProcess(options: {
   bin?: string;
   /** A command that runs the server, e.g. in its own mount namespace (support/read-only-view.ts). */
   launcher?: string[];
+  /** How long it may take to listen (default 30 s; a cluster starting on a busy machine takes longer). */
+  startTimeoutMs?: number;
 }): Promise<ServerProcess> {
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const launcher = options.launcher ?? [];
   const child: ChildProcess = spawn(
     launcher[0] ?? process.execPath,
@@ -70,10 +77,9 @@ export async function startServerProcess(options: {
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      // Left running, the child's pipes would keep the test process alive after the failure.
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start in 30 s:\n${output}`));
-    }, 30_000);
+      child.kill('SIGKILL'); // not left running behind a failed test
+      reject(new Error(`server did not start in ${startTimeoutMs / 1000} s:\n${output}`));
+    }, startTimeoutMs);
     const onData = () => {
       const line = output.split('\n').find((l) => l.includes('"event":"listening"'));
       if (line) {
@@ -94,6 +100,11 @@ export async function startServerProcess(options: {
     url,
     dataDir: options.dataDir,
     output: () => output,
+    pid: child.pid!,
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

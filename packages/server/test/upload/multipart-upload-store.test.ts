@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { decryptSource, encryptSource } from '../../src/source/source-cipher.js';
+import {
+  deriveSourceKey,
+  SOURCE_DEFAULT_CHUNK_SIZE,
+  sourcePlaintextLength,
+} from '../../src/source/source-format.js';
 import { createLocalDirectoryStore } from '../../src/storage/local-directory-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { MultipartUploadStore } from '../../src/upload/multipart-upload-store.js';
 import { OssError } from '../../src/upload/oss-error.js';
+import type { PartRef, UploadSealer } from '../../src/upload/upload-sealer.js';
 import { readAll } from '../contracts/object-store-contract.js';
 
 const base = await mkdtemp(join(tmpdir(), 'securevod-multipart-'));
@@ -108,5 +115,64 @@ describe('multipart upload store', () => {
     assert.equal((await keys(store, '.multipart/')).length, 3);
     assert.equal(await uploads.sweepAbandoned(new Date(Date.now() + 60_000)), 2);
     assert.deepEqual(await keys(store, '.multipart/'), []);
+  });
+});
+
+describe('multipart upload store with a sealer (encrypted sources)', () => {
+  const key = deriveSourceKey(randomBytes(32));
+  const bindingOf = (part: PartRef | undefined) =>
+    part ? `part:${part.uploadId}:${part.partNumber}` : 'source:whole';
+  /** The server's sealer (source-vault.ts) with a fixed key and no catalogue. */
+  const sealer: UploadSealer = {
+    seal: async (_key, part, plain) => encryptSource(key, bindingOf(part), plain),
+    unseal: async (_key, part, stored, size) => decryptSource(key, bindingOf(part), stored, size),
+    plaintextSize: (_key, part, size) =>
+      sourcePlaintextLength(21 + bindingOf(part).length, SOURCE_DEFAULT_CHUNK_SIZE, size),
+  };
+
+  it('seals parts uploaded out of order and re-seals the whole object on completion', async () => {
+    const store = await createLocalDirectoryStore({ root: join(base, `s${++counter}`) });
+    const uploads = new MultipartUploadStore(store, sealer);
+    const manifest = await uploads.initiate({ ...target, contentType: 'video/mp4' }, new Date());
+    const parts = [randomBytes(150 * 1024), randomBytes(120 * 1024), randomBytes(777)];
+    const etags = await Promise.all(
+      [3, 1, 2].map(async (n) => ({
+        partNumber: n,
+        etag: (await uploads.putPart(manifest, n, parts[n - 1]!)).etag,
+      })),
+    );
+    const listed = await uploads.listParts(manifest);
+    assert.deepEqual(
+      listed.map((p) => p.size),
+      parts.map((p) => p.length),
+      'plaintext sizes',
+    );
+    for (const info of await keys(store, `.multipart/${manifest.uploadId}/0`)) {
+      const stored = await readAll((await store.get(info)).body);
+      assert.equal(stored.subarray(0, 4).toString('latin1'), 'SVSC');
+    }
+    const whole = Buffer.concat(parts);
+    const assembled = await uploads.complete(
+      manifest,
+      etags.sort((a, b) => a.partNumber - b.partNumber),
+    );
+    assert.equal(assembled.size, whole.length);
+    assert.equal(assembled.etag, createHash('md5').update(whole).digest('hex'));
+    const { body, size } = await store.get(target.objectKey);
+    const plain = await readAll(decryptSource(key, 'source:whole', body, size));
+    assert.ok(plain.equals(whole));
+  });
+
+  it('a part it cannot open (stored clear before sealing, or altered) is InvalidPart', async () => {
+    const store = await createLocalDirectoryStore({ root: join(base, `s${++counter}`) });
+    const plainUploads = new MultipartUploadStore(store);
+    const manifest = await plainUploads.initiate({ ...target, contentType: 'video/mp4' }, new Date());
+    const clear = await plainUploads.putPart(manifest, 1, randomBytes(1000));
+    const sealed = new MultipartUploadStore(store, sealer);
+    await assert.rejects(
+      sealed.complete(manifest, [{ partNumber: 1, etag: clear.etag }]),
+      code('InvalidPart'),
+    );
+    assert.equal(await store.head(target.objectKey), undefined, 'no object is written');
   });
 });

@@ -1,0 +1,654 @@
+/**
+ * The multi-node test (issue 10 "Must show"): separate `securevod server` processes on their own
+ * ports — nodes A and B with roles api,keys,media, two worker-only nodes — sharing one PostgreSQL
+ * schema, one S3 bucket (s3rver), one test-owned Redis and one key-ring directory
+ * (support/cluster.ts). One cluster serves the whole file, in order:
+ *
+ * 1. A video uploaded through A with ali-oss is transcoded by a worker node with private
+ *    encryption; the SDK in Chromium, on a page of another origin, plays it through B.
+ * 2. Catalogue, keys and the key-delivery audit log read the same from A and B.
+ * 3. A Secure download through B opens with `securevod offline decrypt`.
+ * 4. Cross-node: a v1 request replayed to B → SignatureNonceUsed; an AccessKey disabled on A is
+ *    refused by B within a second; a download secret revoked on A gets no new package from B
+ *    within a second.
+ * 5. Every node's PostgreSQL connections are terminated: both API nodes keep answering.
+ * 6. Faults: the worker holding a transcode is SIGKILLed once it has stored output in S3 → the
+ *    other worker finishes it, TranscodeComplete is announced once, and the bucket holds exactly
+ *    the published job's objects; S3 is stopped for 10 s mid-transcode → retried, then Normal.
+ * 7. The workers are stopped, two uploads queue their jobs, and the redis-server is killed with
+ *    SIGKILL and restarted (append-only file): a new worker node transcodes both, each announced
+ *    once, and signed calls with their replay check work again on both API nodes.
+ * 8. Plaintext scan (plaintext-scan.ts): no data key, period key, download secret, AppDecryptKey
+ *    or AccessKey secret in the bucket, a pg_dump of the schema, a DUMP of every Redis key, any
+ *    node's log, or any live node's /metrics.
+ *
+ * Closer to the adapters: Redis killed under a busy queue (test/redis/bullmq-faults.test.ts) and
+ * PostgreSQL connections dropped mid-statement and mid-transaction
+ * (test/store/postgres-resilience.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser } from 'playwright-core';
+import { signRpcString, stringToSign } from '@securevod/crypto';
+import { openLocalKms } from '../../src/kms/local-kms.js';
+import { createStreamStore } from '../../src/store/stream-store.js';
+import { ROOT_KEY_ENV, runCli } from '../cli/cli-process.js';
+import { launchChromium, newPage } from '../support/browser.js';
+import { startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
+import { addGroup, encryptedTemplate } from '../support/fixtures.js';
+import { decodeVideo, makeClip } from '../support/media.js';
+import { TEST_ROOT_KEY } from '../support/server-process.js';
+import { popError, popTimestamp, vodClient } from '../support/vod-client.js';
+import { createUpload, ossClientFor, waitForStatus } from '../support/vod-upload.js';
+import {
+  downloadSecret,
+  dumpRedis,
+  dumpSchema,
+  findSecrets,
+  textSecret,
+  videoKeys,
+  type Secret,
+} from './plaintext-scan.js';
+
+const APP = 'com.example.cluster';
+const APP_DECRYPT_KEY = 'ClusterKey0123456789abcd';
+
+interface PlayInfoResponse {
+  PlayInfoList: { PlayInfo: { PlayURL: string; Definition: string; Encrypt: number }[] };
+}
+interface CallbackEvent {
+  EventType: string;
+  VideoId: string;
+  Status?: string;
+}
+
+/** A v1-signed GET URL for `action`, as pop-core would send it (reference §1). */
+async function signedUrl(base: string, action: string): Promise<string> {
+  const all: Record<string, string> = {
+    Action: action,
+    Format: 'JSON',
+    Version: '2017-03-21',
+    AccessKeyId: TEST_ROOT_KEY.accessKeyId,
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    SignatureNonce: randomUUID(),
+    Timestamp: popTimestamp(new Date()),
+  };
+  all.Signature = await signRpcString(TEST_ROOT_KEY.accessKeySecret, stringToSign('GET', all));
+  return `${base}/?${new URLSearchParams(all)}`;
+}
+
+/** Milliseconds until `check` holds, polling every 50 ms; fails after `limitMs`. */
+async function within(limitMs: number, what: string, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > limitMs) assert.fail(`${what} took longer than ${limitMs} ms`);
+    await sleep(50);
+  }
+  return Date.now() - started;
+}
+
+/** Every file under `dir` (relative paths), or [] when it does not exist. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (path: string): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else out.push(relative(dir, full));
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** The page of a customer's website, on its own port (another origin than every node). */
+async function startSite(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    if ((req.url ?? '/').split('?')[0] === '/page.html') {
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><video id="v" muted autoplay></video>');
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Receives the message callbacks (event notifications) the worker nodes send. */
+async function startReceiver(): Promise<{ server: Server; url: string; events: CallbackEvent[] }> {
+  const events: CallbackEvent[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      try {
+        events.push(JSON.parse(body) as CallbackEvent);
+      } catch {
+        // not an event
+      }
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`, events };
+}
+
+const close = (server: Server | undefined) =>
+  new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+
+describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', () => {
+  let cluster: Cluster;
+  let a: ClusterNode;
+  let b: ClusterNode;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let browser: Browser | undefined;
+  let clip: string;
+  let longClip: string;
+  let clipFrames: number;
+  let standardGroup: string;
+  const videos = { private: '', standard: '', killed: '', s3Outage: '', queued1: '', queued2: '' };
+  /** Secrets the test saw or used (besides the derived video keys). */
+  const seen: Secret[] = [textSecret('root AccessKey secret', TEST_ROOT_KEY.accessKeySecret)];
+
+  before(async () => {
+    [site, receiver] = await Promise.all([startSite(), startReceiver()]);
+    cluster = await startCluster({
+      env: {
+        SECUREVOD_CORS_ORIGINS: site.origin,
+        // A killed worker's job is back in the queue within seconds (BullMQ's stalled check).
+        SECUREVOD_JOB_LEASE_MS: '4000',
+        // The callback receiver is on 127.0.0.1.
+        SECUREVOD_ALLOW_PRIVATE_OUTBOUND: '1',
+      },
+      nodes: [
+        { name: 'a', roles: 'api,keys,media' },
+        { name: 'b', roles: 'api,keys,media' },
+        { name: 'worker-1', roles: 'worker' },
+        { name: 'worker-2', roles: 'worker' },
+      ],
+    });
+    a = cluster.node('a');
+    b = cluster.node('b');
+    clip = join(cluster.dir, 'clip.mp4');
+    longClip = join(cluster.dir, 'long.mp4');
+    await Promise.all([
+      makeClip(clip, { seconds: 6, width: 320, height: 240 }),
+      makeClip(longClip, { seconds: 16, width: 640, height: 360 }),
+    ]);
+    clipFrames = (await decodeVideo(clip)).frames;
+    await vodClient(a.url).request('SetMessageCallback', { CallbackURL: receiver.url, EventTypeList: 'ALL' });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await cluster?.close();
+    await close(site?.server);
+    await close(receiver?.server);
+  });
+
+  /** Uploads through node A with ali-oss; returns the VideoId without waiting. */
+  async function upload(file: string, groupId: string, title: string): Promise<string> {
+    const ticket = await createUpload(vodClient(a.url), {
+      Title: title,
+      FileName: 'clip.mp4',
+      TemplateGroupId: groupId,
+    });
+    assert.equal(new URL(ticket.address.Endpoint).port, new URL(a.url).port, 'the upload goes to node A');
+    await ossClientFor(ticket).put(ticket.address.FileName, file);
+    return ticket.videoId;
+  }
+
+  async function normal(videoId: string, timeoutMs = 120_000): Promise<void> {
+    const video = await waitForStatus(vodClient(a.url), videoId, ['Normal', 'TranscodeFail'], timeoutMs);
+    assert.equal(video.Status, 'Normal', video.StatusReason);
+  }
+
+  test('a video uploaded through A with ali-oss is transcoded with private encryption by a worker node', async () => {
+    const vodA = vodClient(a.url);
+    const privateGroup = await addGroup(vodA, 'private', [
+      encryptedTemplate('SD', 240, 'AliyunVoDEncryption', 2),
+    ]);
+    standardGroup = await addGroup(vodA, 'standard', [encryptedTemplate('SD', 240, 'HLSEncryption', 2)]);
+    videos.private = await upload(clip, privateGroup, 'private lesson');
+    videos.standard = await upload(clip, standardGroup, 'standard lesson');
+    await Promise.all([normal(videos.private), normal(videos.standard)]);
+
+    const workers = cluster.nodes.filter((n) => n.roles === 'worker');
+    const ran = workers.filter((w) => w.output().includes('"msg":"job completed"'));
+    assert.ok(ran.length >= 1, 'a worker node ran the transcodes');
+    for (const api of [a, b])
+      assert.ok(!api.output().includes('"jobType":"transcode"'), `${api.name} ran no job`);
+    for (const name of ['a', 'b', 'worker-1', 'worker-2']) {
+      assert.ok(
+        !existsSync(join(cluster.dir, `node-${name}`, 'storage')),
+        `node ${name} stores nothing locally`,
+      );
+    }
+    const stored = await filesUnder(join(cluster.s3.directory, cluster.bucket, 'videos', videos.private));
+    assert.ok(stored.length > 0, 'the renditions are in the bucket');
+  });
+
+  test('the SDK in Chromium, on a page of another origin, plays it through node B', async () => {
+    browser = await launchChromium();
+    const page = await newPage(browser);
+    const origins = new Set<string>();
+    page.on('request', (request) => origins.add(new URL(request.url()).origin));
+    try {
+      await page.goto(`${site.origin}/page.html`);
+      await page.addScriptTag({ url: `${b.url}/sdk/securevod-player.js` });
+      const { PlayAuth } = await vodClient(b.url).request<{ PlayAuth: string }>('GetVideoPlayAuth', {
+        VideoId: videos.private,
+        AuthInfoTimeout: '600',
+      });
+      await page.evaluate(
+        ({ vid, playAuth }) => {
+          const w = window as unknown as {
+            SecureVod: {
+              createPlayer(o: object): { on(e: string, cb: (x: { fatal: boolean }) => void): void };
+            };
+            __fatal: unknown[];
+          };
+          w.__fatal = [];
+          const player = w.SecureVod.createPlayer({ video: document.getElementById('v'), vid, playAuth });
+          player.on('error', (e) => e.fatal && w.__fatal.push(e));
+        },
+        { vid: videos.private, playAuth: PlayAuth },
+      );
+      await page.waitForFunction(
+        () => {
+          const v = document.getElementById('v') as HTMLVideoElement;
+          if (v.paused && v.readyState >= 2) void v.play().catch(() => undefined);
+          return v.currentTime > 3;
+        },
+        undefined,
+        { timeout: 60_000, polling: 200 },
+      );
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __fatal: unknown[] }).__fatal), []);
+      assert.deepEqual(
+        [...origins].sort(),
+        [b.url, site.origin].sort(),
+        'the page talked to node B only (SDK, play info, playlists, segments, keys)',
+      );
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('catalogue, keys and the key-delivery audit log are the same from A and B', async () => {
+    const [vodA, vodB] = [vodClient(a.url), vodClient(b.url)];
+    const info = (vod: typeof vodA, id: string) =>
+      vod.request<{ Video: Record<string, unknown> }>('GetVideoInfo', { VideoId: id });
+    for (const id of [videos.private, videos.standard]) {
+      const [fromA, fromB] = await Promise.all([info(vodA, id), info(vodB, id)]);
+      assert.deepEqual(fromB.Video, fromA.Video);
+    }
+    const list = (vod: typeof vodA) =>
+      vod.request<{ Total: number; VideoList: { Video: { VideoId: string; Status: string }[] } }>(
+        'GetVideoList',
+        {},
+      );
+    const [listA, listB] = await Promise.all([list(vodA), list(vodB)]);
+    assert.equal(listA.Total, 2);
+    assert.deepEqual(listB.VideoList, listA.VideoList);
+
+    // The same standard-encryption key, whichever node is asked.
+    const keyOf = async (node: ClusterNode) => {
+      const res = await vodClient(node.url).request<PlayInfoResponse>('GetPlayInfo', {
+        VideoId: videos.standard,
+      });
+      const playlistUrl = res.PlayInfoList.PlayInfo[0]!.PlayURL;
+      assert.ok(playlistUrl.startsWith(node.url), playlistUrl);
+      const playlist = await (await fetch(playlistUrl)).text();
+      const uri = /#EXT-X-KEY:[^\n]*URI="([^"]+)"/.exec(playlist)?.[1];
+      assert.ok(uri, playlist);
+      const res2 = await fetch(new URL(uri, playlistUrl));
+      assert.equal(res2.status, 200);
+      return Buffer.from(await res2.arrayBuffer());
+    };
+    const [keyA, keyB] = [await keyOf(a), await keyOf(b)];
+    assert.equal(keyA.length, 16);
+    assert.deepEqual(keyB, keyA);
+    seen.push({ label: 'HLS key fetched from the key service', bytes: keyA });
+
+    // Deliveries made by B (the browser) and by A and B (just now), listed alike by both nodes.
+    type Deliveries = { Total: number; KeyDeliveryList: { KeyDelivery: Record<string, unknown>[] } };
+    const audit = (vod: typeof vodA, id: string) =>
+      vod.request<Deliveries>('ListKeyDeliveries', { VideoId: id, PageSize: '100' });
+    await within(10_000, 'both key deliveries of the standard video audited', async () => {
+      return (await audit(vodA, videos.standard)).Total >= 2;
+    });
+    for (const id of [videos.private, videos.standard]) {
+      const [fromA, fromB] = await Promise.all([audit(vodA, id), audit(vodB, id)]);
+      assert.ok(fromA.Total >= 1, `deliveries of ${id} are audited`);
+      assert.deepEqual({ ...fromB, RequestId: '' }, { ...fromA, RequestId: '' });
+    }
+  });
+
+  test('a Secure download through B opens with `securevod offline decrypt`', async () => {
+    await vodClient(a.url).request('SetCustomerConfig', { DownloadSwitch: 'on', DownloadMode: 'Secure' });
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      runCli(args, { cwd: cluster.dir, env: { ...ROOT_KEY_ENV, ...env } });
+    const registered = await cli(
+      [
+        'keys',
+        'register',
+        '--app-identification',
+        APP,
+        '-o',
+        join(cluster.dir, 'key.dat'),
+        '--endpoint',
+        a.url,
+      ],
+      { SECUREVOD_APP_DECRYPT_KEY: APP_DECRYPT_KEY },
+    );
+    assert.equal(registered.code, 0, registered.stderr);
+    const pkg = join(cluster.dir, 'lesson.svpk');
+    const downloaded = await cli([
+      'download',
+      videos.private,
+      '-o',
+      pkg,
+      '--app-identification',
+      APP,
+      '--endpoint',
+      b.url,
+    ]);
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    const out = join(cluster.dir, 'lesson.mp4');
+    const decrypted = await cli(
+      [
+        'offline',
+        'decrypt',
+        pkg,
+        '-o',
+        out,
+        '--key-file',
+        join(cluster.dir, 'key.dat'),
+        '--app-identification',
+        APP,
+      ],
+      { SECUREVOD_APP_DECRYPT_KEY: APP_DECRYPT_KEY },
+    );
+    assert.equal(decrypted.code, 0, decrypted.stderr);
+    assert.equal((await decodeVideo(out)).frames, clipFrames, 'every frame of the source');
+    seen.push(await downloadSecret(join(cluster.dir, 'key.dat'), APP, APP_DECRYPT_KEY));
+    seen.push(textSecret('AppDecryptKey', APP_DECRYPT_KEY));
+  });
+
+  test('a v1-signed request accepted by A and replayed to B: SignatureNonceUsed', async () => {
+    const url = await signedUrl(a.url, 'GetVideoList');
+    assert.equal((await fetch(url)).status, 200);
+    const replay = await fetch(url.replace(a.url, b.url));
+    assert.equal(replay.status, 400);
+    assert.equal(((await replay.json()) as { Code: string }).Code, 'SignatureNonceUsed');
+  });
+
+  test('an AccessKey disabled on A is refused by B within a second', async () => {
+    const created = await vodClient(a.url).request<{
+      AccessKey: { AccessKeyId: string; AccessKeySecret: string };
+    }>('CreateAccessKey', {});
+    const key = {
+      accessKeyId: created.AccessKey.AccessKeyId,
+      accessKeySecret: created.AccessKey.AccessKeySecret,
+    };
+    seen.push(textSecret('created AccessKey secret', key.accessKeySecret));
+    await vodClient(b.url, key).request('GetVideoList', {}); // B now holds it
+    await vodClient(a.url).request('UpdateAccessKey', {
+      UserAccessKeyId: key.accessKeyId,
+      Status: 'Inactive',
+    });
+    await within(1000, 'B refusing the disabled key', async () => {
+      const error = await popError(vodClient(b.url, key).request('GetVideoList', {})).catch(() => undefined);
+      return error?.code === 'InvalidAccessKeyId.Inactive';
+    });
+  });
+
+  test('a download secret revoked on A gets no new package from B within a second', async () => {
+    const packageStatus = async () => {
+      const { PlayAuth } = await vodClient(b.url).request<{ PlayAuth: string }>('GetVideoPlayAuth', {
+        VideoId: videos.standard,
+      });
+      const url = new URL(`${b.url}/download/${videos.standard}`);
+      url.searchParams.set('PlayAuth', PlayAuth);
+      url.searchParams.set('AppIdentification', APP);
+      const res = await fetch(url);
+      const body = res.status === 200 ? undefined : ((await res.json()) as { Code: string });
+      if (res.status === 200) await res.body?.cancel();
+      return { status: res.status, code: body?.Code };
+    };
+    assert.equal((await packageStatus()).status, 200, 'B hands out packages while the secret is active');
+    await vodClient(a.url).request('RevokeDownloadSecretKey', { AppIdentification: APP, SecretVersion: '1' });
+    let last: { status: number; code?: string } | undefined;
+    await within(1000, 'B refusing packages for the revoked secret', async () => {
+      last = await packageStatus();
+      return last.status !== 200;
+    });
+    assert.deepEqual(last, { status: 403, code: 'Forbidden.AppNotRegistered' });
+  });
+
+  test('every PostgreSQL connection of the nodes is terminated: A and B keep answering', async () => {
+    // Both nodes have just used their pools (idle connections are closed after 10 s).
+    await Promise.all([a, b].map((node) => vodClient(node.url).request('GetVideoList', {})));
+    assert.ok((await cluster.terminateConnections()) >= 2, 'the nodes had connections to terminate');
+    for (const node of [a, b]) {
+      const list = await vodClient(node.url).request<{ Total: number }>('GetVideoList', {});
+      assert.equal(list.Total, 2, `${node.name} answers from PostgreSQL`);
+    }
+  });
+
+  /** Worker nodes SIGKILLed or stopped by the tests. */
+  const killed = new Set<ClusterNode>();
+
+  /**
+   * The running worker node with a transcode in its scratch dir, and that job's id (one
+   * transcode runs at a time in these tests; `firstOutput` checks it is the video's).
+   */
+  async function transcodeHolder(): Promise<{ worker: ClusterNode; jobId: string }> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      for (const worker of cluster.nodes.filter((n) => n.roles === 'worker' && !killed.has(n))) {
+        const names = await readdir(join(cluster.dir, `node-${worker.name}`, 'scratch')).catch(() => []);
+        const jobId = names.map((name) => /^job-([0-9a-f]+)-/.exec(name)?.[1]).find(Boolean);
+        if (jobId) return { worker, jobId };
+      }
+      assert.ok(Date.now() < deadline, 'a worker started transcoding');
+      await sleep(10);
+    }
+  }
+
+  /** Waits until the job has stored part of its output in the bucket. */
+  async function firstOutput(videoId: string, jobId: string): Promise<void> {
+    const dir = join(cluster.s3.directory, cluster.bucket, 'videos', videoId, 'hls', jobId);
+    const deadline = Date.now() + 60_000;
+    while ((await filesUnder(dir)).length === 0) {
+      assert.ok(Date.now() < deadline, 'packaging stored its first object');
+      await sleep(2);
+    }
+  }
+
+  /** Objects under the video's job prefixes that no published stream or master playlist names. */
+  async function strayObjects(videoId: string): Promise<{ jobIds: string[]; stray: string[] }> {
+    const db = await cluster.openDb();
+    try {
+      const streams = await createStreamStore(db).listForVideo(videoId);
+      const jobIds = [...new Set(streams.map((s) => s.jobId))];
+      const hls = join(cluster.s3.directory, cluster.bucket, 'videos', videoId, 'hls');
+      const objects = (await filesUnder(hls))
+        .filter((f) => f.endsWith('._S3rver_object'))
+        .map((f) => `videos/${videoId}/hls/${f.slice(0, -'._S3rver_object'.length)}`);
+      const referenced = new Set<string>();
+      for (const stream of streams) {
+        referenced.add(stream.playlistKey);
+        const playlist = await readFile(
+          join(cluster.s3.directory, cluster.bucket, `${stream.playlistKey}._S3rver_object`),
+          'utf8',
+        );
+        for (const line of playlist.split('\n')) {
+          if (line && !line.startsWith('#')) referenced.add(`${stream.storagePrefix}${line.trim()}`);
+          const map = /#EXT-X-MAP:URI="([^"]+)"/.exec(line)?.[1];
+          if (map) referenced.add(`${stream.storagePrefix}${map}`);
+        }
+        referenced.add(`videos/${videoId}/hls/${stream.jobId}/master.m3u8`);
+      }
+      return { jobIds, stray: objects.filter((key) => !referenced.has(key)) };
+    } finally {
+      await db.close();
+    }
+  }
+
+  const events = (videoId: string, type: string) =>
+    receiver.events.filter((e) => e.VideoId === videoId && e.EventType === type);
+
+  test('SIGKILL of the worker holding a transcode: the other finishes it, Normal once, no stray objects', async () => {
+    videos.killed = await upload(longClip, standardGroup, 'killed worker');
+    const { worker, jobId } = await transcodeHolder();
+    await firstOutput(videos.killed, jobId);
+    await worker.kill9();
+    killed.add(worker);
+    const survivor = cluster.nodes.find((n) => n.roles === 'worker' && n !== worker)!;
+    const status = await vodClient(a.url).request<{ Video: { Status: string } }>('GetVideoInfo', {
+      VideoId: videos.killed,
+    });
+    assert.equal(status.Video.Status, 'Transcoding', 'killed before it could publish');
+
+    await normal(videos.killed);
+    assert.match(
+      survivor.output(),
+      new RegExp(`"jobId":"[^"]*","jobType":"transcode","attempt":2[^\\n]*job completed`),
+    );
+    await within(
+      10_000,
+      'TranscodeComplete announced',
+      async () => events(videos.killed, 'TranscodeComplete').length > 0,
+    );
+    await sleep(1000); // a second announcement would have arrived by now
+    assert.equal(events(videos.killed, 'TranscodeComplete').length, 1, 'Normal exactly once');
+    const { jobIds, stray } = await strayObjects(videos.killed);
+    assert.deepEqual(jobIds, [jobId], 'the retried job published under its own prefix');
+    assert.deepEqual(stray, [], 'no stray objects under the job prefix');
+    const files = await cluster.s3.bucketFiles(cluster.bucket);
+    assert.deepEqual(
+      files.filter((f) => f.includes('#staging')),
+      [],
+      'no staging objects',
+    );
+    assert.deepEqual(await cluster.s3.pendingUploads(cluster.bucket), [], 'no unfinished multipart uploads');
+    const played = await vodClient(b.url).request<PlayInfoResponse>('GetPlayInfo', {
+      VideoId: videos.killed,
+    });
+    const frames = (await decodeVideo(played.PlayInfoList.PlayInfo[0]!.PlayURL)).frames;
+    assert.equal(frames, (await decodeVideo(longClip)).frames, 'every frame plays');
+  });
+
+  test('S3 stopped for 10 s during a transcode: the job is retried, then Normal', async () => {
+    videos.s3Outage = await upload(longClip, standardGroup, 's3 outage');
+    const { worker, jobId } = await transcodeHolder();
+    await firstOutput(videos.s3Outage, jobId);
+    await cluster.s3.pause();
+    try {
+      await sleep(10_000);
+    } finally {
+      await cluster.s3.resume();
+    }
+    await normal(videos.s3Outage, 180_000);
+    assert.match(worker.output(), /job failed; will retry/);
+    assert.equal(events(videos.s3Outage, 'TranscodeComplete').length, 1);
+    const { stray } = await strayObjects(videos.s3Outage);
+    assert.deepEqual(stray, [], 'no stray objects under the job prefix');
+  });
+
+  test('Redis killed with SIGKILL while jobs are queued, then restarted: no job lost', async () => {
+    // No worker runs, so the jobs stay queued in Redis while it goes down.
+    for (const worker of cluster.nodes.filter((n) => n.roles === 'worker' && !killed.has(n))) {
+      await worker.stop();
+      killed.add(worker);
+    }
+    videos.queued1 = await upload(clip, standardGroup, 'queued 1');
+    videos.queued2 = await upload(clip, standardGroup, 'queued 2');
+    await sleep(1500); // the append-only file is written to disk every second
+    await cluster.redis.kill9();
+    await within(10_000, 'B reporting Redis down on /readyz', async () => {
+      const res = await fetch(`${b.url}/readyz`);
+      const body = (await res.json()) as { checks?: Record<string, { status: string }> };
+      return res.status === 503 && JSON.stringify(body).includes('redis');
+    });
+    await sleep(1000);
+    await cluster.redis.restart();
+    await cluster.startNode({ name: 'worker-3', roles: 'worker' });
+    await Promise.all([normal(videos.queued1), normal(videos.queued2)]);
+    for (const id of [videos.queued1, videos.queued2]) {
+      await within(
+        10_000,
+        'TranscodeComplete announced',
+        async () => events(id, 'TranscodeComplete').length > 0,
+      );
+      assert.equal(events(id, 'TranscodeComplete').length, 1);
+    }
+    // Signed calls and their replay check work again on both API nodes.
+    const url = await signedUrl(b.url, 'GetVideoList');
+    assert.equal((await fetch(url)).status, 200);
+    const replay = await fetch(url.replace(b.url, a.url));
+    assert.equal(((await replay.json()) as { Code: string }).Code, 'SignatureNonceUsed');
+  });
+
+  test('no plaintext key or secret in the bucket, PostgreSQL, Redis, the logs or /metrics', async () => {
+    const db = await cluster.openDb();
+    const kms = await openLocalKms({ dir: cluster.kmsDir });
+    let derived: Secret[];
+    try {
+      derived = await videoKeys(db, kms, Object.values(videos));
+    } finally {
+      await kms.close();
+      await db.close();
+    }
+    // The scan must look for something: every video's data key, period keys, and what the test saw.
+    assert.equal(derived.filter((s) => s.label.startsWith('data key')).length, Object.keys(videos).length);
+    assert.ok(derived.filter((s) => s.label.includes('aes-256-gcm period key')).length >= 2);
+    const fetched = seen.find((s) => s.label === 'HLS key fetched from the key service')!;
+    assert.ok(
+      derived.some((s) => s.bytes.equals(fetched.bytes)),
+      'the derivation here gives the keys the key service hands out',
+    );
+    assert.ok(seen.some((s) => s.label.startsWith('download secret')));
+    const secrets = [...derived, ...seen];
+    // The scan finds what it looks for, in the encodings it claims.
+    const planted = derived.at(-1)!;
+    for (const encoding of ['hex', 'base64', 'base64url'] as const) {
+      const text = Buffer.from(`{"x":"${planted.bytes.toString(encoding)}"}`);
+      assert.deepEqual(findSecrets('planted', text, [planted]), [`planted: ${planted.label}`]);
+    }
+
+    const hits: string[] = [];
+    const bucketFiles = await cluster.s3.bucketFiles(cluster.bucket);
+    assert.ok(bucketFiles.length > 20);
+    for (const file of bucketFiles) hits.push(...findSecrets(file, await readFile(file), secrets));
+
+    const dump = await dumpSchema(cluster.databaseUrl, cluster.schema);
+    assert.match(dump.toString('utf8'), /CREATE TABLE [^\n]*videos/, 'the dump holds the tables');
+    hits.push(...findSecrets('pg_dump', dump, secrets));
+
+    const keys = await dumpRedis(cluster.redis.url);
+    assert.ok(keys.length > 0, 'the nodes wrote to Redis');
+    for (const { key, dump: bytes } of keys) {
+      hits.push(...findSecrets(`redis ${key}`, Buffer.concat([Buffer.from(key), bytes]), secrets));
+    }
+
+    for (const node of cluster.nodes.filter((n) => !killed.has(n))) {
+      const res = await fetch(`${node.url}/metrics`);
+      assert.equal(res.status, 200);
+      hits.push(...findSecrets(`${node.name} /metrics`, Buffer.from(await res.text()), secrets));
+    }
+    for (const node of cluster.nodes)
+      hits.push(...findSecrets(`${node.name} log`, Buffer.from(node.output()), secrets));
+    assert.deepEqual(hits, []);
+  });
+});
