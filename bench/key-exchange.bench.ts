@@ -13,6 +13,7 @@ import { compare, type Benchmark, type BenchContext, type BenchResult } from './
 import { formatProfile, readProfileFrom } from './cpu-profile.js';
 import { loadSettingsLabel, runLoad, type LoadResult } from './load-generator.js';
 import {
+  NO_KEY_RATE_LIMITS,
   auditedDeliveries,
   privateKeyEndpoint,
   servicePid,
@@ -72,7 +73,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const dataDir = join(ctx.workDir, 'data');
   const details: Record<string, unknown> = { load, clientKeyPool: CLIENT_KEY_POOL };
   ctx.log('starting securevod and transcoding an AliyunVoDEncryption clip…');
-  let server = await startService({ dataDir });
+  let server = await startService({ dataDir, env: NO_KEY_RATE_LIMITS });
   let videoId: string;
   let ours: LoadResult;
   let audited: number;
@@ -97,7 +98,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
 
   if (ctx.options.profile) {
     const profileDir = join(ctx.workDir, 'profile');
-    server = await startService({ dataDir, cpuProfileDir: profileDir });
+    server = await startService({ dataDir, cpuProfileDir: profileDir, env: NO_KEY_RATE_LIMITS });
     let profiled: LoadResult;
     try {
       ctx.log('profiling ours (V8 CPU profiler in the server process)…');
