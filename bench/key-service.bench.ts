@@ -11,6 +11,7 @@ import { compare, type Benchmark, type BenchContext, type BenchResult } from './
 import { formatProfile, readProfileFrom } from './cpu-profile.js';
 import { loadSettingsLabel, runLoad, type LoadResult } from './load-generator.js';
 import {
+  NO_KEY_RATE_LIMITS,
   auditedDeliveries,
   onOrigin,
   servicePid,
@@ -41,7 +42,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const dataDir = join(ctx.workDir, 'data');
   const details: Record<string, unknown> = { load };
   ctx.log('starting securevod and transcoding an HLSEncryption clip…');
-  let server = await startService({ dataDir });
+  let server = await startService({ dataDir, env: NO_KEY_RATE_LIMITS });
   let anchor: LoadResult;
   let ours: LoadResult;
   let audited: number;
@@ -73,7 +74,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
 
   if (ctx.options.profile) {
     const profileDir = join(ctx.workDir, 'profile');
-    server = await startService({ dataDir, cpuProfileDir: profileDir });
+    server = await startService({ dataDir, cpuProfileDir: profileDir, env: NO_KEY_RATE_LIMITS });
     let profiled: LoadResult;
     try {
       ctx.log('profiling ours (V8 CPU profiler in the server process)…');

@@ -9,7 +9,7 @@
  *
  * `runPackageStreamProcess` starts it and reads that line.
  */
-import { encryptPackageStream } from '@securevod/crypto';
+import { encryptPackageStream } from '@securevod/crypto/node';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';

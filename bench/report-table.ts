@@ -5,13 +5,14 @@ export function formatNumber(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '—';
   if (unit === 'ms') return `${value.toFixed(2)} ms`;
   if (unit === 'µs') return `${value.toFixed(0)} µs`;
+  if (unit === 's') return `${value.toFixed(2)} s`;
   return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
 }
 
 /** Throughput ratios read best as a percentage of the anchor; time ratios as a multiple. */
 export function formatRatio(row: ComparisonRow): string {
   if (!Number.isFinite(row.ratio)) return '—';
-  return row.unit === 'ms' || row.unit === 'µs'
+  return row.unit === 'ms' || row.unit === 'µs' || row.unit === 's'
     ? `${row.ratio.toFixed(2)}×`
     : `${(row.ratio * 100).toFixed(1)} %`;
 }

@@ -14,6 +14,16 @@ import { findPid } from './process-cpu.js';
 
 const PROFILE_PRELOAD = fileURLToPath(new URL('./profiling/cpu-profile-preload.mjs', import.meta.url));
 
+/**
+ * The key benchmarks measure the key service itself, one client and one token at line rate,
+ * which the default `/keys/` rate limits would refuse within a second; what the limits cost is
+ * key-service-limits.bench.ts's subject.
+ */
+export const NO_KEY_RATE_LIMITS = {
+  SECUREVOD_RATE_LIMIT_KEYS: '0',
+  SECUREVOD_RATE_LIMIT_KEYS_PER_TOKEN: '0',
+};
+
 export interface StartOptions {
   dataDir: string;
   /** Write a V8 CPU profile (`.cpuprofile`) of the server process into this directory when it stops. */

@@ -2,7 +2,8 @@
 // Installs what `npm start` and `npm test` need on a fresh clone, and nothing else:
 //   1. npm dependencies (npm ci on a fresh clone, npm install when package-lock.json changed),
 //   2. ffmpeg/ffprobe, Chromium and SoftHSM2 (the PKCS#11 KMS tests' HSM) from Debian's packages
-//      when running as root and absent.
+//      when running as root and absent,
+//   3. the browser bundles and the compiled server (packages/server/dist) when their sources changed.
 // Without root it prints one line saying what to install. `--quiet` prints only what it does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -73,6 +74,12 @@ function systemPackages() {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
 }
 
+async function serverBuild() {
+  // npm start runs the compiled server (packages/server/dist); rebuilt when a source is newer.
+  const { ensureServerBuilt } = await import('./build-server.mjs');
+  await ensureServerBuilt({ quiet: true });
+}
+
 function browserBundles() {
   // The web player SDK and the console are served by the server; build them when missing or
   // older than their sources (cheap when up to date).
@@ -85,4 +92,5 @@ function browserBundles() {
 npmDependencies();
 systemPackages();
 browserBundles();
+await serverBuild();
 if (!quiet) log('ready');

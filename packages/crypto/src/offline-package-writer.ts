@@ -67,6 +67,12 @@ export interface PackageWriter {
    * (RangeError), because a package written that way could never be read.
    */
   encryptChunk(index: number, plaintext: Uint8Array, final: boolean): Promise<Uint8Array>;
+  /**
+   * The package key (AES-256-GCM, non-extractable) and chunk `index`'s IV and AAD, for a writer
+   * that encrypts chunks as a stream instead of whole (`@securevod/crypto/node`).
+   */
+  readonly chunkKey: CryptoKey;
+  chunkCipherParams(index: number): { iv: Uint8Array; additionalData: Uint8Array };
 }
 
 /**
@@ -154,6 +160,15 @@ export async function createPackageWriter(opts: PackageWriterOptions): Promise<P
     plaintextLength,
     packageLength: header.length + plaintextLength + PACKAGE_TAG_LENGTH * chunkCount,
     chunkPlaintextLength: chunkLength,
+    chunkKey: packageKey,
+    chunkCipherParams(index) {
+      chunkLength(index);
+      const params = chunkParams(noncePrefix, digest, index, index === chunkCount - 1);
+      return {
+        iv: params.iv as Uint8Array,
+        additionalData: params.additionalData as Uint8Array,
+      };
+    },
     async encryptChunk(index, plaintext, final) {
       const expected = chunkLength(index);
       if (!(plaintext instanceof Uint8Array) || plaintext.length !== expected) {

@@ -210,6 +210,31 @@ export async function decryptPrivateSegment(
   }
 }
 
+/**
+ * The AES-256-GCM nonce and AAD of an SVS1 segment of `size` bytes from its first 20 bytes, for a
+ * reader that decrypts segments as a stream (server downloads); `Malformed` as `decryptPrivateSegment`.
+ * Ciphertext is bytes 20 to size − 17, the tag the last 16.
+ */
+export function privateSegmentGcmParams(
+  headerBytes: Uint8Array,
+  size: number,
+  context: PrivateSegmentContext,
+): { iv: Uint8Array; additionalData: Uint8Array } {
+  if (size < PRIVATE_SEGMENT_HEADER_LENGTH + PRIVATE_SEGMENT_TAG_LENGTH) {
+    throw new SegmentCryptoError(
+      'Malformed',
+      `A private segment is at least ${PRIVATE_SEGMENT_HEADER_LENGTH + PRIVATE_SEGMENT_TAG_LENGTH} bytes long; this one has ${size}.`,
+    );
+  }
+  const header = readPrivateSegmentHeader(
+    concatBytes(
+      headerBytes.subarray(0, PRIVATE_SEGMENT_HEADER_LENGTH),
+      new Uint8Array(PRIVATE_SEGMENT_TAG_LENGTH),
+    ),
+  ).subarray(0, PRIVATE_SEGMENT_HEADER_LENGTH);
+  return { iv: header.slice(NONCE_OFFSET), additionalData: privateSegmentAad(header, context) };
+}
+
 /** True when `bytes` start like an SVS1 segment (magic only; says nothing about validity). */
 export function isPrivateSegment(bytes: Uint8Array): boolean {
   return bytes.length >= MAGIC_BYTES.length && MAGIC_BYTES.every((b, i) => bytes[i] === b);

@@ -5,6 +5,7 @@
  * the only module that knows every concrete implementation.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer, type ServerOptions } from 'node:http';
 import { sql } from 'kysely';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -39,7 +40,7 @@ import { UPLOAD_BUCKET, UploadService } from './catalogue/upload-service.js';
 import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
-import { registerCorsPolicy } from './http/cors-policy.js';
+import { playerCorsHeaders, registerCorsPolicy } from './http/cors-policy.js';
 import { installPlayerRouteGuards } from './http/player-route-guards.js';
 import { parseParams } from './http/query-params.js';
 import { registerRateLimiting, rpcThrottle } from './http/rate-limits.js';
@@ -49,7 +50,11 @@ import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
 import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
+import { KeyFastPath } from './keys/key-fast-path.js';
+import { HLS_KEY_TOKEN_PARAM } from './playback/hls-key-token.js';
+import { MEDIA_TOKEN_PARAM } from './playback/media-access.js';
 import { keyRoutes } from './keys/key-routes.js';
+import { KeyService } from './keys/key-service.js';
 import type { Kms } from './kms/kms.js';
 import { instrumentObjectStore } from './ops/instrumented-object-store.js';
 import { loggerOptions } from './ops/log-redaction.js';
@@ -136,7 +141,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let publicUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`;
   const getPublicUrl = () => publicUrl;
 
+  // The key role's `GET /keys/hls/…` is offered to a lean node:http path before fastify
+  // (keys/key-fast-path.ts); set once the key service exists. The server is made as fastify
+  // makes its own HTTP/1 server, with fastify's timeouts.
+  let keyFastPath: KeyFastPath | undefined;
   const app = Fastify({
+    serverFactory: (handler, options) => {
+      const server = createServer((options as { http?: ServerOptions }).http ?? {}, (req, res) => {
+        if (keyFastPath) keyFastPath.tryServe(req, res, () => handler(req, res));
+        else handler(req, res);
+      });
+      const settings = options as { [k: string]: number | undefined };
+      server.keepAliveTimeout = settings.keepAliveTimeout ?? 72_000;
+      server.requestTimeout = settings.requestTimeout ?? 0;
+      server.setTimeout(settings.connectionTimeout ?? 0);
+      const perSocket = settings.maxRequestsPerSocket ?? 0;
+      if (perSocket > 0) server.maxRequestsPerSocket = perSocket;
+      return server;
+    },
     // One redaction rule for every line: no query strings, secret fields masked.
     logger: loggerOptions(config.logLevel),
     routerOptions: { querystringParser: parseParams },
@@ -171,6 +193,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const { ServerMetrics } = await import('./ops/metrics.js');
   const metrics = new ServerMetrics({
     queue,
+    statements: db.statements,
     onCollectError: (err) => app.log.warn({ err }, 'queue depth for /metrics unavailable'),
   });
   const objects = instrumentObjectStore(await openObjectStore(config.storage), (operation) =>
@@ -276,7 +299,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   await registerCorsPolicy(app, { apiOrigins: config.corsOrigins, uploadPrefix: `/${UPLOAD_BUCKET}/` });
   await registerRateLimiting(app, shared.counters);
-  installPlayerRouteGuards(app, config.limits.rateLimits);
+  const keyRequestAllowed = installPlayerRouteGuards(app, config.limits.rateLimits);
   await app.register(playerRoutes, {
     playback,
     videos,
@@ -286,7 +309,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   if (config.roles.includes('media')) await app.register(imageRoutes, { playback, objects });
   if (config.roles.includes('keys')) {
-    await app.register(keyRoutes, { playback, videos, streams, dataKeys, keyLog, invalidation });
+    const keys = new KeyService({ playback, videos, streams, dataKeys, keyLog, invalidation });
+    await app.register(keyRoutes, { keys });
+    const fastPath = new KeyFastPath({ keys, metrics, corsHeaders: playerCorsHeaders() });
+    // The /keys/ rate limits hold on the fast path too (fastify's hook answers the refusals).
+    if (config.limits.rateLimits.keysPerClient > 0 || config.limits.rateLimits.keysPerToken > 0) {
+      fastPath.addGuard((req, query) =>
+        keyRequestAllowed(
+          req,
+          req.socket.remoteAddress ?? '',
+          query[MEDIA_TOKEN_PARAM] || query[HLS_KEY_TOKEN_PARAM] || undefined,
+        ),
+      );
+    }
+    app.addHook('preClose', () => fastPath.close());
+    keyFastPath = fastPath;
   }
   if (config.roles.includes('media')) {
     await app.register(downloadRoutes, {

@@ -5,7 +5,11 @@
  *   - `lines`: one line per 10% step (stderr is a file or pipe: logs stay readable);
  *   - `none`:  nothing (`--json`: scripts parse stdout and want a quiet stderr).
  */
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: only interactive CLI commands draw bars, and the server never does.
+const requireOptional = createRequire(import.meta.url);
 
 export interface ProgressReporter {
   start(total: number): void;
@@ -78,7 +82,8 @@ class BarReporter implements ProgressReporter {
     stream: NodeJS.WritableStream,
   ) {
     const amounts = format === 'bytes' ? ' | {done} of {size} | {speed}' : '';
-    this.bar = new SingleBar({
+    const { SingleBar: Bar } = requireOptional('cli-progress') as typeof import('cli-progress');
+    this.bar = new Bar({
       stream,
       format: `${label.padEnd(9)} [{bar}] {percentage}%${amounts} | {duration_formatted}`,
       barCompleteChar: '\u2588',

@@ -1,20 +1,34 @@
 /**
  * Reads a stored rendition back as ONE clear fragmented MP4 (init segment + media segments), for
- * downloads: segments are decrypted in memory one at a time (standard AES-128-CBC with the
- * playlist's IVs, or private AES-256-GCM), so memory stays bounded by one segment and nothing
- * clear touches disk. `plaintextSize` is known before streaming (the package header needs it).
+ * downloads. Segments are decrypted as they are read from storage, a storage chunk at a time
+ * (issue 12 item 5): memory is bounded by a chunk, not a segment, and nothing clear touches disk.
+ * The consumer's pace sets the reading pace (the generator reads on demand).
+ *
+ * - Standard AES-128-CBC: a decipher stream over the object, with the playlist's IV.
+ * - Private AES-256-GCM (SVS1): no byte may be released before the tag is verified. A segment of
+ *   up to WHOLE_SEGMENT_MAX bytes is read whole and opened at once; a larger one is read twice —
+ *   first to verify its tag (output discarded), then to decrypt and release it. The second pass
+ *   verifies the tag again at its end and aborts the stream if it fails (the object changed
+ *   between the passes): the download then ends short, and its package never verifies.
+ *
+ * `plaintextSize` is known before streaming (the package header needs it).
  */
 import {
-  decryptAes128Segment,
-  decryptPrivateSegment,
+  DECRYPT_FAILED_MESSAGE,
+  SegmentCryptoError,
   deriveSegmentKey,
   hexToBytes,
-  importAes128SegmentKey,
-  importPrivateSegmentKey,
+  privateSegmentGcmParams,
+  type PrivateSegmentContext,
 } from '@securevod/crypto';
-import { createDecipheriv } from 'node:crypto';
-import { readObject, type ObjectStore } from '../storage/object-store.js';
+import { createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { readObject, type ByteRange, type ObjectStore } from '../storage/object-store.js';
 import type { StreamRecord } from '../store/stream-store.js';
+
+/** Private segments up to this size are read once, whole; larger ones twice, streaming. */
+export const WHOLE_SEGMENT_MAX = 1024 * 1024;
+const GCM_HEADER = 20;
+const GCM_TAG = 16;
 
 interface SegmentEntry {
   key: string;
@@ -71,31 +85,90 @@ export class ClearRenditionReader {
     return new ClearRenditionReader(store, stream, dataKey, initKey, initSize, segments, total);
   }
 
-  async *chunks(): AsyncIterable<Uint8Array> {
-    yield await readObject(this.store, this.initKey);
-    const keys = new Map<number, Promise<CryptoKey>>();
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    yield* this.objectBytes(this.initKey);
+    const keys = new Map<number, KeyObject>();
     for (const segment of this.segments) {
-      const bytes = await readObject(this.store, segment.key);
       if (this.stream.encryptScheme === 'none') {
-        yield bytes;
+        yield* this.objectBytes(segment.key);
         continue;
       }
       let key = keys.get(segment.period);
       if (!key) {
-        key = this.periodKey(segment.period);
+        key = await this.periodKey(segment.period);
         keys.set(segment.period, key);
       }
-      yield this.stream.encryptScheme === 'aes-128'
-        ? await decryptAes128Segment(await key, segment.iv!, bytes)
-        : await decryptPrivateSegment(await key, bytes, {
-            videoId: this.stream.videoId,
-            rendition: this.stream.streamId,
-            segmentIndex: segment.index,
-          });
+      if (this.stream.encryptScheme === 'aes-128') yield* this.openCbc(key, segment);
+      else yield* this.openGcm(key, segment);
     }
   }
 
-  private async periodKey(period: number): Promise<CryptoKey> {
+  /** The object's bytes as storage hands them out; the body is closed however the reading ends. */
+  private async *objectBytes(key: string, range?: ByteRange): AsyncGenerator<Uint8Array> {
+    const { body } = await this.store.get(key, range ? { range } : undefined);
+    try {
+      for await (const chunk of body) yield chunk as Uint8Array;
+    } finally {
+      body.destroy();
+    }
+  }
+
+  private async *openCbc(key: KeyObject, segment: SegmentEntry): AsyncGenerator<Uint8Array> {
+    const decipher = createDecipheriv('aes-128-cbc', key, segment.iv!);
+    for await (const chunk of this.objectBytes(segment.key)) {
+      const out = decipher.update(chunk);
+      if (out.length > 0) yield out;
+    }
+    let last: Buffer;
+    try {
+      last = decipher.final();
+    } catch (cause) {
+      throw new SegmentCryptoError('DecryptFailed', DECRYPT_FAILED_MESSAGE, { cause });
+    }
+    if (last.length > 0) yield last;
+  }
+
+  private async *openGcm(key: KeyObject, segment: SegmentEntry): AsyncGenerator<Uint8Array> {
+    const context: PrivateSegmentContext = {
+      videoId: this.stream.videoId,
+      rendition: this.stream.streamId,
+      segmentIndex: segment.index,
+    };
+    const size = segment.size;
+    const decipher = (header: Uint8Array, tag: Uint8Array) => {
+      const { iv, additionalData } = privateSegmentGcmParams(header, size, context);
+      const d = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG });
+      d.setAAD(additionalData);
+      d.setAuthTag(tag);
+      return d;
+    };
+    const verify = (d: ReturnType<typeof decipher>) => {
+      try {
+        d.final();
+      } catch (cause) {
+        throw new SegmentCryptoError('DecryptFailed', DECRYPT_FAILED_MESSAGE, { cause });
+      }
+    };
+    if (size <= WHOLE_SEGMENT_MAX) {
+      const bytes = await readObject(this.store, segment.key);
+      const d = decipher(bytes, bytes.subarray(bytes.length - GCM_TAG));
+      const clear = d.update(bytes.subarray(GCM_HEADER, bytes.length - GCM_TAG));
+      verify(d);
+      yield clear;
+      return;
+    }
+    const header = await readObject(this.store, segment.key, { start: 0, end: GCM_HEADER - 1 });
+    const tag = await readObject(this.store, segment.key, { start: size - GCM_TAG, end: size - 1 });
+    const ciphertext = { start: GCM_HEADER, end: size - GCM_TAG - 1 };
+    const check = decipher(header, tag);
+    for await (const chunk of this.objectBytes(segment.key, ciphertext)) check.update(chunk);
+    verify(check);
+    const d = decipher(header, tag);
+    for await (const chunk of this.objectBytes(segment.key, ciphertext)) yield d.update(chunk);
+    verify(d);
+  }
+
+  private async periodKey(period: number): Promise<KeyObject> {
     const scheme = this.stream.encryptScheme === 'aes-128' ? 'aes-128' : 'aes-256-gcm';
     const raw = await deriveSegmentKey(this.dataKey!, {
       videoId: this.stream.videoId,
@@ -104,7 +177,7 @@ export class ClearRenditionReader {
       scheme,
     });
     try {
-      return scheme === 'aes-128' ? await importAes128SegmentKey(raw) : await importPrivateSegmentKey(raw);
+      return createSecretKey(raw);
     } finally {
       raw.fill(0);
     }

@@ -3,11 +3,13 @@
  *   GET /download/<vid>?PlayAuth=…&Definition=…&AppIdentification=…
  * Normal mode streams the rendition as one plain fragmented MP4; Secure mode streams an offline
  * package (docs/formats.md) whose key is wrapped under the app's newest active download secret.
- * Segments are decrypted and re-encrypted in memory as they stream: nothing clear touches disk
- * and memory is bounded by one segment plus one chunk, whatever the size.
+ * Segments are decrypted and re-encrypted as they stream, a storage chunk at a time: nothing clear
+ * touches disk, memory is bounded by a few chunks whatever the segment or file size, and the
+ * socket's pace sets the reading pace.
  *   GET /download/revocations?AppIdentification=…  revoked secret versions of an app (for SDKs)
  */
-import { createPackageWriter, writePackageStream } from '@securevod/crypto';
+import { createPackageWriter } from '@securevod/crypto';
+import { writePackageStream } from '@securevod/crypto/node';
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import type { DownloadConfigStore } from '../actions/download-settings-actions.js';
@@ -113,7 +115,7 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
           .header('content-length', String(reader.plaintextSize))
           .header('content-disposition', `attachment; filename="${baseName}.mp4"`)
           .header('cache-control', 'no-store')
-          .send(Readable.from(reader.chunks()));
+          .send(Readable.from(reader.chunks(), { objectMode: false }));
       }
 
       const { plaintext: secret } = await deps.kms.decrypt(
@@ -139,7 +141,7 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
         .header('content-disposition', `attachment; filename="${baseName}.svpk"`)
         .header('x-securevod-secret-version', String(secretRow.version))
         .header('cache-control', 'no-store')
-        .send(Readable.from(writePackageStream(writer, reader.chunks())));
+        .send(Readable.from(writePackageStream(writer, reader.chunks()), { objectMode: false }));
     } catch (error) {
       return sendError(reply, req, error);
     }

@@ -44,6 +44,19 @@ const RPC_HEADERS = [
 
 const NO_CORS: FastifyCorsOptions = { origin: false };
 
+/**
+ * What @fastify/cors adds to an ordinary (non-preflight) answer on a token-authorised route: for
+ * the key fast path (keys/key-fast-path.ts), which answers before fastify and its hooks.
+ */
+export function playerCorsHeaders(): Record<string, string> {
+  return {
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': (PLAYER_POLICY.exposedHeaders as string[]).join(', '),
+    // The policy is chosen per request path (the delegator below), so @fastify/cors adds Vary.
+    vary: 'Origin',
+  };
+}
+
 export interface CorsPolicyConfig {
   /** Origins allowed on the RPC and upload endpoints (`https://console.example.com`); empty = none. */
   readonly apiOrigins: readonly string[];

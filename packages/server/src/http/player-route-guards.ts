@@ -16,6 +16,7 @@
  */
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { RateLimits } from '../config/limits-config.js';
 import { apiErrors } from '../errors/api-error.js';
 import { sendError, stringField } from '../playback/player-http.js';
@@ -38,7 +39,18 @@ function queryToken(req: FastifyRequest): string | undefined {
   return query.token || query.MtsHlsUriToken || undefined;
 }
 
-export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimits): void {
+/**
+ * The `/keys/` rate limits for a request answered outside fastify (keys/key-fast-path.ts):
+ * resolves true while neither the per-client nor the per-token limit is exceeded. A request it
+ * refuses goes to fastify, whose `onRequest` hook above refuses it with `Retry-After`.
+ */
+export type KeyRequestLimitCheck = (
+  raw: IncomingMessage,
+  clientIp: string,
+  token: string | undefined,
+) => Promise<boolean>;
+
+export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimits): KeyRequestLimitCheck {
   const perClient: Partial<Record<Family, Limiter>> = {};
   const add = (family: Family, max: number) => {
     const limiter = createLimiter(app, `${family}-client`, max, limits.windowMs);
@@ -56,6 +68,9 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
     return sendError(reply, req, apiErrors.tooManyRequests());
   };
 
+  /** Requests the key fast path already counted and let through (then handed to fastify on an error). */
+  const countedByFastPath = new WeakSet<IncomingMessage>();
+
   app.addHook('onRequest', async (req, reply) => {
     const family = familyOf(req.url);
     if (!family) return;
@@ -63,6 +78,7 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
     if (repeated.length > 0) {
       return sendError(reply, req, apiErrors.invalidParameter(repeated[0]!, 'It is given more than once.'));
     }
+    if (countedByFastPath.has(req.raw)) return;
     const limiter = perClient[family];
     // An IPv6 client is counted by its /64, as @fastify/rate-limit does by default.
     if (limiter && (await refuseIfOver(req, reply, limiter, normalizeIP(req.ip, 64)))) return reply;
@@ -71,7 +87,18 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
     if (token) return refuseIfOver(req, reply, perToken, digest(token));
   });
 
-  if (!perToken) return;
+  // The limiters read only `ip`, `routeOptions` and the key they are given from a request.
+  // A refused request is not marked: fastify's hook counts it again and answers the refusal.
+  const keyRequestAllowed: KeyRequestLimitCheck = async (raw, clientIp, token) => {
+    const req = { ip: clientIp, routeOptions: {} } as unknown as FastifyRequest;
+    const limiter = perClient.keys;
+    if (limiter && (await limiter(req, normalizeIP(clientIp, 64))).exceeded) return false;
+    if (perToken && token && (await perToken(req, digest(token))).exceeded) return false;
+    countedByFastPath.add(raw);
+    return true;
+  };
+
+  if (!perToken) return keyRequestAllowed;
   const bodyTokenCheck = async (req: FastifyRequest, reply: FastifyReply) => {
     const token = queryToken(req) ? undefined : stringField(req.body, 'Token');
     if (token) return refuseIfOver(req, reply, perToken, digest(token));
@@ -85,4 +112,5 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
       bodyTokenCheck,
     ];
   });
+  return keyRequestAllowed;
 }

@@ -10,6 +10,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_STATUSES, type JobQueue } from '../jobs/job-queue.js';
 import { JOB_TYPES } from '../jobs/job-types.js';
+import { STATEMENT_KINDS, type StatementCounter } from '../store/statement-counter.js';
 import type { RouteFamily } from './route-family.js';
 
 export type JobOutcome = 'succeeded' | 'retrying' | 'failed' | 'released' | 'lease-lost';
@@ -23,7 +24,14 @@ export class ServerMetrics {
   private readonly transcodeSeconds: Counter<'outcome'>;
   private readonly storageErrors: Counter<'operation'>;
 
-  constructor(options: { queue?: JobQueue; onCollectError?: (error: unknown) => void } = {}) {
+  constructor(
+    options: {
+      queue?: JobQueue;
+      /** The metadata database's statement counts, read at scrape time. */
+      statements?: StatementCounter;
+      onCollectError?: (error: unknown) => void;
+    } = {},
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'securevod_' });
     this.requests = new Counter({
@@ -64,6 +72,20 @@ export class ServerMetrics {
       labelNames: ['operation'],
       registers,
     });
+    const statements = options.statements;
+    if (statements) {
+      new Counter({
+        name: 'securevod_db_statements_total',
+        help: 'SQL statements sent to the metadata database by this process, by kind (select, insert, update, delete, other)',
+        labelNames: ['kind'],
+        registers,
+        collect() {
+          const counts = statements.snapshot();
+          this.reset();
+          for (const kind of STATEMENT_KINDS) this.inc({ kind }, counts[kind]);
+        },
+      });
+    }
     const queue = options.queue;
     if (queue) {
       new Gauge({

@@ -13,16 +13,29 @@ import { Kysely } from 'kysely';
 import { CurrentSchemaPostgresDialect } from './postgres-dialect.js';
 import { hardenPool } from './postgres-pool.js';
 import type { LogEvent } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Schema } from './schema.js';
 import { createSqliteDialect } from './sqlite-dialect.js';
+import { StatementCounter } from './statement-counter.js';
 import { StoreError } from './store-error.js';
 
 export type DbDialect = 'sqlite' | 'postgres';
 
+export type NativeConnection =
+  | { readonly dialect: 'sqlite'; readonly database: BetterSqlite3.Database }
+  | { readonly dialect: 'postgres'; readonly pool: pg.Pool };
+
 export interface Db {
   readonly kysely: Kysely<Schema>;
   readonly dialect: DbDialect;
+  /**
+   * The driver under Kysely, for the few hot statements that are prepared once and run raw
+   * (key-delivery-log.ts) instead of being built by Kysely each time. Such callers count their
+   * statements on `statements` themselves.
+   */
+  readonly native: NativeConnection;
+  /** Every statement sent, by kind (for /metrics); Kysely's are counted here already. */
+  readonly statements: StatementCounter;
   /** Closes the pool or file; idempotent. */
   close(): Promise<void>;
 }
@@ -44,6 +57,8 @@ export interface OpenDatabaseOptions {
    */
   schema?: string;
   logger?: DbLogger;
+  /** Counts every statement (default: a counter of its own). */
+  statements?: StatementCounter;
 }
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -59,7 +74,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
         `Unsupported database URL scheme "${scheme}": use postgres:// or postgresql://, or leave the URL unset to use SQLite.`,
       );
     }
-    return openPostgres(options.url, options.schema, options.logger);
+    return openPostgres(options.url, options.schema, options.logger, options.statements);
   }
   if (options.schema !== undefined) {
     throw new StoreError('InvalidConfiguration', 'A database schema can only be chosen for PostgreSQL.');
@@ -70,7 +85,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
       'No database configured: give a PostgreSQL URL or a SQLite path.',
     );
   }
-  return openSqlite(options.sqlitePath, options.logger);
+  return openSqlite(options.sqlitePath, options.logger, options.statements);
 }
 
 /** The URL with its password replaced, for messages and logs. */
@@ -84,7 +99,7 @@ export function redactDatabaseUrl(url: string): string {
   }
 }
 
-function openSqlite(path: string, logger: DbLogger | undefined): Db {
+function openSqlite(path: string, logger: DbLogger | undefined, statements = new StatementCounter()): Db {
   let database: BetterSqlite3.Database;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -92,6 +107,10 @@ function openSqlite(path: string, logger: DbLogger | undefined): Db {
     // WAL lets readers run while one writer writes; busy_timeout makes a second process wait
     // for the write lock instead of failing at once; SQLite leaves foreign keys off by default.
     database.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
+    // nothing and cannot corrupt the file; a power cut may roll back the last commits. FULL put an
+    // fsync on the event loop for every batch of key-delivery audit rows (issue 12 profile).
+    database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     // Deleted rows are zeroed, not left in free space: deleting a video must destroy its wrapped
@@ -102,9 +121,12 @@ function openSqlite(path: string, logger: DbLogger | undefined): Db {
       cause: error,
     });
   }
-  const kysely = new Kysely<Schema>({ dialect: createSqliteDialect({ database }), log: queryLog(logger) });
+  const kysely = new Kysely<Schema>({
+    dialect: createSqliteDialect({ database }),
+    log: queryLog(logger, statements),
+  });
   // As for PostgreSQL below: Kysely closes the file only if it ever opened a connection.
-  return wrap(kysely, 'sqlite', async () => {
+  return wrap(kysely, { dialect: 'sqlite', database }, statements, async () => {
     if (database.open) database.close();
   });
 }
@@ -113,6 +135,7 @@ async function openPostgres(
   url: string,
   schema: string | undefined,
   logger: DbLogger | undefined,
+  statements = new StatementCounter(),
 ): Promise<Db> {
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new StoreError(
@@ -120,14 +143,16 @@ async function openPostgres(
       `Invalid PostgreSQL schema name "${schema}": use letters, digits and underscores, not starting with a digit.`,
     );
   }
+  // Loaded only when PostgreSQL is configured: a SQLite server does not pay for it at start.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
-    connectionString: withDefaultUser(url),
+    connectionString: withDefaultUser(pg, url),
     // Set at connection start-up, so no query can ever run with another search_path.
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
     // Without it, a black-holed host hangs start-up forever; this also bounds the wait for a
     // free pooled connection.
     connectionTimeoutMillis: 10_000,
-    types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
+    types: { getTypeParser: typeParser(pg) as pg.CustomTypesConfig['getTypeParser'] },
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled, that kills the
   // process. The pool drops the client and the next query reconnects.
@@ -151,11 +176,11 @@ async function openPostgres(
   }
   const kysely = new Kysely<Schema>({
     dialect: new CurrentSchemaPostgresDialect({ pool: hardened }),
-    log: queryLog(logger),
+    log: queryLog(logger, statements),
   });
   // Kysely ends the pool only if it ever used it; end it ourselves otherwise, or an idle client
   // keeps the process alive for the pool's idle timeout.
-  return wrap(kysely, 'postgres', async () => {
+  return wrap(kysely, { dialect: 'postgres', pool }, statements, async () => {
     if (!pool.ended) await pool.end();
   });
 }
@@ -165,7 +190,7 @@ async function openPostgres(
  * (containers, services). libpq (psql) falls back to the operating-system user, which is what
  * people expect; we do the same, but only where pg would have had no user at all.
  */
-function withDefaultUser(url: string): string {
+function withDefaultUser(pg: typeof import('pg').default, url: string): string {
   try {
     if (new pg.Client({ connectionString: url }).user) return url; // constructing does not connect
     const parsed = new URL(url);
@@ -191,20 +216,23 @@ async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
  * int8 (count(*), bigint columns) arrives as a string by default; we want numbers on both
  * dialects. Values beyond 2^53 cannot be represented, so they fail loudly instead of rounding.
  */
-function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
-  if (oid === PG_INT8_OID && format !== 'binary') {
-    return (value: string) => {
-      const n = Number(value);
-      if (!Number.isSafeInteger(n)) throw new RangeError(`PostgreSQL int8 value ${value} exceeds 2^53`);
-      return n;
-    };
-  }
-  return pg.types.getTypeParser(oid, format);
+function typeParser(pg: typeof import('pg').default) {
+  return (oid: number, format?: 'text' | 'binary'): unknown => {
+    if (oid === PG_INT8_OID && format !== 'binary') {
+      return (value: string) => {
+        const n = Number(value);
+        if (!Number.isSafeInteger(n)) throw new RangeError(`PostgreSQL int8 value ${value} exceeds 2^53`);
+        return n;
+      };
+    }
+    return pg.types.getTypeParser(oid, format);
+  };
 }
 
-function queryLog(logger: DbLogger | undefined): ((event: LogEvent) => void) | undefined {
-  if (logger === undefined) return undefined;
+function queryLog(logger: DbLogger | undefined, statements: StatementCounter): (event: LogEvent) => void {
   return (event) => {
+    statements.count(event.query.sql);
+    if (logger === undefined) return;
     // Parameters are left out: they may hold ciphertexts or customer data.
     const fields = { sql: event.query.sql, durationMs: Math.round(event.queryDurationMillis) };
     if (event.level === 'error') logger.debug({ ...fields, err: messageOf(event.error) }, 'query failed');
@@ -212,11 +240,18 @@ function queryLog(logger: DbLogger | undefined): ((event: LogEvent) => void) | u
   };
 }
 
-function wrap(kysely: Kysely<Schema>, dialect: DbDialect, release?: () => Promise<void>): Db {
+function wrap(
+  kysely: Kysely<Schema>,
+  native: NativeConnection,
+  statements: StatementCounter,
+  release?: () => Promise<void>,
+): Db {
   let closing: Promise<void> | undefined;
   return {
     kysely,
-    dialect,
+    dialect: native.dialect,
+    native,
+    statements,
     close: () => (closing ??= kysely.destroy().then(release)),
   };
 }

@@ -1,0 +1,129 @@
+/**
+ * A lean `node:http` front for the hottest request of the service, `GET /keys/hls/<vid>/<stream>/
+ * <period>` (issue 12 item 3): fastify's per-request machinery (routing, hooks, reply, logging)
+ * cost more than the key work itself, so the server's request listener (server.ts, fastify's
+ * `serverFactory`) offers each request to `tryServe` first.
+ *
+ * It serves only the success case, with the least work: the same `KeyService.hlsKey` call the
+ * fastify route makes (one token check, two cache lookups, a buffered audit record), and a 16-byte
+ * answer with precomputed headers (`KEY_RESPONSE_HEADERS` plus the player CORS headers, which
+ * cors-policy.ts gives every /keys/ answer). Everything else goes to fastify's one routing table
+ * (key-routes.ts) untouched, which answers with the one error format:
+ *   - other methods and paths, a path that is not exactly four segments, a closing server;
+ *   - any error `hlsKey` throws — fastify then runs the request again and reports it;
+ *   - a query naming a parameter twice (fastify's player-route guard refuses it);
+ *   - any **guard** that says no. Guards are the hook point for per-route policy that must also
+ *     hold on the fast path: `addGuard(guard)` runs the guard before the key work, and a request
+ *     it refuses goes to fastify, whose hooks then answer it. server.ts adds the `/keys/` rate
+ *     limits this way (http/player-route-guards.ts): a request counted and let through here is
+ *     not counted again if it then goes to fastify; a refused one is (it is over its limit).
+ * Request metrics are recorded here as fastify's onResponse hook would (route family `keys`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerMetrics } from '../ops/metrics.js';
+import { HLS_KEY_TOKEN_PARAM } from '../playback/hls-key-token.js';
+import { MEDIA_TOKEN_PARAM } from '../playback/media-access.js';
+import { duplicateParams, parseParams } from '../http/query-params.js';
+import type { KeyService } from './key-service.js';
+import { KEY_RESPONSE_HEADERS } from './key-routes.js';
+
+const PREFIX = '/keys/hls/';
+
+/**
+ * May this request take the fast path? `false` hands it to fastify (and its hooks). Gets the
+ * request and its parsed query.
+ */
+export type KeyFastPathGuard = (
+  req: IncomingMessage,
+  query: Readonly<Record<string, string>>,
+) => boolean | Promise<boolean>;
+
+export interface KeyFastPathOptions {
+  keys: KeyService;
+  metrics: ServerMetrics;
+  /** Headers cors-policy.ts puts on every /keys/ answer. */
+  corsHeaders: Readonly<Record<string, string>>;
+}
+
+export class KeyFastPath {
+  private readonly guards: KeyFastPathGuard[] = [];
+  private readonly headers: string[];
+  private closing = false;
+
+  constructor(private readonly options: KeyFastPathOptions) {
+    const headers: Record<string, string> = {
+      ...options.corsHeaders,
+      ...KEY_RESPONSE_HEADERS,
+      'content-length': '16',
+    };
+    this.headers = Object.entries(headers).flat();
+  }
+
+  addGuard(guard: KeyFastPathGuard): void {
+    this.guards.push(guard);
+  }
+
+  /** From now on everything goes to fastify (which answers 503 while it closes). */
+  close(): void {
+    this.closing = true;
+  }
+
+  /**
+   * Takes the request if it is a key request this path can serve; `fallback` hands it to fastify
+   * (called at once for requests not taken, or later if the key work fails).
+   */
+  tryServe(req: IncomingMessage, res: ServerResponse, fallback: () => void): void {
+    const url = req.url;
+    if (this.closing || req.method !== 'GET' || url === undefined || !url.startsWith(PREFIX)) {
+      return fallback();
+    }
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryAt);
+    const parts = path.split('/');
+    if (parts.length !== 3 || path.includes('%')) return fallback();
+    const started = process.hrtime.bigint();
+    // As fastify's querystring parser (server.ts) reads it; a name given twice is refused there.
+    const query = parseParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+    if (duplicateParams(query).length > 0) return fallback();
+    if (this.guards.length === 0) return this.serve(req, res, fallback, parts, query, started);
+    void this.allowed(req, query).then(
+      (ok) => (ok ? this.serve(req, res, fallback, parts, query, started) : fallback()),
+      () => fallback(),
+    );
+  }
+
+  private async allowed(req: IncomingMessage, query: Record<string, string>): Promise<boolean> {
+    for (const guard of this.guards) if (!(await guard(req, query))) return false;
+    return true;
+  }
+
+  private serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fallback: () => void,
+    parts: string[],
+    query: Record<string, string | undefined>,
+    started: bigint,
+  ): void {
+    this.options.keys
+      .hlsKey({
+        videoId: parts[0]!,
+        streamId: parts[1]!,
+        period: parts[2]!,
+        mediaToken: query[MEDIA_TOKEN_PARAM],
+        hlsKeyToken: query[HLS_KEY_TOKEN_PARAM],
+        clientIp: req.socket.remoteAddress ?? '',
+        userAgent: req.headers['user-agent'],
+      })
+      .then(
+        (key) => {
+          res.writeHead(200, this.headers);
+          res.end(key);
+          const metrics = this.options.metrics;
+          metrics.request('keys', 'GET', 200, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.keyDelivered('aes-128');
+        },
+        () => fallback(),
+      );
+  }
+}
