@@ -83,13 +83,14 @@ export function rewritePlaylist(text: string, opts: RewritePlaylistOptions): str
   }
 
   const rewrite = (uri: string, kind: PlaylistUriKind, tag: string | null): string => {
+    // Relative URIs can fail to parse too: `\\[` reads as `//[`, a host that is not valid.
+    let url: URL;
+    try {
+      url = new URL(uri, base);
+    } catch {
+      throw new PlaylistRewriteError('Malformed', 'The playlist holds a URI that cannot be parsed.');
+    }
     if (SCHEME.test(uri) || uri.startsWith('//')) {
-      let url: URL;
-      try {
-        url = new URL(uri, base);
-      } catch {
-        throw new PlaylistRewriteError('Malformed', 'The playlist holds a URI that cannot be parsed.');
-      }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return uri;
       if (!ownOrigins.has(url.origin)) {
         const token = opts.foreignKeyToken;
@@ -100,7 +101,7 @@ export function rewritePlaylist(text: string, opts: RewritePlaylistOptions): str
       }
       return signed(url, kind, tag);
     }
-    return signed(new URL(uri, base), kind, tag);
+    return signed(url, kind, tag);
   };
 
   const signed = (url: URL, kind: PlaylistUriKind, tag: string | null): string => {
