@@ -100,3 +100,16 @@ export function mutatedBytes(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
     return bytes;
   });
 }
+
+/** A UTF-16 surrogate without its partner: what `encodeURIComponent` cannot encode. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `String.prototype.isWellFormed` (ES2024, beyond this project's TypeScript lib). */
+export function isWellFormed(text: string): boolean {
+  return !new RegExp(LONE_SURROGATE.source).test(text);
+}
+
+/** `String.prototype.toWellFormed`: lone surrogates become U+FFFD. */
+export function toWellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}

@@ -68,7 +68,7 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const BASE_ORIGIN = 'http://playlist-base.invalid';
 
 export function rewritePlaylist(text: string, opts: RewritePlaylistOptions): string {
-  // `//x` or `/\\x` would name a host, not a path.
+  // `//x` or `/\x` would name a host, not a path.
   if (typeof opts.playlistPath !== 'string' || !/^\/(?![/\\])[^?#\s]*$/.test(opts.playlistPath)) {
     throw new PlaylistRewriteError(
       'InvalidArgument',

@@ -21,6 +21,8 @@ export interface ServerProcess {
   readonly dataDir: string;
   readonly output: () => string;
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash or an OOM kill would end it: no shutdown code runs. Resolves at exit. */
+  kill(): Promise<void>;
 }
 
 export async function makeDataDir(prefix = 'securevod-test-'): Promise<string> {
@@ -96,6 +98,10 @@ export async function startServerProcess(options: {
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
