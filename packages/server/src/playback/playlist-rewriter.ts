@@ -64,7 +64,7 @@ const NON_ATTRIBUTE_TAGS = new Set([
 ]);
 const PLAYLIST_TAGS = new Set(['EXT-X-MEDIA', 'EXT-X-I-FRAME-STREAM-INF', 'EXT-X-RENDITION-REPORT']);
 const SEGMENT_TAGS = new Set(['EXT-X-PART', 'EXT-X-PRELOAD-HINT']);
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+/** Where relative URIs resolve; `.invalid` can name no real host (RFC 2606). */
 const BASE_ORIGIN = 'http://playlist-base.invalid';
 
 export function rewritePlaylist(text: string, opts: RewritePlaylistOptions): string {
@@ -84,23 +84,22 @@ export function rewritePlaylist(text: string, opts: RewritePlaylistOptions): str
   }
 
   const rewrite = (uri: string, kind: PlaylistUriKind, tag: string | null): string => {
-    // Relative URIs can fail to parse too: `\\[` reads as `//[`, a host that is not valid.
+    // Decide on the parsed URL, not the text: URL parsing trims spaces and drops tabs (` A:` is
+    // the scheme `a:`), and backslashes can make a relative URI name a host (`\\[` → `//[`).
     let url: URL;
     try {
       url = new URL(uri, base);
     } catch {
       throw new PlaylistRewriteError('Malformed', 'The playlist holds a URI that cannot be parsed.');
     }
-    if (SCHEME.test(uri) || uri.startsWith('//')) {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return uri;
-      if (!ownOrigins.has(url.origin)) {
-        const token = opts.foreignKeyToken;
-        if (kind !== 'key' || token === undefined) return uri;
-        const param = `${encodeURIComponent(token.name ?? 'MtsHlsUriToken')}=${encodeURIComponent(token.value)}`;
-        const [head, fragment] = splitFragment(uri);
-        return `${head}${head.includes('?') ? '&' : '?'}${param}${fragment}`;
-      }
-      return signed(url, kind, tag);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return uri;
+    // Relative URIs resolve onto the placeholder origin: our own paths.
+    if (url.origin !== BASE_ORIGIN && !ownOrigins.has(url.origin)) {
+      const token = opts.foreignKeyToken;
+      if (kind !== 'key' || token === undefined) return uri;
+      const param = `${encodeURIComponent(token.name ?? 'MtsHlsUriToken')}=${encodeURIComponent(token.value)}`;
+      const [head, fragment] = splitFragment(uri);
+      return `${head}${head.includes('?') ? '&' : '?'}${param}${fragment}`;
     }
     return signed(url, kind, tag);
   };

@@ -287,6 +287,15 @@ void describe('rewritePlaylist: refusals', () => {
     }
   });
 
+  void it('reads URIs as URL parsing does: spaces trimmed, tabs dropped (found by the fuzzer)', () => {
+    const { sign, calls } = recorder();
+    const text =
+      '#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=" A:"\n#EXT-X-MAP:URI="\thttps://cdn.example.net/i.mp4"\n';
+    // ` A:` is the scheme `a:` and `\thttps://…` another host: neither is ours to sign.
+    assert.equal(rewritePlaylist(text, { playlistPath: path, sign }), text);
+    assert.deepEqual(calls, []);
+  });
+
   void it('refuses a bad playlist path and a sign() that returns something unsafe', () => {
     assert.throws(
       () => rewritePlaylist('#EXTM3U\n', { playlistPath: 'hd/index.m3u8', sign: () => '' }),
