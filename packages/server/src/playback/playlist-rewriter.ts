@@ -64,11 +64,12 @@ const NON_ATTRIBUTE_TAGS = new Set([
 ]);
 const PLAYLIST_TAGS = new Set(['EXT-X-MEDIA', 'EXT-X-I-FRAME-STREAM-INF', 'EXT-X-RENDITION-REPORT']);
 const SEGMENT_TAGS = new Set(['EXT-X-PART', 'EXT-X-PRELOAD-HINT']);
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+/** Where relative URIs resolve; `.invalid` can name no real host (RFC 2606). */
 const BASE_ORIGIN = 'http://playlist-base.invalid';
 
 export function rewritePlaylist(text: string, opts: RewritePlaylistOptions): string {
-  if (typeof opts.playlistPath !== 'string' || !/^\/[^?#\s]*$/.test(opts.playlistPath)) {
+  // `//x` or `/\x` would name a host, not a path.
+  if (typeof opts.playlistPath !== 'string' || !/^\/(?![/\\])[^?#\s]*$/.test(opts.playlistPath)) {
     throw new PlaylistRewriteError(
       'InvalidArgument',
       'playlistPath must be an absolute path without a query.',
@@ -83,24 +84,24 @@ export function rewritePlaylist(text: string, opts: RewritePlaylistOptions): str
   }
 
   const rewrite = (uri: string, kind: PlaylistUriKind, tag: string | null): string => {
-    if (SCHEME.test(uri) || uri.startsWith('//')) {
-      let url: URL;
-      try {
-        url = new URL(uri, base);
-      } catch {
-        throw new PlaylistRewriteError('Malformed', 'The playlist holds a URI that cannot be parsed.');
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return uri;
-      if (!ownOrigins.has(url.origin)) {
-        const token = opts.foreignKeyToken;
-        if (kind !== 'key' || token === undefined) return uri;
-        const param = `${encodeURIComponent(token.name ?? 'MtsHlsUriToken')}=${encodeURIComponent(token.value)}`;
-        const [head, fragment] = splitFragment(uri);
-        return `${head}${head.includes('?') ? '&' : '?'}${param}${fragment}`;
-      }
-      return signed(url, kind, tag);
+    // Decide on the parsed URL, not the text: URL parsing trims spaces and drops tabs (` A:` is
+    // the scheme `a:`), and backslashes can make a relative URI name a host (`\\[` → `//[`).
+    let url: URL;
+    try {
+      url = new URL(uri, base);
+    } catch {
+      throw new PlaylistRewriteError('Malformed', 'The playlist holds a URI that cannot be parsed.');
     }
-    return signed(new URL(uri, base), kind, tag);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return uri;
+    // Relative URIs resolve onto the placeholder origin: our own paths.
+    if (url.origin !== BASE_ORIGIN && !ownOrigins.has(url.origin)) {
+      const token = opts.foreignKeyToken;
+      if (kind !== 'key' || token === undefined) return uri;
+      const param = `${encodeURIComponent(token.name ?? 'MtsHlsUriToken')}=${encodeURIComponent(token.value)}`;
+      const [head, fragment] = splitFragment(uri);
+      return `${head}${head.includes('?') ? '&' : '?'}${param}${fragment}`;
+    }
+    return signed(url, kind, tag);
   };
 
   const signed = (url: URL, kind: PlaylistUriKind, tag: string | null): string => {

@@ -88,6 +88,17 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     if (video.mezzanineDeletedAt) {
       throw new PermanentTranscodeError(`the source of video ${videoId} was deleted (DeleteMezzanines)`);
     }
+    const jobPrefix = `videos/${videoId}/hls/${jobId}/`;
+    // A worker that died after the publish commit but before the queue recorded success leaves
+    // this job's output live: the retry finishes the job instead of redoing it (deleting
+    // `jobPrefix` below would unpublish a Normal video). Callbacks are at least once.
+    const alreadyPublished = (await deps.streams.listForVideo(videoId)).filter((s) =>
+      s.storagePrefix.startsWith(jobPrefix),
+    );
+    if (job.attempts > 1 && video.status === 'Normal' && alreadyPublished.length > 0) {
+      await announce(deps, job.payload, alreadyPublished);
+      return;
+    }
     const moved = await deps.videos.transition(
       videoId,
       ['UploadSucc', 'Normal', 'Checking', 'TranscodeFail', 'Transcoding'],
@@ -96,7 +107,6 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     if (!moved)
       throw new PermanentTranscodeError(`video ${videoId} is ${video.status}; it cannot be transcoded`);
 
-    const jobPrefix = `videos/${videoId}/hls/${jobId}/`;
     // A crashed earlier attempt may have stored part of its output here: start clean, so the
     // published job holds only objects this attempt wrote.
     if (job.attempts > 1) await deps.objects.deletePrefix(jobPrefix);

@@ -45,7 +45,7 @@ export function parseCompleteMultipartUpload(xml: string): CompletedPart[] | und
     return root.children.map((part) => {
       if (part.name !== 'Part') throw new Error('malformed');
       const number = only(part, 'PartNumber');
-      const etag = only(part, 'ETag').replace(/^"(.*)"$/, '$1');
+      const etag = only(part, 'ETag').replace(/^"(.*)"$/s, '$1');
       if (!/^\d{1,5}$/.test(number) || etag === '') throw new Error('malformed');
       return { partNumber: Number(number), etag };
     });

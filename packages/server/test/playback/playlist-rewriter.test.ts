@@ -281,6 +281,19 @@ void describe('rewritePlaylist: refusals', () => {
       () => rewritePlaylist('#EXTM3U\nhttp://[bad/seg\n', { playlistPath: path, sign }),
       malformed,
     );
+    // Found by the fuzzer: backslashes make a relative URI name a host (`\\[` reads as `//[`).
+    for (const uri of ['\\\\[', '/\\[x']) {
+      assert.throws(() => rewritePlaylist(`#EXTM3U\n${uri}\n`, { playlistPath: path, sign }), malformed, uri);
+    }
+  });
+
+  void it('reads URIs as URL parsing does: spaces trimmed, tabs dropped (found by the fuzzer)', () => {
+    const { sign, calls } = recorder();
+    const text =
+      '#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=" A:"\n#EXT-X-MAP:URI="\thttps://cdn.example.net/i.mp4"\n';
+    // ` A:` is the scheme `a:` and `\thttps://…` another host: neither is ours to sign.
+    assert.equal(rewritePlaylist(text, { playlistPath: path, sign }), text);
+    assert.deepEqual(calls, []);
   });
 
   void it('refuses a bad playlist path and a sign() that returns something unsafe', () => {
@@ -292,6 +305,9 @@ void describe('rewritePlaylist: refusals', () => {
       () => rewritePlaylist('#EXTM3U\n', { playlistPath: `${path}?x=1`, sign: () => '' }),
       invalid,
     );
+    for (const hostLike of ['//', '//evil.example/x', '/\\evil.example/x']) {
+      assert.throws(() => rewritePlaylist('#EXTM3U\n', { playlistPath: hostLike, sign: () => '' }), invalid);
+    }
     for (const bad of ['?a=1', 'a="1"', 'a=1 b', 'a=1#x']) {
       assert.throws(
         () => rewritePlaylist('#EXTM3U\n#EXT-X-MAP:URI="i.mp4"\n', { playlistPath: path, sign: () => bad }),

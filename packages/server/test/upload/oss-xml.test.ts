@@ -22,6 +22,10 @@ describe('OSS XML', () => {
       '<Part><PartNumber> 3 </PartNumber><ETag>&quot;AB&#x43;&#68;&quot;</ETag><Size>5</Size></Part>' +
       '</CompleteMultipartUpload>';
     assert.deepEqual(parseCompleteMultipartUpload(xml), [{ partNumber: 3, etag: 'ABCD' }]);
+    // Found by the fuzzer: the quotes go whatever the ETag holds, a line separator too.
+    const odd =
+      '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"a\u2028b"</ETag></Part></CompleteMultipartUpload>';
+    assert.deepEqual(parseCompleteMultipartUpload(odd), [{ partNumber: 1, etag: 'a\u2028b' }]);
   });
 
   it('returns undefined for anything that is not a well-formed part list', () => {
