@@ -168,6 +168,10 @@ function requestParams(req: FastifyRequest): Record<string, string> {
     throw apiErrors.invalidParameter(repeated[0]!, 'It is given more than once.');
   }
   const merged = { ...query, ...body };
+  // The server's query parser gives strings only; a parser that makes arrays or objects of
+  // repeated or bracketed names must not reach a handler either.
+  const notText = Object.keys(merged).find((name) => typeof merged[name] !== 'string');
+  if (notText !== undefined) throw apiErrors.invalidParameter(notText, 'It must be a single text value.');
   checkParamLengths(merged);
   return merged;
 }
