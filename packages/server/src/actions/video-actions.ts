@@ -10,6 +10,7 @@ import { DEFAULT_APP_ID, type TemplateGroupService } from '../catalogue/template
 import {
   newVideoId,
   sourceObjectKey,
+  UPLOADING_VIDEO,
   UPLOAD_BUCKET,
   VIDEO_EXTENSIONS,
   type UploadService,
@@ -143,20 +144,8 @@ export function videoActions(deps: VideoActionDeps): Record<string, ActionHandle
         storageLocation: params.optional('StorageLocation') ?? UPLOAD_BUCKET,
         appId,
         userData: userData ?? null,
-        status: 'Uploading',
-        statusReason: null,
+        ...UPLOADING_VIDEO,
         sourceKey: sourceObjectKey(videoId, fileName),
-        sourceSize: null,
-        sourceEtag: null,
-        duration: null,
-        width: null,
-        height: null,
-        fps: null,
-        bitrate: null,
-        mezzanine: null,
-        transcodeProgress: null,
-        downloadSwitch: 'on',
-        dataKeyCiphertext: null,
       });
       const credentials = await deps.uploads.issueCredentials(video);
       return {

@@ -49,6 +49,23 @@ export function newVideoId(): string {
   return randomUUID().replaceAll('-', '');
 }
 
+/** The fields of a new video before its source is uploaded and probed (CreateUploadVideo, URL pulls). */
+export const UPLOADING_VIDEO = {
+  status: 'Uploading',
+  statusReason: null,
+  sourceSize: null,
+  sourceEtag: null,
+  duration: null,
+  width: null,
+  height: null,
+  fps: null,
+  bitrate: null,
+  mezzanine: null,
+  transcodeProgress: null,
+  downloadSwitch: 'on',
+  dataKeyCiphertext: null,
+} as const;
+
 export function sourceObjectKey(videoId: string, fileName: string): string {
   const ext = extname(fileName.replaceAll('\\', '/')).toLowerCase();
   return `sources/${videoId}/source${ext}`;

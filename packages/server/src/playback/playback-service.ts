@@ -87,6 +87,14 @@ export class PlaybackService {
   /** Absolute URL of an object under the video's media path, authorised until `expiresAt`. */
   mediaUrl(videoId: string, object: string, token: string, expiresAt: number, hlsKeyToken?: string): string {
     const path = `/media/${videoId}/${object}`;
+    const query = this.signedQuery(path, expiresAt);
+    query.set(MEDIA_TOKEN_PARAM, token);
+    if (hlsKeyToken) query.set(HLS_KEY_TOKEN_PARAM, hlsKeyToken);
+    return `${this.deps.publicUrl()}${path}?${query.toString()}`;
+  }
+
+  /** The query of a URL for `path`: its type-A `auth_key` when URL signing is on, else empty. */
+  private signedQuery(path: string, expiresAt: number): URLSearchParams {
     const query = new URLSearchParams();
     const signing = this.deps.urlSigning;
     if (signing && signing.privateKeys[0]) {
@@ -99,9 +107,7 @@ export class PlaybackService {
         }),
       );
     }
-    query.set(MEDIA_TOKEN_PARAM, token);
-    if (hlsKeyToken) query.set(HLS_KEY_TOKEN_PARAM, hlsKeyToken);
-    return `${this.deps.publicUrl()}${path}?${query.toString()}`;
+    return query;
   }
 
   /**
@@ -115,18 +121,7 @@ export class PlaybackService {
     if (match[1] === 'media') {
       return this.mediaUrl(match[2]!, match[3]!, this.issueMediaToken(match[2]!, expiresAt), expiresAt);
     }
-    const query = new URLSearchParams();
-    const signing = this.deps.urlSigning;
-    if (signing && signing.privateKeys[0]) {
-      query.set(
-        AUTH_KEY_PARAM,
-        signPath(path, {
-          privateKey: signing.privateKeys[0],
-          expiresAt,
-          validitySeconds: signing.validitySeconds,
-        }),
-      );
-    }
+    const query = this.signedQuery(path, expiresAt);
     query.set(MEDIA_TOKEN_PARAM, this.issueMediaToken(match[2]!, expiresAt));
     return `${this.deps.publicUrl()}${path}?${query.toString()}`;
   }

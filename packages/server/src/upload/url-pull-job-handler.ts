@@ -14,7 +14,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { parseUserData } from '../callbacks/callback-config.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
-import { newVideoId, sourceObjectKey, UPLOAD_BUCKET } from '../catalogue/upload-service.js';
+import { newVideoId, sourceObjectKey, UPLOAD_BUCKET, UPLOADING_VIDEO } from '../catalogue/upload-service.js';
 import type { TranscodeScheduler } from '../catalogue/transcode-scheduler.js';
 import type { UrlUploadLimits } from '../config/server-config.js';
 import { URL_PULL_ERROR_CODES, type UrlPullErrorCode } from '../errors/api-error.js';
@@ -261,19 +261,7 @@ async function createVideo(deps: UrlPullDeps, record: UrlUploadRecord, videoId: 
     storageLocation: m.storageLocation ?? UPLOAD_BUCKET,
     appId: record.appId,
     userData: record.userData,
-    status: 'Uploading',
-    statusReason: null,
+    ...UPLOADING_VIDEO,
     sourceKey: sourceObjectKey(videoId, `source${m.fileExtension}`),
-    sourceSize: null,
-    sourceEtag: null,
-    duration: null,
-    width: null,
-    height: null,
-    fps: null,
-    bitrate: null,
-    mezzanine: null,
-    transcodeProgress: null,
-    downloadSwitch: 'on',
-    dataKeyCiphertext: null,
   });
 }
