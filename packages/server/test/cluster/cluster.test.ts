@@ -568,8 +568,19 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
     } finally {
       await cluster.s3.resume();
     }
-    await normal(videos.s3Outage, 180_000);
+    await normal(videos.s3Outage, 180_000).catch((error: unknown) => {
+      // Which node failed, and why: the API nodes' own words.
+      const tail = (node: ClusterNode) => `--- node ${node.name} ---\n${node.output().slice(-6000)}`;
+      throw new Error(`${String(error)}\n${tail(a)}\n${tail(b)}`);
+    });
     assert.match(worker.output(), /job failed; will retry/);
+    // The event is queued when the publish commits: it may arrive just after Normal shows.
+    await within(
+      10_000,
+      'TranscodeComplete announced',
+      async () => events(videos.s3Outage, 'TranscodeComplete').length > 0,
+    );
+    await sleep(1000); // a second announcement would have arrived by now
     assert.equal(events(videos.s3Outage, 'TranscodeComplete').length, 1);
     const { stray } = await strayObjects(videos.s3Outage);
     assert.deepEqual(stray, [], 'no stray objects under the job prefix');

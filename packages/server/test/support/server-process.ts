@@ -95,17 +95,31 @@ export async function startServerProcess(options: {
     });
   });
 
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let ending = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // A server that dies on its own fails whatever test uses it next with a bare connection
+      // error: say here why it died.
+      if (!ending) {
+        console.error(
+          `[server-process] ${options.dataDir}: exited by itself (code ${code}, signal ${signal}); last output:\n${output.slice(-6000)}`,
+        );
+      }
+      resolve(code);
+    }),
+  );
   return {
     url,
     dataDir: options.dataDir,
     output: () => output,
     pid: child.pid!,
     async kill9() {
+      ending = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
     async stop() {
+      ending = true;
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const code = await exited;
