@@ -27,26 +27,32 @@
  * (test/store/postgres-resilience.test.ts).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
-import { signRpcString, stringToSign } from '@securevod/crypto';
 import { openLocalKms } from '../../src/kms/local-kms.js';
-import { createStreamStore } from '../../src/store/stream-store.js';
 import { ROOT_KEY_ENV, runCli } from '../cli/cli-process.js';
+import { filesUnder } from '../e2e/e2e-helpers.js';
 import { launchChromium, newPage } from '../support/browser.js';
 import { startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
 import { addGroup, encryptedTemplate } from '../support/fixtures.js';
 import { decodeVideo, makeClip } from '../support/media.js';
+import { signedUrl, within } from '../support/multi-node.js';
 import { TEST_ROOT_KEY } from '../support/server-process.js';
-import { popError, popTimestamp, vodClient } from '../support/vod-client.js';
+import { popError, vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus } from '../support/vod-upload.js';
+import {
+  closeServer,
+  firstOutput,
+  startReceiver,
+  startSite,
+  strayObjects,
+  transcodeHolder,
+  type PlayInfoResponse,
+} from './cluster-helpers.js';
 import {
   downloadSecret,
   dumpRedis,
@@ -59,90 +65,6 @@ import {
 
 const APP = 'com.example.cluster';
 const APP_DECRYPT_KEY = 'ClusterKey0123456789abcd';
-
-interface PlayInfoResponse {
-  PlayInfoList: { PlayInfo: { PlayURL: string; Definition: string; Encrypt: number }[] };
-}
-interface CallbackEvent {
-  EventType: string;
-  VideoId: string;
-  Status?: string;
-}
-
-/** A v1-signed GET URL for `action`, as pop-core would send it (reference §1). */
-async function signedUrl(base: string, action: string): Promise<string> {
-  const all: Record<string, string> = {
-    Action: action,
-    Format: 'JSON',
-    Version: '2017-03-21',
-    AccessKeyId: TEST_ROOT_KEY.accessKeyId,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: popTimestamp(new Date()),
-  };
-  all.Signature = await signRpcString(TEST_ROOT_KEY.accessKeySecret, stringToSign('GET', all));
-  return `${base}/?${new URLSearchParams(all)}`;
-}
-
-/** Milliseconds until `check` holds, polling every 50 ms; fails after `limitMs`. */
-async function within(limitMs: number, what: string, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > limitMs) assert.fail(`${what} took longer than ${limitMs} ms`);
-    await sleep(50);
-  }
-  return Date.now() - started;
-}
-
-/** Every file under `dir` (relative paths), or [] when it does not exist. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (path: string): Promise<void> => {
-    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
-      const full = join(path, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else out.push(relative(dir, full));
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
-/** The page of a customer's website, on its own port (another origin than every node). */
-async function startSite(): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    if ((req.url ?? '/').split('?')[0] === '/page.html') {
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end('<!doctype html><video id="v" muted autoplay></video>');
-    } else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-/** Receives the message callbacks (event notifications) the worker nodes send. */
-async function startReceiver(): Promise<{ server: Server; url: string; events: CallbackEvent[] }> {
-  const events: CallbackEvent[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      try {
-        events.push(JSON.parse(body) as CallbackEvent);
-      } catch {
-        // not an event
-      }
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`, events };
-}
-
-const close = (server: Server | undefined) =>
-  new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 
 describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', () => {
   let cluster: Cluster;
@@ -191,8 +113,8 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
   after(async () => {
     await browser?.close();
     await cluster?.close();
-    await close(site?.server);
-    await close(receiver?.server);
+    await closeServer(site?.server);
+    await closeServer(receiver?.server);
   });
 
   /** Uploads through node A with ali-oss; returns the VideoId without waiting. */
@@ -456,70 +378,13 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
   /** Worker nodes SIGKILLed or stopped by the tests. */
   const killed = new Set<ClusterNode>();
 
-  /**
-   * The running worker node with a transcode in its scratch dir, and that job's id (one
-   * transcode runs at a time in these tests; `firstOutput` checks it is the video's).
-   */
-  async function transcodeHolder(): Promise<{ worker: ClusterNode; jobId: string }> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      for (const worker of cluster.nodes.filter((n) => n.roles === 'worker' && !killed.has(n))) {
-        const names = await readdir(join(cluster.dir, `node-${worker.name}`, 'scratch')).catch(() => []);
-        const jobId = names.map((name) => /^job-([0-9a-f]+)-/.exec(name)?.[1]).find(Boolean);
-        if (jobId) return { worker, jobId };
-      }
-      assert.ok(Date.now() < deadline, 'a worker started transcoding');
-      await sleep(10);
-    }
-  }
-
-  /** Waits until the job has stored part of its output in the bucket. */
-  async function firstOutput(videoId: string, jobId: string): Promise<void> {
-    const dir = join(cluster.s3.directory, cluster.bucket, 'videos', videoId, 'hls', jobId);
-    const deadline = Date.now() + 60_000;
-    while ((await filesUnder(dir)).length === 0) {
-      assert.ok(Date.now() < deadline, 'packaging stored its first object');
-      await sleep(2);
-    }
-  }
-
-  /** Objects under the video's job prefixes that no published stream or master playlist names. */
-  async function strayObjects(videoId: string): Promise<{ jobIds: string[]; stray: string[] }> {
-    const db = await cluster.openDb();
-    try {
-      const streams = await createStreamStore(db).listForVideo(videoId);
-      const jobIds = [...new Set(streams.map((s) => s.jobId))];
-      const hls = join(cluster.s3.directory, cluster.bucket, 'videos', videoId, 'hls');
-      const objects = (await filesUnder(hls))
-        .filter((f) => f.endsWith('._S3rver_object'))
-        .map((f) => `videos/${videoId}/hls/${f.slice(0, -'._S3rver_object'.length)}`);
-      const referenced = new Set<string>();
-      for (const stream of streams) {
-        referenced.add(stream.playlistKey);
-        const playlist = await readFile(
-          join(cluster.s3.directory, cluster.bucket, `${stream.playlistKey}._S3rver_object`),
-          'utf8',
-        );
-        for (const line of playlist.split('\n')) {
-          if (line && !line.startsWith('#')) referenced.add(`${stream.storagePrefix}${line.trim()}`);
-          const map = /#EXT-X-MAP:URI="([^"]+)"/.exec(line)?.[1];
-          if (map) referenced.add(`${stream.storagePrefix}${map}`);
-        }
-        referenced.add(`videos/${videoId}/hls/${stream.jobId}/master.m3u8`);
-      }
-      return { jobIds, stray: objects.filter((key) => !referenced.has(key)) };
-    } finally {
-      await db.close();
-    }
-  }
-
   const events = (videoId: string, type: string) =>
     receiver.events.filter((e) => e.VideoId === videoId && e.EventType === type);
 
   test('SIGKILL of the worker holding a transcode: the other finishes it, Normal once, no stray objects', async () => {
     videos.killed = await upload(longClip, standardGroup, 'killed worker');
-    const { worker, jobId } = await transcodeHolder();
-    await firstOutput(videos.killed, jobId);
+    const { worker, jobId } = await transcodeHolder(cluster, killed);
+    await firstOutput(cluster, videos.killed, jobId);
     await worker.kill9();
     killed.add(worker);
     const survivor = cluster.nodes.find((n) => n.roles === 'worker' && n !== worker)!;
@@ -541,7 +406,7 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
     );
     await sleep(1000); // a second announcement would have arrived by now
     assert.equal(events(videos.killed, 'TranscodeComplete').length, 1, 'Normal exactly once');
-    const { jobIds, stray } = await strayObjects(videos.killed);
+    const { jobIds, stray } = await strayObjects(cluster, videos.killed);
     assert.deepEqual(jobIds, [jobId], 'the retried job published under its own prefix');
     assert.deepEqual(stray, [], 'no stray objects under the job prefix');
     const files = await cluster.s3.bucketFiles(cluster.bucket);
@@ -560,8 +425,8 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
 
   test('S3 stopped for 10 s during a transcode: the job is retried, then Normal', async () => {
     videos.s3Outage = await upload(longClip, standardGroup, 's3 outage');
-    const { worker, jobId } = await transcodeHolder();
-    await firstOutput(videos.s3Outage, jobId);
+    const { worker, jobId } = await transcodeHolder(cluster, killed);
+    await firstOutput(cluster, videos.s3Outage, jobId);
     await cluster.s3.pause();
     try {
       await sleep(10_000);
@@ -582,7 +447,7 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
     );
     await sleep(1000); // a second announcement would have arrived by now
     assert.equal(events(videos.s3Outage, 'TranscodeComplete').length, 1);
-    const { stray } = await strayObjects(videos.s3Outage);
+    const { stray } = await strayObjects(cluster, videos.s3Outage);
     assert.deepEqual(stray, [], 'no stray objects under the job prefix');
   });
 

@@ -1,6 +1,6 @@
 /** Small assertions and file helpers shared by the end-to-end tests in this directory. */
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { popError } from '../support/vod-client.js';
 
@@ -24,17 +24,12 @@ export async function expectApiError(
 /** Every file below `dir`, relative to it, sorted (empty when `dir` does not exist). */
 export async function filesUnder(dir: string): Promise<string[]> {
   const found: string[] = [];
+  // Entry types come with the listing: a file renamed away meanwhile (a store writing through a
+  // temporary name) is listed or not, never a failed stat.
   const walk = async (path: string, rel: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(path);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const child = join(path, name);
-      if ((await stat(child)).isDirectory()) await walk(child, `${rel}${name}/`);
-      else found.push(rel + name);
+    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory()) await walk(join(path, entry.name), `${rel}${entry.name}/`);
+      else found.push(rel + entry.name);
     }
   };
   await walk(dir, '');

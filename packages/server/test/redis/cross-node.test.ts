@@ -11,15 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { signRpcString, stringToSign } from '@securevod/crypto';
 import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
+import { signedUrl, within } from '../support/multi-node.js';
 import { deleteKeys, REDIS_URL, withRedis } from '../support/redis.js';
 import {
   makeDataDir,
@@ -30,7 +29,7 @@ import {
   TEST_ROOT_KEY,
   type ServerProcess,
 } from '../support/server-process.js';
-import { popError, popTimestamp, vodClient } from '../support/vod-client.js';
+import { popError, vodClient } from '../support/vod-client.js';
 
 const prefix = `svtest-cross-${randomBytes(4).toString('hex')}`;
 const env = {
@@ -38,33 +37,6 @@ const env = {
   SECUREVOD_REDIS_PREFIX: prefix,
   SECUREVOD_X264_PRESET: 'ultrafast',
 };
-
-/** A v1-signed GET URL for `action`, as pop-core would send it (reference §1). */
-async function signedUrl(base: string, action: string, params: Record<string, string> = {}): Promise<string> {
-  const all: Record<string, string> = {
-    Action: action,
-    Format: 'JSON',
-    Version: '2017-03-21',
-    AccessKeyId: TEST_ROOT_KEY.accessKeyId,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: popTimestamp(new Date()),
-    ...params,
-  };
-  all.Signature = await signRpcString(TEST_ROOT_KEY.accessKeySecret, stringToSign('GET', all));
-  return `${base}/?${new URLSearchParams(all)}`;
-}
-
-/** Milliseconds until `check` holds, polling every 50 ms; fails after `limitMs`. */
-async function within(limitMs: number, what: string, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > limitMs) assert.fail(`${what} took longer than ${limitMs} ms`);
-    await sleep(50);
-  }
-  return Date.now() - started;
-}
 
 await withRedis('cross-node consistency', () => {
   describe('cross-node consistency over Redis', () => {
