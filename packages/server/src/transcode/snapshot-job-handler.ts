@@ -77,7 +77,7 @@ export function createSnapshotJobHandler(deps: SnapshotJobDeps) {
     await mkdir(deps.scratchDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(join(deps.scratchDir, `snapshot-${record.jobId}-`));
     try {
-      const outputs = await makeSnapshots(deps, record, video, scratch, prefix, ctx.signal);
+      const outputs = await makeSnapshots(deps, record, video, scratch, ctx.signal);
       await deps.snapshots.update(record.jobId, {
         status: 'Success',
         outputs: JSON.stringify(outputs),
@@ -152,7 +152,6 @@ async function makeSnapshots(
   record: SnapshotJobRecord,
   video: VideoRecord,
   scratch: string,
-  prefix: string,
   signal: AbortSignal,
 ): Promise<SnapshotOutputs> {
   if (video.mezzanineDeletedAt) {
