@@ -10,6 +10,7 @@
  */
 import type { AccessTables } from './access-schema.js';
 import type { CatalogueTables } from './catalogue-schema.js';
+import type { TraceTables } from './trace-schema.js';
 import type { JobsTable } from '../jobs/jobs-table.js';
 import type { KeyDeliveriesTable } from '../keys/key-delivery-log.js';
 /** ISO-8601 UTC text, e.g. `2026-11-22T17:46:27.123Z`. */
@@ -50,7 +51,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Schema extends CatalogueTables, AccessTables {
+export interface Schema extends CatalogueTables, AccessTables, TraceTables {
   access_keys: AccessKeysTable;
   download_secrets: DownloadSecretsTable;
   settings: SettingsTable;

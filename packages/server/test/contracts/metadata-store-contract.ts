@@ -19,6 +19,7 @@ import { createSettingsStore } from '../../src/store/settings-store.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { accessStoreContract } from './access-store-contract.js';
 import { catalogueStoreContract } from './catalogue-store-contract.js';
+import { traceStoreContract } from './trace-store-contract.js';
 import { keyDeliveryLogContract } from './key-delivery-log-contract.js';
 import { videoEncryptionContract } from './video-encryption-contract.js';
 
@@ -357,6 +358,7 @@ export function metadataStoreContract(name: string, makeDb: () => Promise<Db>): 
     });
 
     catalogueStoreContract(withDb);
+    describe('issued trace IDs', () => traceStoreContract(withDb));
     keyDeliveryLogContract(withDb);
     describe('access control', () => accessStoreContract((body) => withDb(body)));
     describe('videos by the encryption of their published streams', () =>
