@@ -15,6 +15,7 @@ import { closeRedis, openRedis, pingRedis } from './redis-connection.js';
 import { RedisCounters } from './redis-counters.js';
 import { RedisInvalidationBus } from './redis-invalidation-bus.js';
 import { RedisReplayCache } from './redis-replay-cache.js';
+import { RedisSessionLeases } from './redis-session-leases.js';
 
 export async function openRedisSharedServices(options: {
   url: string;
@@ -58,6 +59,7 @@ export async function openRedisSharedServices(options: {
       replayCache: new RedisReplayCache(command, options.keyPrefix),
       invalidation,
       counters: new RedisCounters(command, options.keyPrefix),
+      leases: new RedisSessionLeases(command, options.keyPrefix),
       pingRedis: (timeoutMs) => pingRedis(command, timeoutMs),
       async close() {
         await queue.close();

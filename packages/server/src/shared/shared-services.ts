@@ -7,6 +7,7 @@
  * | nonce replay | `InMemoryReplayCache` | `RedisReplayCache` |
  * | cache invalidation | `InProcessInvalidationBus` | `RedisInvalidationBus` (pub/sub) |
  * | counters | `InProcessCounters` | `RedisCounters` |
+ * | session leases (stream limits) | `InProcessSessionLeases` | `RedisSessionLeases` |
  *
  * The Redis side lives in `redis/redis-shared-services.ts`, the only place that opens Redis.
  */
@@ -17,6 +18,7 @@ import { InMemoryReplayCache, type ReplayCache } from '../rpc/replay-cache.js';
 import type { Db } from '../store/database.js';
 import { InProcessInvalidationBus, type InvalidationBus } from './invalidation-bus.js';
 import { InProcessCounters, type SharedCounters } from './shared-counters.js';
+import { InProcessSessionLeases, type SessionLeases } from './session-leases.js';
 
 export interface SharedServices {
   /** `database` (the embedded default) or `redis`. */
@@ -25,6 +27,7 @@ export interface SharedServices {
   readonly replayCache: ReplayCache;
   readonly invalidation: InvalidationBus;
   readonly counters: SharedCounters;
+  readonly leases: SessionLeases;
   /** `/readyz`'s check of Redis; undefined when nothing uses Redis. */
   readonly pingRedis: ((timeoutMs: number) => Promise<void>) | undefined;
   close(): Promise<void>;
@@ -39,18 +42,21 @@ export function openInProcessSharedServices(options: {
   const replayCache = new InMemoryReplayCache();
   const invalidation = new InProcessInvalidationBus(new Set(), options.onListenerError);
   const counters = new InProcessCounters();
+  const leases = new InProcessSessionLeases();
   return {
     mode: 'database',
     queue,
     replayCache,
     invalidation,
     counters,
+    leases,
     pingRedis: undefined,
     async close() {
       await queue.close();
       await replayCache.close();
       await invalidation.close();
       await counters.close();
+      await leases.close();
     },
   };
 }
