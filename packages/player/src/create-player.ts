@@ -13,6 +13,7 @@ import {
   PlayerError,
   decideRecovery,
   fromHlsError,
+  isFinalRefusal,
   toPlayerError,
   type RecoveryPolicy,
 } from './errors.js';
@@ -267,6 +268,8 @@ class SecureVodPlayer implements Player {
     this.destroyed = true;
     this.preview?.destroy();
     this.controller.abort(new DOMException('The player was destroyed.', 'AbortError'));
+    // Frees the session's concurrent-stream slot now rather than when its lease lapses.
+    if (this.session) this.api.release(this.session.token);
     this.session?.stop();
     this.pending?.reject(destroyedError());
     this.pending = undefined;
@@ -298,7 +301,8 @@ class SecureVodPlayer implements Player {
         ...(refreshPlayAuth && { renew: (signal: AbortSignal) => this.renew(refreshPlayAuth, signal) }),
         ...(this.options.sessionPolicy && { policy: this.options.sessionPolicy }),
         onRefreshed: (event) => this.emitter.emit('session-refreshed', event),
-        onError: (error) => this.handle(error, false),
+        // A background refresh refused for good (a newer session ended this one) stops playback.
+        onError: (error) => this.handle(error, isFinalRefusal(error)),
       });
       this.session.start();
       await this.load(selectSource(info, this.options.definition ?? AUTO_DEFINITION));

@@ -122,7 +122,24 @@ export const SERVER_ERROR_CODES: Readonly<Record<string, Classification>> = {
   InvalidParameter: { type: 'other', details: 'requestRejected' },
   InternalError: { type: 'network', details: 'serverUnavailable' },
   TooManyRequests: { type: 'network', details: 'serverUnavailable' },
+  // Concurrent-stream limits: a new session over the viewer's limit, or one a newer session
+  // ended. Fatal: retrying or renewing would only take a screen from another session.
+  'Forbidden.ConcurrentStreams': { type: 'auth', details: 'concurrentStreams' },
 };
+
+/**
+ * Messages a player can show its viewer as they are, for refusals a viewer can act on (the SDK's
+ * own words, so they do not depend on the server's).
+ */
+export const VIEWER_MESSAGES: Readonly<Record<string, string>> = {
+  concurrentStreams:
+    'This account is already watching on the most screens allowed at once. Stop playback on another screen, then try again.',
+};
+
+/** A refusal no retry, refresh or new PlayAuth can cure: the player gives up at once. */
+export function isFinalRefusal(error: PlayerError): boolean {
+  return error.details === 'concurrentStreams';
+}
 
 const SERVER_CODES = SERVER_ERROR_CODES;
 
@@ -154,7 +171,7 @@ export function fromServerError(
   return new PlayerError({
     type,
     details,
-    message: `${doing} failed with HTTP ${status}${code ? ` ${code}` : ''}${said}`,
+    message: VIEWER_MESSAGES[details] ?? `${doing} failed with HTTP ${status}${code ? ` ${code}` : ''}${said}`,
     status,
     ...(code !== undefined && { code }),
     ...(cause !== undefined && { cause }),
@@ -292,7 +309,8 @@ export function decideRecovery(
     case 'network':
       return reload(false);
     case 'auth':
-      // PlayAuth problems happen before playback and need a new PlayAuth from the application.
+      // PlayAuth problems happen before playback and need a new PlayAuth from the application;
+      // a concurrent-stream refusal (`concurrentStreams`) is final: not a session detail.
       return SESSION_DETAILS.has(error.details) ? reload(true) : { kind: 'give-up' };
     case 'key':
       // An unwrap failure means the response was not for us: asking again gets the same answer.

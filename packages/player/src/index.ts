@@ -16,6 +16,7 @@ export {
 export {
   DEFAULT_RECOVERY_POLICY,
   PlayerError,
+  VIEWER_MESSAGES,
   type PlayerErrorInit,
   type PlayerErrorType,
   type RecoveryPolicy,

@@ -67,6 +67,25 @@ export class PlayApi {
     return parseSession((body as { Session?: unknown } | undefined)?.Session, '/play/refresh');
   }
 
+  /**
+   * `POST /play/release`: the session is over (the player was destroyed), so its
+   * concurrent-stream slot is freed now. Best effort, one attempt, never throws: a lost release
+   * only means the slot frees when the lease lapses. `keepalive` lets it outlive a closing page.
+   */
+  release(token: string): void {
+    void this.fetch(`${this.endpoint}/play/release`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Token: token }),
+      credentials: 'omit',
+      cache: 'no-store',
+      keepalive: true,
+    }).then(
+      (res) => res.body?.cancel(),
+      () => undefined,
+    );
+  }
+
   /** `keyUrl` already carries the `token` query parameter. */
   async exchangeKey(
     keyUrl: string,

@@ -11,9 +11,12 @@
  *   - only when the session can no longer be refreshed (the server refuses the token, or it has
  *     expired) does the SDK ask the application for a new PlayAuth (`renew`, backed by the
  *     `refreshPlayAuth` option) and start a new session with `/play/info`.
+ * A refusal under a concurrent-stream limit (`concurrentStreams`: a newer session ended this one)
+ * is final: no renewal (a new session would end another screen's), no retry; it reaches the
+ * player through `onError`, which stops playback.
  * Concurrent refreshes share one request. Timers are cleared by `stop()`.
  */
-import { PlayerError, toPlayerError } from './errors.js';
+import { PlayerError, isFinalRefusal, toPlayerError } from './errors.js';
 import type { SessionInfo } from './play-info.js';
 
 export interface SessionPolicy {
@@ -119,7 +122,7 @@ export class PlaybackSession implements TokenSource {
       next = await this.options.refresh(this.current.Token, signal);
     } catch (error) {
       const failure = toPlayerError(error);
-      if (signal.aborted) throw failure;
+      if (signal.aborted || isFinalRefusal(failure)) throw failure;
       // A network failure while the token is still valid is worth another refresh later; a
       // refusal (or an expired session) needs a new PlayAuth.
       const canRetryLater = failure.type === 'network' && !this.expired();
@@ -160,7 +163,7 @@ export class PlaybackSession implements TokenSource {
         if (this.controller.signal.aborted) return;
         const failure = toPlayerError(error);
         this.options.onError?.(failure);
-        if (!this.expired()) this.schedule(this.policy.retryAfterFailureMs);
+        if (!this.expired() && !isFinalRefusal(failure)) this.schedule(this.policy.retryAfterFailureMs);
       });
     }, delayMs);
   }

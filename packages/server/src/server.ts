@@ -68,6 +68,8 @@ import { loadPlaybackSecrets } from './playback/playback-secrets.js';
 import { imageRoutes } from './playback/image-routes.js';
 import { PlaybackService } from './playback/playback-service.js';
 import { playerRoutes } from './playback/player-routes.js';
+import { StreamLimiter, streamLimitSettingsStore } from './playback/stream-limits.js';
+import { withStreamLimitSettings } from './actions/stream-limit-settings-actions.js';
 import { API_VERSION, rpcPlugin, type ActionHandler, type RpcRequest } from './rpc/rpc-plugin.js';
 import {
   publishingAccessKeyStore,
@@ -265,7 +267,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const imageUploads = createImageUploads({ images, callbacks, publicUrl: getPublicUrl });
 
   const playbackSecrets = await loadPlaybackSecrets(kms, settings);
+  const streamLimitSettings = streamLimitSettingsStore(settings);
   const playback = new PlaybackService({
+    streamLimits: new StreamLimiter({ leases: shared.leases, settings: streamLimitSettings }),
     videos,
     streams,
     secrets: playbackSecrets,
@@ -394,7 +398,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       ...templateGroupActions({ groups, appScope }),
       ...messageCallbackActions({ config: callbackConfig, callbacks, queue, outbound: config.outbound }),
       ...accessControl.vod,
-      ...downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
+      ...withStreamLimitSettings(
+        downloadSettingsActions({ config: downloadConfig, secrets: downloadSecretStore }),
+        streamLimitSettings,
+      ),
       ...playbackActions({ playback, keyLog }),
     };
     await app.register(rpcPlugin, {

@@ -11,6 +11,7 @@ import {
 } from '../playback/play-auth.js';
 import type { PlaybackService } from '../playback/playback-service.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
+import { asApiError, streamLimitParams } from './stream-limit-params.js';
 
 const DEFINITIONS = ['FD', 'LD', 'SD', 'HD', 'FHD', 'OD', '2K', '4K', 'SQ', 'HQ', 'AUTO'];
 const ENCRYPT_TYPES = ['Unencrypted', 'AliyunVoDEncryption', 'HLSEncryption'] as const;
@@ -34,9 +35,16 @@ export function playbackActions(deps: {
         max: PLAY_AUTH_MAX_TTL_SECONDS,
         fallback: PLAY_AUTH_DEFAULT_TTL_SECONDS,
       })!;
+      const limits = streamLimitParams(params);
       const video = await playback.playableVideo(params.required('VideoId'));
       return {
-        PlayAuth: playback.issuePlayAuth(video.videoId, ttl),
+        // The limited session is opened when the player trades the PlayAuth (`/play/info`).
+        PlayAuth: playback.issuePlayAuth(video.videoId, ttl, undefined, {
+          ...(limits.viewerId !== undefined ? { viewerId: limits.viewerId } : {}),
+          ...(limits.maxConcurrentStreams !== undefined
+            ? { maxConcurrentStreams: limits.maxConcurrentStreams }
+            : {}),
+        }),
         VideoMeta: {
           VideoId: video.videoId,
           Title: video.title,
@@ -48,6 +56,7 @@ export function playbackActions(deps: {
     },
 
     GetPlayInfo: async ({ params }) => {
+      const limits = streamLimitParams(params);
       const video = await playback.playableVideo(params.required('VideoId'));
       const formats = (params.optional('Formats') ?? 'm3u8').split(',').map((f) => f.trim());
       const authTimeout = params.integer('AuthTimeout', {
@@ -96,12 +105,18 @@ export function playbackActions(deps: {
         );
       }
       const streams = await playback.selectStreams(video, opts);
+      // A new session: admitted under the viewer's concurrent-stream limit, or refused.
+      const streamLimit = await playback.streamLimits
+        ?.open({ viewerId: limits.viewerId, override: limits.maxConcurrentStreams, expiresAt: opts.expiresAt })
+        .catch((error: unknown) => {
+          throw asApiError(error);
+        });
       return {
         VideoBase: {
           ...playback.videoBase(video),
           ThumbnailList: await playback.thumbnailList(video.videoId, opts.expiresAt),
         },
-        PlayInfoList: { PlayInfo: playback.playInfoList(video, streams, opts) },
+        PlayInfoList: { PlayInfo: playback.playInfoList(video, streams, { ...opts, streamLimit }) },
       };
     },
 

@@ -231,6 +231,14 @@ export const ERROR_CATALOGUE = {
     message: 'This stream uses a customer-managed key and cannot be downloaded.',
     surfaces: PLAYER,
   },
+  // Concurrent-stream limits (our extension, DESIGN §9): a new session over the viewer's limit, or
+  // a request of a session a newer one ended. Read by viewers through the SDK: plain words.
+  'Forbidden.ConcurrentStreams': {
+    status: 403,
+    message:
+      'This account is already watching on the most screens allowed at once. Stop playback on another screen, then try again.',
+    surfaces: BOTH,
+  },
   'InvalidSecretVersion.NotFound': {
     status: 404,
     message: 'App {app} has no download secret version {version}.',

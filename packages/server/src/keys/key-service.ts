@@ -5,13 +5,17 @@
  *
  * Hot path (issue 12, BENCHMARKS.md): a token check (the HMAC once per token, then a cache hit),
  * two cache lookups (stream facts, period key) and a buffered audit record — no database
- * statement and no KMS call on a warm cache (test keys/key-hot-path.test.ts counts them).
+ * statement and no KMS call on a warm cache (test keys/key-hot-path.test.ts counts them). A
+ * session under a concurrent-stream limit (its token's `sl` claim) adds one lease renewal
+ * (playback/stream-limits.ts; in process, or one Redis script in cluster mode): a key request is
+ * its heartbeat, and the request is refused once a newer session ended it.
  */
 import { KeyExchangeError, deriveSegmentKey, keyPeriodForSegment } from '@securevod/crypto';
 import { HLS_KEY_TOKEN_PARAM, verifyHlsKeyToken } from '../playback/hls-key-token.js';
 import { verifyMediaToken } from '../playback/media-token.js';
 import { PlaybackError } from '../playback/playback-error.js';
 import type { PlaybackService } from '../playback/playback-service.js';
+import type { StreamLimitClaim } from '../playback/stream-limits.js';
 import type { InvalidationBus } from '../shared/invalidation-bus.js';
 import type { EncryptScheme } from '../store/catalogue-schema.js';
 import type { StreamStore } from '../store/stream-store.js';
@@ -101,11 +105,16 @@ export class KeyService {
     let credential: string;
     // The SDK's session token (kept fresh by /play/refresh) wins over the MtsHlsUriToken a
     // playlist carried, which keeps its original expiry.
+    let claims: { sl?: StreamLimitClaim; exp: number };
     if (req.mediaToken) {
-      verifyMediaToken(this.secrets, req.mediaToken, { now, videoId: req.videoId, clientIp: req.clientIp });
+      claims = verifyMediaToken(this.secrets, req.mediaToken, {
+        now,
+        videoId: req.videoId,
+        clientIp: req.clientIp,
+      });
       credential = 'media-token';
     } else if (req.hlsKeyToken) {
-      verifyHlsKeyToken(this.secrets, req.hlsKeyToken, {
+      claims = verifyHlsKeyToken(this.secrets, req.hlsKeyToken, {
         now,
         videoId: req.videoId,
         rendition: req.streamId,
@@ -116,6 +125,7 @@ export class KeyService {
     } else {
       throw new PlaybackError('HlsKeyTokenMissing');
     }
+    if (claims.sl) await this.renewLease(claims.sl, claims.exp);
     const key = await this.periodKey(req.videoId, req.streamId, period, 'aes-128');
     this.audit(req, req.videoId, req.streamId, period, 'aes-128', credential);
     return key;
@@ -124,11 +134,12 @@ export class KeyService {
   /** The period key of a private stream, wrapped to the client's ECDH public key; audited. */
   async privateKey(req: PrivateKeyRequest) {
     const period = Number(req.period);
-    verifyMediaToken(this.secrets, req.token, {
+    const claims = verifyMediaToken(this.secrets, req.token, {
       now: this.deps.playback.nowSeconds(),
       videoId: req.videoId,
       clientIp: req.clientIp,
     });
+    if (claims.sl) await this.renewLease(claims.sl, claims.exp);
     if (!req.publicKey) throw new PlaybackError('InvalidPublicKey');
     const key = await this.periodKey(req.videoId, req.streamId, period, 'aes-256-gcm');
     let wrapped;
@@ -144,6 +155,10 @@ export class KeyService {
     }
     this.audit(req, req.videoId, req.streamId, period, 'aes-256-gcm', 'media-token');
     return wrapped;
+  }
+
+  private renewLease(claim: StreamLimitClaim, expiresAt: number): Promise<void> {
+    return this.deps.playback.streamLimits?.renew(claim, expiresAt) ?? Promise.resolve();
   }
 
   close(): void {

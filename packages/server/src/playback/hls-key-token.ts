@@ -4,7 +4,7 @@
  * play info for that video. A compact JWS (`compact-token.ts`, purpose "hls-key") with
  *
  *   { "v": 1, "scope": "hls-key", "vid": VideoId, "rendition": name, "period"?: key period,
- *     "exp": expiry, "ip"?: canonical client address }
+ *     "exp": expiry, "ip"?: canonical client address, "sl"?: stream-limit claim }
  *
  * Without `period` the token opens every key period of that one rendition — what the media role
  * issues when it rewrites a media playlist (one token per playlist, so players fetch each period's
@@ -25,6 +25,7 @@ import {
   type TokenSecrets,
 } from './compact-token.js';
 import { PlaybackError } from './playback-error.js';
+import { isStreamLimitClaim, streamLimitClaim, type StreamLimitClaim } from './stream-limits.js';
 
 /** The query parameter name (reference §5.1; the vendor's default pass-through name). */
 export const HLS_KEY_TOKEN_PARAM = 'MtsHlsUriToken';
@@ -39,6 +40,8 @@ export interface HlsKeyTokenClaims {
   readonly period?: number;
   readonly exp: number;
   readonly ip?: string;
+  /** The media token's stream-limit claim: key requests renew the session's lease. */
+  readonly sl?: StreamLimitClaim;
 }
 
 export interface IssueHlsKeyTokenOptions {
@@ -48,6 +51,7 @@ export interface IssueHlsKeyTokenOptions {
   /** Unix seconds. */
   readonly expiresAt: number;
   readonly clientIp?: string;
+  readonly streamLimit?: StreamLimitClaim;
 }
 
 export interface VerifyHlsKeyTokenOptions {
@@ -75,6 +79,7 @@ export function issueHlsKeyToken(secrets: TokenSecrets, opts: IssueHlsKeyTokenOp
     ...(opts.period !== undefined ? { period: opts.period } : {}),
     exp: opts.expiresAt,
     ...(opts.clientIp !== undefined ? { ip: bindableClientIp(opts.clientIp) } : {}),
+    ...(opts.streamLimit !== undefined ? { sl: streamLimitClaim(opts.streamLimit) } : {}),
   };
   return signCompactToken(secrets, 'hls-key', claims);
 }
@@ -105,7 +110,8 @@ export function verifyHlsKeyToken(
     !isId(p.rendition) ||
     (p.period !== undefined && !isPeriod(p.period)) ||
     !isTime(p.exp) ||
-    (p.ip !== undefined && typeof p.ip !== 'string')
+    (p.ip !== undefined && typeof p.ip !== 'string') ||
+    (p.sl !== undefined && !isStreamLimitClaim(p.sl))
   ) {
     throw new PlaybackError('HlsKeyTokenInvalid');
   }
@@ -117,6 +123,7 @@ export function verifyHlsKeyToken(
     ...(p.period !== undefined ? { period: p.period as number } : {}),
     exp: p.exp,
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
+    ...(p.sl !== undefined ? { sl: streamLimitClaim(p.sl as StreamLimitClaim) } : {}),
   };
   if (opts.now >= claims.exp) throw new PlaybackError('HlsKeyTokenExpired');
   if (claims.vid !== opts.videoId) throw new PlaybackError('HlsKeyTokenWrongVideo');

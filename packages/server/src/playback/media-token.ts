@@ -3,12 +3,16 @@
  * cacheable"; docs/formats.md, "PlayAuth and media URL tokens"). A compact JWS
  * (`compact-token.ts`, purpose "media") with
  *
- *   { "v": 1, "scope": "media", "vid": VideoId, "exp": expiry, "ip"?: canonical client address }
+ *   { "v": 1, "scope": "media", "vid": VideoId, "exp": expiry, "ip"?: canonical client address,
+ *     "sl"?: stream-limit claim }
  *
  * It authorises every object under `/media/<vid>/` — master and media playlists, init segments,
  * segments — so one token issued with the play info reaches everything the playlists name: the
  * media role copies it onto every URI as it rewrites each playlist (`media-access.ts`). It names
  * no path, so it is the same on every URI of a playback; caches leave it out of their key.
+ *
+ * `sl` marks a session under a concurrent-stream limit (`stream-limits.ts`): the media and key
+ * roles renew its lease on every playlist and key request.
  *
  * Callers: GetPlayInfo / play info issue; the media role verifies on every request.
  */
@@ -23,6 +27,7 @@ import {
   type TokenSecrets,
 } from './compact-token.js';
 import { PlaybackError } from './playback-error.js';
+import { isStreamLimitClaim, streamLimitClaim, type StreamLimitClaim } from './stream-limits.js';
 
 export interface MediaTokenClaims {
   readonly v: 1;
@@ -30,6 +35,7 @@ export interface MediaTokenClaims {
   readonly vid: string;
   readonly exp: number;
   readonly ip?: string;
+  readonly sl?: StreamLimitClaim;
 }
 
 export interface IssueMediaTokenOptions {
@@ -37,6 +43,8 @@ export interface IssueMediaTokenOptions {
   /** Unix seconds; the same expiry goes into the `auth_key` of every URL signed with the token. */
   readonly expiresAt: number;
   readonly clientIp?: string;
+  /** The session is under a concurrent-stream limit. */
+  readonly streamLimit?: StreamLimitClaim;
 }
 
 export interface VerifyMediaTokenOptions {
@@ -56,6 +64,7 @@ export function issueMediaToken(secrets: TokenSecrets, opts: IssueMediaTokenOpti
     vid: opts.videoId,
     exp: opts.expiresAt,
     ...(opts.clientIp !== undefined ? { ip: bindableClientIp(opts.clientIp) } : {}),
+    ...(opts.streamLimit !== undefined ? { sl: streamLimitClaim(opts.streamLimit) } : {}),
   };
   return signCompactToken(secrets, 'media', claims);
 }
@@ -79,7 +88,8 @@ export function verifyMediaToken(
     p.scope !== 'media' ||
     !isId(p.vid) ||
     !isTime(p.exp) ||
-    (p.ip !== undefined && typeof p.ip !== 'string')
+    (p.ip !== undefined && typeof p.ip !== 'string') ||
+    (p.sl !== undefined && !isStreamLimitClaim(p.sl))
   ) {
     throw new PlaybackError('MediaTokenInvalid');
   }
@@ -89,6 +99,7 @@ export function verifyMediaToken(
     vid: p.vid,
     exp: p.exp,
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
+    ...(p.sl !== undefined ? { sl: streamLimitClaim(p.sl as StreamLimitClaim) } : {}),
   };
   if (opts.now >= claims.exp) throw new PlaybackError('MediaTokenExpired');
   if (claims.vid !== opts.videoId) throw new PlaybackError('MediaTokenWrongVideo');

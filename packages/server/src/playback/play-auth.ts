@@ -4,12 +4,15 @@
  * trades it for play info. Format: a compact JWS (`compact-token.ts`, purpose "play-auth") with
  *
  *   { "v": 1, "vid": VideoId, "exp": expiry, "iat": issued, "jti": random id,
- *     "uid"?: viewer id, "ip"?: canonical client address }
+ *     "uid"?: viewer id, "ip"?: canonical client address, "msl"?: MaxConcurrentStreams override }
  *
  * It carries no key material. Validity is `AuthInfoTimeout` seconds: 100 by default, 100–3000
  * (the reference's range). A token is expired from second `exp` on (RFC 7519 §4.1.4). `jti` is
  * 128 random bits: it makes every PlayAuth distinct and lets a caller that wants single use
  * remember it until `exp`.
+ *
+ * `uid` is the viewer ID of concurrent-stream limits (`ViewerId`, else `Trace`) and `msl` the
+ * request's `MaxConcurrentStreams`; the session they limit is opened when the PlayAuth is traded.
  *
  * Callers: `GetVideoPlayAuth` issues; the play-info endpoint verifies with the rotation list.
  */
@@ -38,6 +41,7 @@ export interface PlayAuthClaims {
   readonly jti: string;
   readonly uid?: string;
   readonly ip?: string;
+  readonly msl?: number;
 }
 
 export interface IssuePlayAuthOptions {
@@ -48,6 +52,8 @@ export interface IssuePlayAuthOptions {
   readonly viewerId?: string;
   /** Bind to this client address (canonicalised). */
   readonly clientIp?: string;
+  /** A per-request concurrent-stream limit (`MaxConcurrentStreams`), 1..100. */
+  readonly maxConcurrentStreams?: number;
   /** Unix seconds. */
   readonly now: number;
 }
@@ -79,6 +85,7 @@ export function issuePlayAuth(secrets: TokenSecrets, opts: IssuePlayAuthOptions)
     jti: randomBytes(16).toString('base64url'),
     ...(opts.viewerId !== undefined ? { uid: checkedViewerId(opts.viewerId) } : {}),
     ...(opts.clientIp !== undefined ? { ip: bindableClientIp(opts.clientIp) } : {}),
+    ...(opts.maxConcurrentStreams !== undefined ? { msl: checkedLimit(opts.maxConcurrentStreams) } : {}),
   };
   return signCompactToken(secrets, 'play-auth', claims);
 }
@@ -110,6 +117,7 @@ function readClaims(p: Record<string, unknown>): PlayAuthClaims | null {
   if (p.exp <= p.iat || p.exp - p.iat > PLAY_AUTH_MAX_TTL_SECONDS) return null;
   if (p.uid !== undefined && typeof p.uid !== 'string') return null;
   if (p.ip !== undefined && typeof p.ip !== 'string') return null;
+  if (p.msl !== undefined && !isLimit(p.msl)) return null;
   return {
     v: 1,
     vid: p.vid,
@@ -118,7 +126,17 @@ function readClaims(p: Record<string, unknown>): PlayAuthClaims | null {
     jti: p.jti,
     ...(p.uid !== undefined ? { uid: p.uid as string } : {}),
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
+    ...(p.msl !== undefined ? { msl: p.msl as number } : {}),
   };
+}
+
+function isLimit(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 100;
+}
+
+function checkedLimit(limit: number): number {
+  if (!isLimit(limit)) throw new RangeError('maxConcurrentStreams must be an integer from 1 to 100.');
+  return limit;
 }
 
 function checkedViewerId(uid: string): string {

@@ -32,6 +32,7 @@ export const PLAYBACK_ERROR_CODES = [
   'VideoNotPlayable',
   'MediaNotFound',
   'KeyNotFound',
+  'Forbidden.ConcurrentStreams',
 ] as const satisfies ReadonlyArray<keyof typeof ERROR_CATALOGUE>;
 
 export type PlaybackErrorCode = (typeof PLAYBACK_ERROR_CODES)[number];

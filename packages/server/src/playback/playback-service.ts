@@ -12,6 +12,7 @@ import { HLS_KEY_TOKEN_PARAM } from './hls-key-token.js';
 import { MEDIA_TOKEN_PARAM } from './media-access.js';
 import { issueMediaToken } from './media-token.js';
 import { issuePlayAuth } from './play-auth.js';
+import type { StreamLimitClaim, StreamLimiter } from './stream-limits.js';
 import { AUTH_KEY_PARAM, signPath } from './url-signing.js';
 
 export interface UrlSigning {
@@ -32,6 +33,8 @@ export interface PlayInfoOptions {
   encryptType?: 'Unencrypted' | 'AliyunVoDEncryption' | 'HLSEncryption';
   /** Multiple: every stream; Single: the latest per definition. */
   resultType: 'Single' | 'Multiple';
+  /** The session is under a concurrent-stream limit (`stream-limits.ts`). */
+  streamLimit?: StreamLimitClaim;
 }
 
 export class PlaybackService {
@@ -45,8 +48,14 @@ export class PlaybackService {
       now?: () => number;
       /** The media path of the video's latest WebVTT thumbnail track (snapshot jobs), if any. */
       thumbnailTrack?: (videoId: string) => Promise<string | undefined>;
+      /** Concurrent-stream limits; absent in tools that issue no sessions. */
+      streamLimits?: StreamLimiter;
     },
   ) {}
+
+  get streamLimits(): StreamLimiter | undefined {
+    return this.deps.streamLimits;
+  }
 
   nowSeconds(): number {
     return Math.floor((this.deps.now?.() ?? Date.now()) / 1000);
@@ -67,20 +76,35 @@ export class PlaybackService {
     return video;
   }
 
-  issuePlayAuth(videoId: string, ttlSeconds: number, clientIp?: string): string {
+  issuePlayAuth(
+    videoId: string,
+    ttlSeconds: number,
+    clientIp?: string,
+    limits: { viewerId?: string; maxConcurrentStreams?: number } = {},
+  ): string {
     return issuePlayAuth(this.deps.secrets as Uint8Array[], {
       videoId,
       ttlSeconds,
       now: this.nowSeconds(),
       ...(clientIp ? { clientIp } : {}),
+      ...(limits.viewerId !== undefined ? { viewerId: limits.viewerId } : {}),
+      ...(limits.maxConcurrentStreams !== undefined
+        ? { maxConcurrentStreams: limits.maxConcurrentStreams }
+        : {}),
     });
   }
 
-  issueMediaToken(videoId: string, expiresAt: number, clientIp?: string): string {
+  issueMediaToken(
+    videoId: string,
+    expiresAt: number,
+    clientIp?: string,
+    streamLimit?: StreamLimitClaim,
+  ): string {
     return issueMediaToken(this.deps.secrets as Uint8Array[], {
       videoId,
       expiresAt,
       ...(clientIp ? { clientIp } : {}),
+      ...(streamLimit ? { streamLimit } : {}),
     });
   }
 
@@ -155,7 +179,10 @@ export class PlaybackService {
   }
 
   /** Streams to offer, after the API's filters; throws the API's errors when none remain. */
-  async selectStreams(video: VideoRecord, opts: PlayInfoOptions): Promise<StreamRecord[]> {
+  async selectStreams(
+    video: VideoRecord,
+    opts: Pick<PlayInfoOptions, 'definitions' | 'encryptType' | 'includePrivate' | 'resultType'>,
+  ): Promise<StreamRecord[]> {
     let streams = (await this.deps.streams.listForVideo(video.videoId)).filter(
       (s) => opts.resultType === 'Multiple' || s.status === 'Normal',
     );
@@ -180,7 +207,7 @@ export class PlaybackService {
     streams: StreamRecord[],
     opts: PlayInfoOptions,
   ): Record<string, unknown>[] {
-    const token = this.issueMediaToken(video.videoId, opts.expiresAt, opts.clientIp);
+    const token = this.issueMediaToken(video.videoId, opts.expiresAt, opts.clientIp, opts.streamLimit);
     return streams.map((s) => ({
       PlayURL: this.mediaUrl(
         video.videoId,

@@ -2,6 +2,7 @@
  * The player-facing HTTP endpoints (DESIGN §5), all authorised by tokens, never AccessKeys:
  *   POST /play/info      PlayAuth → session token + play info (the SDK's entry point)
  *   POST /play/refresh   a still-valid session token → a fresh one (long viewing never breaks)
+ *   POST /play/release   a session token → its concurrent-stream slot freed now (the SDK's destroy)
  *   GET  /media/<vid>/…  playlists (rewritten so every URI inside carries its authorisation) and
  *                        segments (byte ranges, cacheable by path)
  * (The key service is keys/key-routes.ts.)
@@ -25,6 +26,7 @@ import { PlaybackError } from './playback-error.js';
 import { sendError, stringField } from './player-http.js';
 import { rewriteThumbnailTrack } from './thumbnail-track.js';
 import { mediaObject, type PlaybackService } from './playback-service.js';
+import type { StreamLimitClaim } from './stream-limits.js';
 
 /** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
 export const SESSION_TTL_SECONDS = 600;
@@ -49,9 +51,27 @@ const CONTENT_TYPES: Record<string, string> = {
 export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps): Promise<void> {
   const { playback } = deps;
 
-  const sessionFor = (videoId: string, clientIp: string | undefined) => {
-    const expiresAt = playback.nowSeconds() + SESSION_TTL_SECONDS;
-    return { expiresAt, token: playback.issueMediaToken(videoId, expiresAt, clientIp) };
+  // A session under a concurrent-stream limit lives one lease (interval + grace), so the SDK's
+  // refresh at 80 % of it renews the lease while the player exists, paused or not.
+  const sessionTtl = (limit: StreamLimitClaim | undefined) =>
+    limit ? Math.min(SESSION_TTL_SECONDS, limit.t) : SESSION_TTL_SECONDS;
+  const sessionFor = (videoId: string, clientIp: string | undefined, limit?: StreamLimitClaim) => {
+    const expiresAt = playback.nowSeconds() + sessionTtl(limit);
+    return { expiresAt, token: playback.issueMediaToken(videoId, expiresAt, clientIp, limit) };
+  };
+  /** The claims of a session token sent to /play/refresh or /play/release. */
+  const sessionClaims = (token: string | undefined, clientIp: string) => {
+    const payload = token?.split('.')[1];
+    // Any JSON may sit in a forged payload (`null`, an array, a number): only a string vid counts.
+    const claimed: unknown = payload ? JSON.parse(Buffer.from(payload, 'base64url').toString()) : undefined;
+    const vid =
+      typeof claimed === 'object' && claimed !== null ? (claimed as { vid?: unknown }).vid : undefined;
+    if (typeof vid !== 'string' || vid === '') throw new PlaybackError('MediaTokenInvalid');
+    return verifyMediaToken(playback.secrets as Uint8Array[], token, {
+      now: playback.nowSeconds(),
+      videoId: vid,
+      clientIp,
+    });
   };
 
   app.post('/play/info', async (req, reply) => {
@@ -62,14 +82,20 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
         clientIp: req.ip,
       });
       const video = await playback.playableVideo(claims.vid);
-      const session = sessionFor(video.videoId, claims.ip);
-      const opts = {
-        expiresAt: session.expiresAt,
-        clientIp: claims.ip,
-        includePrivate: true,
-        resultType: 'Single' as const,
-      };
-      const streams = await playback.selectStreams(video, opts);
+      const streams = await playback.selectStreams(video, { includePrivate: true, resultType: 'Single' });
+      // A new session: admitted under the viewer's concurrent-stream limit, or refused.
+      const settings = claims.uid !== undefined ? await playback.streamLimits?.settings() : undefined;
+      const limit = settings
+        ? await playback.streamLimits!.open(
+            {
+              viewerId: claims.uid,
+              override: claims.msl,
+              expiresAt: playback.nowSeconds() + Math.min(SESSION_TTL_SECONDS, leaseOf(settings)),
+            },
+            settings,
+          )
+        : undefined;
+      const session = sessionFor(video.videoId, claims.ip, limit);
       const token = session.token;
       return reply.send({
         RequestId: newRequestId(),
@@ -110,24 +136,29 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
 
   app.post('/play/refresh', async (req, reply) => {
     try {
-      const token = stringField(req.body, 'Token');
-      const payload = token?.split('.')[1];
-      // Any JSON may sit in a forged payload (`null`, an array, a number): only a string vid counts.
-      const claimed: unknown = payload ? JSON.parse(Buffer.from(payload, 'base64url').toString()) : undefined;
-      const vid =
-        typeof claimed === 'object' && claimed !== null ? (claimed as { vid?: unknown }).vid : undefined;
-      if (typeof vid !== 'string' || vid === '') throw new PlaybackError('MediaTokenInvalid');
-      const claims = verifyMediaToken(playback.secrets as Uint8Array[], token, {
-        now: playback.nowSeconds(),
-        videoId: vid,
-        clientIp: req.ip,
-      });
+      const claims = sessionClaims(stringField(req.body, 'Token'), req.ip);
       await playback.playableVideo(claims.vid);
-      const session = sessionFor(claims.vid, claims.ip);
+      const session = sessionFor(claims.vid, claims.ip, claims.sl);
+      // The lease is renewed with the new token's expiry (until which an ended session stays refused).
+      if (claims.sl) await playback.streamLimits?.renew(claims.sl, session.expiresAt);
       return reply.send({
         RequestId: newRequestId(),
         Session: { Token: session.token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
       });
+    } catch (error) {
+      return sendError(
+        reply,
+        req,
+        error instanceof SyntaxError ? new PlaybackError('MediaTokenInvalid') : error,
+      );
+    }
+  });
+
+  app.post('/play/release', async (req, reply) => {
+    try {
+      const claims = sessionClaims(stringField(req.body, 'Token'), req.ip);
+      if (claims.sl) await playback.streamLimits?.release(claims.sl);
+      return reply.send({ RequestId: newRequestId() });
     } catch (error) {
       return sendError(
         reply,
@@ -170,6 +201,8 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           );
         }
         if (ext === 'm3u8') {
+          // A playlist request is a limited session's heartbeat (players that never refresh).
+          if (grant.claims.sl) await playback.streamLimits?.renew(grant.claims.sl, grant.claims.exp);
           const text = (await readObject(deps.objects, key)).toString('utf8');
           const rewritten = rewriteMediaPlaylist(text, grant, {
             ...(playback.urlSigning?.privateKeys[0]
@@ -189,6 +222,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
                   period: Number(hls[3]),
                   expiresAt: grant.claims.exp,
                   ...(grant.claims.ip ? { clientIp: grant.claims.ip } : {}),
+                  ...(grant.claims.sl ? { streamLimit: grant.claims.sl } : {}),
                 });
                 return `${HLS_KEY_TOKEN_PARAM}=${encodeURIComponent(keyToken)}`;
               }
@@ -205,6 +239,10 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
       }
     });
   }
+}
+
+function leaseOf(settings: { leaseIntervalSeconds: number; leaseGraceSeconds: number }): number {
+  return settings.leaseIntervalSeconds + settings.leaseGraceSeconds;
 }
 
 /** Sends a stored object with ETag and single byte-range support (media and image routes). */
