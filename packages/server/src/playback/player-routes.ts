@@ -179,6 +179,9 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
             ...(playback.urlSigning ? { urlSigning: playback.urlSigning } : {}),
           },
         );
+        // Every media request of a limited session is its heartbeat (players that never refresh),
+        // and is refused once a newer session ended it — before any cacheable header is set.
+        if (grant.claims.sl) await playback.streamLimits?.renew(grant.claims.sl, grant.claims.exp);
         const key = `videos/${grant.videoId}/${grant.object}`;
         const ext = grant.object.split('.').pop() ?? '';
         reply.header('content-type', CONTENT_TYPES[ext] ?? 'application/octet-stream');
@@ -201,8 +204,6 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           );
         }
         if (ext === 'm3u8') {
-          // A playlist request is a limited session's heartbeat (players that never refresh).
-          if (grant.claims.sl) await playback.streamLimits?.renew(grant.claims.sl, grant.claims.exp);
           const text = (await readObject(deps.objects, key)).toString('utf8');
           const rewritten = rewriteMediaPlaylist(text, grant, {
             ...(playback.urlSigning?.privateKeys[0]
