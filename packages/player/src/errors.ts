@@ -171,7 +171,8 @@ export function fromServerError(
   return new PlayerError({
     type,
     details,
-    message: VIEWER_MESSAGES[details] ?? `${doing} failed with HTTP ${status}${code ? ` ${code}` : ''}${said}`,
+    message:
+      VIEWER_MESSAGES[details] ?? `${doing} failed with HTTP ${status}${code ? ` ${code}` : ''}${said}`,
     status,
     ...(code !== undefined && { code }),
     ...(cause !== undefined && { cause }),

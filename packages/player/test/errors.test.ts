@@ -11,6 +11,8 @@ import {
   decideRecovery,
   fromHlsError,
   fromServerError,
+  isFinalRefusal,
+  VIEWER_MESSAGES,
   toPlayerError,
   type PlayerErrorType,
 } from '../src/errors.js';
@@ -53,6 +55,20 @@ void describe('fromServerError', () => {
       assert.match(error.message, new RegExp(`^Getting play info failed with HTTP ${status}`));
     });
   }
+  void it('a concurrent-stream refusal: auth/concurrentStreams, with the message for the viewer, given up at once', () => {
+    const error = fromServerError('Getting play info', 403, {
+      Code: 'Forbidden.ConcurrentStreams',
+      Message: 'server words',
+    });
+    assert.deepEqual(
+      [error.type, error.details, error.code],
+      ['auth', 'concurrentStreams', 'Forbidden.ConcurrentStreams'],
+    );
+    assert.equal(error.message, VIEWER_MESSAGES.concurrentStreams);
+    assert.doesNotMatch(error.message, /HTTP|Forbidden/);
+    assert.equal(isFinalRefusal(error), true);
+    assert.deepEqual(decideRecovery(error, true, { mediaRecoveries: 0, reloads: 0 }), { kind: 'give-up' });
+  });
   void it("keeps the server's Message and ignores a non-string Code", () => {
     const error = fromServerError('Refreshing', 403, { Code: 42, Message: 'The token expired.' });
     assert.equal(error.code, undefined);

@@ -144,4 +144,41 @@ void describe('PlaybackSession', () => {
     assert.equal(renewals, 0);
     assert.equal(s.token, 't1');
   });
+
+  void it('stops for good on a concurrent-stream refusal: no renewal, no retry, one error', async () => {
+    const errors: PlayerError[] = [];
+    let attempts = 0;
+    let renewals = 0;
+    const s = new PlaybackSession({
+      initial: session('t0', 200),
+      policy: { minRefreshDelayMs: 10, retryAfterFailureMs: 20 },
+      refresh: async () => {
+        attempts++;
+        throw new PlayerError({
+          type: 'auth',
+          details: 'concurrentStreams',
+          code: 'Forbidden.ConcurrentStreams',
+          message: 'ended',
+          status: 403,
+        });
+      },
+      renew: async () => {
+        renewals++;
+        return session('t9', 60_000);
+      },
+      onError: (e) => errors.push(e),
+    });
+    s.start();
+    try {
+      await delay(400);
+      assert.equal(attempts, 1, 'not retried');
+      assert.equal(renewals, 0, 'no new PlayAuth: it would end another screen');
+      assert.deepEqual(
+        errors.map((e) => e.details),
+        ['concurrentStreams'],
+      );
+    } finally {
+      s.stop();
+    }
+  });
 });

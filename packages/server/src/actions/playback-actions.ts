@@ -107,7 +107,11 @@ export function playbackActions(deps: {
       const streams = await playback.selectStreams(video, opts);
       // A new session: admitted under the viewer's concurrent-stream limit, or refused.
       const streamLimit = await playback.streamLimits
-        ?.open({ viewerId: limits.viewerId, override: limits.maxConcurrentStreams, expiresAt: opts.expiresAt })
+        ?.open({
+          viewerId: limits.viewerId,
+          override: limits.maxConcurrentStreams,
+          expiresAt: opts.expiresAt,
+        })
         .catch((error: unknown) => {
           throw asApiError(error);
         });

@@ -31,5 +31,7 @@ export function streamLimitParams(params: RpcParams): StreamLimitParams {
 
 /** A stream-limit refusal as the RPC API reports it (same code and message as the player endpoints). */
 export function asApiError(error: unknown): unknown {
-  return isPlaybackError(error, 'Forbidden.ConcurrentStreams') ? catalogued('Forbidden.ConcurrentStreams') : error;
+  return isPlaybackError(error, 'Forbidden.ConcurrentStreams')
+    ? catalogued('Forbidden.ConcurrentStreams')
+    : error;
 }

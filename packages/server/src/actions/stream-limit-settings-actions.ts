@@ -44,8 +44,7 @@ function readSettings({ params }: RpcRequest, current: StreamLimitSettings): Str
     maxConcurrentStreams:
       params.integer('MaxConcurrentStreams', { min: 0, max: MAX_CONCURRENT_STREAMS }) ??
       current.maxConcurrentStreams,
-    policy:
-      params.oneOf('ConcurrentStreamsPolicy', ['RefuseNew', 'EndOldest'] as const) ?? current.policy,
+    policy: params.oneOf('ConcurrentStreamsPolicy', ['RefuseNew', 'EndOldest'] as const) ?? current.policy,
     leaseIntervalSeconds:
       params.integer('StreamLeaseInterval', LEASE_SECONDS_RANGE) ?? current.leaseIntervalSeconds,
     leaseGraceSeconds:

@@ -125,7 +125,10 @@ export class StreamLimiter {
    * Admits a new session, or throws `Forbidden.ConcurrentStreams`. Undefined when no limit
    * applies (no viewer ID, or no limit set); otherwise the claim its tokens must carry.
    */
-  async open(opts: OpenSessionOptions, settings?: StreamLimitSettings): Promise<StreamLimitClaim | undefined> {
+  async open(
+    opts: OpenSessionOptions,
+    settings?: StreamLimitSettings,
+  ): Promise<StreamLimitClaim | undefined> {
     if (opts.viewerId === undefined) return undefined;
     const s = settings ?? (await this.deps.settings.get());
     const limit = effectiveLimit(s.maxConcurrentStreams, opts.override);
@@ -154,11 +157,7 @@ export class StreamLimiter {
     return this.deps.leases.release(`streams:${claim.k}`, claim.s);
   }
 
-  private async lease(
-    claim: StreamLimitClaim,
-    expiresAt: number,
-    evictOldest: boolean,
-  ): Promise<void> {
+  private async lease(claim: StreamLimitClaim, expiresAt: number, evictOldest: boolean): Promise<void> {
     const result = await this.deps.leases.lease({
       key: `streams:${claim.k}`,
       holder: claim.s,
