@@ -13,6 +13,7 @@ import { LibraryPage } from './pages/library-page.js';
 import { VideoPage } from './pages/video-page.js';
 import { TemplateGroupsPage } from './pages/template-groups-page.js';
 import { DownloadsPage } from './pages/downloads-page.js';
+import { PlaybackLimitsPage } from './pages/playback-limits-page.js';
 import { CallbacksPage } from './pages/callbacks-page.js';
 import { AccessKeysPage } from './pages/access-keys-page.js';
 import { KeyDeliveriesPage } from './pages/key-deliveries-page.js';
@@ -25,6 +26,7 @@ const NAV: readonly (readonly [PageName, string])[] = [
   ['library', 'Library'],
   ['templates', 'Template groups'],
   ['downloads', 'Downloads & app keys'],
+  ['playback-limits', 'Playback limits'],
   ['callbacks', 'Callbacks'],
   ['access-keys', 'Access keys'],
   ['users', 'Users'],
@@ -169,6 +171,8 @@ function Page(props: { readonly route: Route }): ReactNode {
       return <TemplateGroupsPage />;
     case 'downloads':
       return <DownloadsPage />;
+    case 'playback-limits':
+      return <PlaybackLimitsPage />;
     case 'callbacks':
       return <CallbacksPage />;
     case 'access-keys':

@@ -10,6 +10,7 @@ export type Route =
   | { readonly page: 'video'; readonly videoId: string }
   | { readonly page: 'templates' }
   | { readonly page: 'downloads' }
+  | { readonly page: 'playback-limits' }
   | { readonly page: 'callbacks' }
   | { readonly page: 'access-keys' }
   | { readonly page: 'key-deliveries' }
@@ -23,6 +24,7 @@ export type PageName = Route['page'];
 const SIMPLE_PAGES: readonly PageName[] = [
   'templates',
   'downloads',
+  'playback-limits',
   'callbacks',
   'access-keys',
   'key-deliveries',

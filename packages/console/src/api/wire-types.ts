@@ -110,6 +110,11 @@ export interface CallbackDeliveriesAnswer {
 export interface CustomerConfigAnswer {
   readonly DownloadSwitch?: 'on' | 'off';
   readonly DownloadMode?: 'Normal' | 'Secure';
+  /** Concurrent-stream limits (our extension): 0 = off. */
+  readonly MaxConcurrentStreams?: number;
+  readonly ConcurrentStreamsPolicy?: 'RefuseNew' | 'EndOldest';
+  readonly StreamLeaseInterval?: number;
+  readonly StreamLeaseGrace?: number;
 }
 
 export interface WireSecretVersion {

@@ -105,3 +105,11 @@ export function keyFileName(canonicalApp: string, secretVersion: number | string
   const safe = canonicalApp.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/_+/g, '_');
   return `${safe.replace(/^_|_$/g, '')}-v${secretVersion}.dat`;
 }
+
+/** A whole number from `min` to `max` (playback limits), or what is wrong with it. */
+export function checkWholeNumber(raw: string, min: number, max: number): string | null {
+  const text = raw.trim();
+  if (!/^\d+$/.test(text)) return `Enter a whole number from ${min} to ${max}.`;
+  const value = Number(text);
+  return value < min || value > max ? `Enter a whole number from ${min} to ${max}.` : null;
+}

@@ -6,6 +6,7 @@ export const PAGES = {
   library: { nav: 'Library', heading: 'Library', path: '' },
   templates: { nav: 'Template groups', heading: 'Template groups', path: 'templates' },
   downloads: { nav: 'Downloads & app keys', heading: 'Downloads & app keys', path: 'downloads' },
+  playbackLimits: { nav: 'Playback limits', heading: 'Playback limits', path: 'playback-limits' },
   callbacks: { nav: 'Callbacks', heading: 'Callbacks', path: 'callbacks' },
   accessKeys: { nav: 'Access keys', heading: 'Access keys', path: 'access-keys' },
   keyDeliveries: { nav: 'Key-delivery log', heading: 'Key-delivery log', path: 'key-deliveries' },
