@@ -231,6 +231,12 @@ export const ERROR_CATALOGUE = {
     message: 'This stream uses a customer-managed key and cannot be downloaded.',
     surfaces: PLAYER,
   },
+  'Forbidden.DownloadSecretRevoked': {
+    status: 403,
+    message:
+      'Secret version {version} of app {app} has been revoked: its packages cannot be renewed; download the video again with a current key file.',
+    surfaces: PLAYER,
+  },
   'InvalidSecretVersion.NotFound': {
     status: 404,
     message: 'App {app} has no download secret version {version}.',
