@@ -110,6 +110,8 @@ export interface CallbackDeliveriesAnswer {
 export interface CustomerConfigAnswer {
   readonly DownloadSwitch?: 'on' | 'off';
   readonly DownloadMode?: 'Normal' | 'Secure';
+  /** Seconds; 0 = none (our rental extension). */
+  readonly LicenseDuration?: number;
 }
 
 export interface WireSecretVersion {
