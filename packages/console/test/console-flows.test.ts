@@ -1,6 +1,6 @@
 // The console in Chromium against the real server: sign-in, template groups (encrypted, made
 // default; a bad value shows its field message and changes nothing), app registration with the
-// key file download and revocation, download settings, callbacks with a test event, access keys,
+// key file download and revocation, download settings (with the rental duration), callbacks with a test event, access keys,
 // layout at 390 px, and sign-out. A step needing an action the server does not implement fails
 // with the action's name (it is never skipped): the console ships with this server.
 import assert from 'node:assert/strict';
@@ -199,6 +199,31 @@ describe('console flows in Chromium', { timeout: 180_000 }, () => {
       'GetCustomerConfig',
     );
     assert.deepEqual([config.DownloadSwitch, config.DownloadMode], ['on', 'Secure']);
+  });
+
+  it('sets a rental duration for secure downloads', async () => {
+    await page.getByLabel('Rental duration').selectOption({ label: '2 days' });
+    await page.getByRole('button', { name: 'Save download settings' }).click();
+    await page.getByText('Downloads are rentals: they stop playing 2 days after download').waitFor();
+    const set = await harness.vod.request<{ LicenseDuration: number }>('GetCustomerConfig');
+    assert.equal(set.LicenseDuration, 172_800);
+    // A value set through the API that is no preset is shown as it is, after a reload.
+    await harness.vod.request('SetCustomerConfig', { LicenseDuration: '5400' });
+    await openPage(page, 'library');
+    await openPage(page, 'downloads');
+    await settle(page);
+    assert.equal(await page.getByLabel('Rental duration').inputValue(), '5400');
+    assert.equal(
+      await page.getByLabel('Rental duration').locator('option:checked').textContent(),
+      '5400 seconds',
+    );
+    await page.getByLabel('Rental duration').selectOption({ label: 'None — downloads never expire' });
+    await page.getByRole('button', { name: 'Save download settings' }).click();
+    await page.getByText('Offline download is on (secure').waitFor();
+    assert.equal(
+      (await harness.vod.request<{ LicenseDuration: number }>('GetCustomerConfig')).LicenseDuration,
+      0,
+    );
   });
 
   it('sets a signed callback and sends a test event', async () => {

@@ -1,5 +1,6 @@
 /**
- * Offline package format v1 (docs/formats.md, "Offline package (secure download)"): constants, the
+ * Offline package formats v1 and v2 (docs/formats.md, "Offline package (secure download)" and
+ * "Offline package licence (format version 2)"): constants, the
  * error type, header encoding and parsing, and the chunk layout, nonce and AAD shared by the writer
  * (`offline-package-writer.ts`, server side) and the reader (`offline-package.ts`, SDKs and CLI).
  *
@@ -21,6 +22,14 @@
  *   n        = max(1, ceil(L / chunkSize))       (an empty package still ends with one final chunk)
  *   chunk i  = key = package key, iv = nonce prefix || u32(i), aad = SHA-256(bytes 0..H-1) || u32(i) || u8(final)
  *
+ * Format version 2 (a package with a licence, our rental extension) inserts one field after the
+ * wrap IV and changes what the chunk AAD binds, so that a renewal can replace the licence fields
+ * (wrap IV, expiry, wrapped key) without touching a chunk:
+ *
+ *   44     8    licence expiry (u64 Unix seconds, 1..2^53-1), authenticated as part of the wrap AAD
+ *   52     ..   lp(VideoId) || lp(definition) || lp(canonical AppIdentification)
+ *   chunk i  aad = SHA-256(bytes 0..H-49 with bytes 32..51 zeroed) || u32(i) || u8(final)
+ *
  * Only the magic, version, header length and the three string lengths are checked before the
  * header is authenticated (they decide where the authenticated bytes are); every other value is
  * trusted only after the package key unwraps, which authenticates bytes 0..H-49.
@@ -39,6 +48,8 @@ import { lengthPrefixed } from './key-derivation.js';
 
 export const PACKAGE_MAGIC = 'SVPK';
 export const PACKAGE_FORMAT_VERSION = 1;
+/** A package with a licence expiry (our rental extension): written only when an expiry is set. */
+export const PACKAGE_LICENSED_FORMAT_VERSION = 2;
 export const PACKAGE_DEFAULT_CHUNK_SIZE = 1 << 20;
 export const PACKAGE_MIN_CHUNK_SIZE = 16;
 export const PACKAGE_MAX_CHUNK_SIZE = 1 << 24;
@@ -53,8 +64,13 @@ export const PACKAGE_KEY_LENGTH = 32;
 export const PACKAGE_NONCE_PREFIX_LENGTH = 8;
 export const PACKAGE_WRAP_IV_LENGTH = 12;
 export const PACKAGE_FIXED_LENGTH = 44;
+/** v2: the fixed part plus the u64 licence expiry at offset 44. */
+export const PACKAGE_LICENSED_FIXED_LENGTH = 52;
 export const PACKAGE_WRAPPED_KEY_LENGTH = PACKAGE_KEY_LENGTH + PACKAGE_TAG_LENGTH;
-const MIN_HEADER_LENGTH = PACKAGE_FIXED_LENGTH + 3 * 3 + PACKAGE_WRAPPED_KEY_LENGTH;
+/** Bytes 32..51 of a v2 header: the wrap IV and the expiry, which a renewal replaces. */
+const LICENSE_FIELDS_START = 32;
+const LICENSE_FIELDS_END = 52;
+const EXPIRY_OFFSET = 44;
 const MAX_SAFE_HIGH_WORD = 0x1fffff; // L < 2^53: the high u32 of the u64 is at most 2^21 - 1
 
 /**
@@ -62,10 +78,13 @@ const MAX_SAFE_HIGH_WORD = 0x1fffff; // L < 2^53: the high u32 of the u64 is at 
  *   given secret (wrong secret, or any altered authenticated header byte). Always the same message.
  * - `Tampered`: a chunk fails authentication (altered, reordered, or taken from another package).
  * - `Truncated`: the package is shorter than its header says, or its last chunk is not marked final.
- * - `Malformed`: not a v1 package (magic, version, header structure) or values outside the format.
+ * - `Malformed`: not a v1 or v2 package (magic, version, header structure) or values outside the
+ *   format; also a licence that belongs to another package.
  * - `LengthMismatch` (writer only): the plaintext source is longer or shorter than declared.
+ * - `LicenseExpired`: an authentic v2 package whose licence expiry has passed (renew it online).
  */
-export type PackageErrorCode = 'NotLicensed' | 'Tampered' | 'Truncated' | 'Malformed' | 'LengthMismatch';
+export type PackageErrorCode =
+  'NotLicensed' | 'Tampered' | 'Truncated' | 'Malformed' | 'LengthMismatch' | 'LicenseExpired';
 
 export class PackageError extends Error {
   override readonly name = 'PackageError';
@@ -93,10 +112,13 @@ export interface PackageHeader {
   readonly headerLength: number;
   /** Total bytes of the package: H + L + 16 × chunkCount. */
   readonly packageLength: number;
+  /** v2 only: when the licence ends, Unix seconds. Absent in v1 packages (no expiry). */
+  readonly licenseExpiresAt?: number;
 }
 
 /** The header as laid out, before authentication. `signed` is bytes 0..H-49, the wrap AAD. */
 export interface RawPackageHeader {
+  readonly formatVersion: number;
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly signed: Uint8Array<ArrayBuffer>;
   readonly headerLength: number;
@@ -110,6 +132,9 @@ export interface RawPackageHeader {
   readonly definition: Uint8Array<ArrayBuffer>;
   readonly app: Uint8Array<ArrayBuffer>;
   readonly wrappedKey: Uint8Array<ArrayBuffer>;
+  /** v2 only: the u64 expiry as two u32 words (checked by `interpretHeader`). */
+  readonly licenseExpiresAtHigh?: number;
+  readonly licenseExpiresAtLow?: number;
 }
 
 export interface HeaderFields {
@@ -121,6 +146,8 @@ export interface HeaderFields {
   readonly videoId: string;
   readonly definition: string;
   readonly appIdentification: string;
+  /** Unix seconds, a safe integer ≥ 1: makes a v2 (licensed) header. Absent: v1. */
+  readonly licenseExpiresAt?: number | undefined;
 }
 
 /** Bytes 0..H-49 for `fields` (H counts the wrapped key that follows). RangeError past 4096 bytes. */
@@ -130,15 +157,18 @@ export function encodeSignedHeader(fields: HeaderFields): Uint8Array<ArrayBuffer
     lengthPrefixed(fields.definition, 'The definition'),
     lengthPrefixed(fields.appIdentification, 'The AppIdentification'),
   );
-  const headerLength = PACKAGE_FIXED_LENGTH + strings.length + PACKAGE_WRAPPED_KEY_LENGTH;
+  const expiry = fields.licenseExpiresAt;
+  if (expiry !== undefined) assertLicenseExpiry(expiry);
+  const fixedLength = expiry === undefined ? PACKAGE_FIXED_LENGTH : PACKAGE_LICENSED_FIXED_LENGTH;
+  const headerLength = fixedLength + strings.length + PACKAGE_WRAPPED_KEY_LENGTH;
   if (headerLength > PACKAGE_MAX_HEADER_LENGTH) {
     throw new RangeError(
       `The package header would be ${headerLength} bytes; at most ${PACKAGE_MAX_HEADER_LENGTH} are allowed (shorten the VideoId or definition).`,
     );
   }
-  const fixed = new Uint8Array(PACKAGE_FIXED_LENGTH);
+  const fixed = new Uint8Array(fixedLength);
   fixed.set(utf8Encode(PACKAGE_MAGIC), 0);
-  writeU16BE(fixed, 4, PACKAGE_FORMAT_VERSION);
+  writeU16BE(fixed, 4, expiry === undefined ? PACKAGE_FORMAT_VERSION : PACKAGE_LICENSED_FORMAT_VERSION);
   writeU16BE(fixed, 6, headerLength);
   writeU32BE(fixed, 8, fields.secretVersion);
   writeU32BE(fixed, 12, fields.chunkSize);
@@ -146,7 +176,46 @@ export function encodeSignedHeader(fields: HeaderFields): Uint8Array<ArrayBuffer
   writeU32BE(fixed, 20, fields.plaintextLength % 2 ** 32);
   fixed.set(fields.noncePrefix, 24);
   fixed.set(fields.wrapIv, 32);
+  if (expiry !== undefined) writeU64BE(fixed, EXPIRY_OFFSET, expiry);
   return concatBytes(fixed, strings);
+}
+
+/** A licence expiry must be a safe integer of Unix seconds, from 1. */
+export function assertLicenseExpiry(value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`The licence expiry must be a positive integer of Unix seconds; got ${value}.`);
+  }
+}
+
+/** Replaces the licence fields (wrap IV, expiry) of a v2 signed header, in a copy. */
+export function withLicenseFields(
+  signed: Uint8Array,
+  wrapIv: Uint8Array,
+  licenseExpiresAt: number,
+): Uint8Array<ArrayBuffer> {
+  assertLicenseExpiry(licenseExpiresAt);
+  const copy = Uint8Array.from(signed);
+  copy.set(wrapIv, 32);
+  writeU64BE(copy, EXPIRY_OFFSET, licenseExpiresAt);
+  return copy;
+}
+
+/**
+ * The bytes every chunk is bound to (through their SHA-256 in the AAD). v1: the whole header. v2:
+ * bytes 0..H-49 with the licence fields (wrap IV and expiry) zeroed, so a renewed licence — a new
+ * wrap IV, expiry and wrapped key for the same package key — leaves every chunk valid, while the
+ * video, definition, app, secret version, sizes and nonce prefix stay bound.
+ */
+export function chunkBinding(header: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  if (readU16BE(header, 4) !== PACKAGE_LICENSED_FORMAT_VERSION) return header;
+  const binding = header.slice(0, header.length - PACKAGE_WRAPPED_KEY_LENGTH);
+  binding.fill(0, LICENSE_FIELDS_START, LICENSE_FIELDS_END);
+  return binding;
+}
+
+function writeU64BE(bytes: Uint8Array, offset: number, value: number): void {
+  writeU32BE(bytes, offset, Math.floor(value / 2 ** 32));
+  writeU32BE(bytes, offset + 4, value % 2 ** 32);
 }
 
 /**
@@ -168,21 +237,24 @@ export function parseRawHeader(bytes: Uint8Array, isWholePackage: boolean): RawP
   }
   if (bytes.length < 8) throw isWholePackage ? cut('header') : tooShort(bytes.length);
   const version = readU16BE(bytes, 4);
-  if (version !== PACKAGE_FORMAT_VERSION) {
+  if (version !== PACKAGE_FORMAT_VERSION && version !== PACKAGE_LICENSED_FORMAT_VERSION) {
     throw malformed(
-      `Offline package format version ${version} is not supported; this library reads version ${PACKAGE_FORMAT_VERSION}.`,
+      `Offline package format version ${version} is not supported; this library reads versions ${PACKAGE_FORMAT_VERSION} and ${PACKAGE_LICENSED_FORMAT_VERSION}.`,
     );
   }
+  const licensed = version === PACKAGE_LICENSED_FORMAT_VERSION;
+  const fixedLength = licensed ? PACKAGE_LICENSED_FIXED_LENGTH : PACKAGE_FIXED_LENGTH;
+  const minHeaderLength = fixedLength + 3 * 3 + PACKAGE_WRAPPED_KEY_LENGTH;
   const headerLength = readU16BE(bytes, 6);
-  if (headerLength < MIN_HEADER_LENGTH || headerLength > PACKAGE_MAX_HEADER_LENGTH) {
+  if (headerLength < minHeaderLength || headerLength > PACKAGE_MAX_HEADER_LENGTH) {
     throw malformed(
-      `The package header length ${headerLength} is outside ${MIN_HEADER_LENGTH} to ${PACKAGE_MAX_HEADER_LENGTH}.`,
+      `The package header length ${headerLength} is outside ${minHeaderLength} to ${PACKAGE_MAX_HEADER_LENGTH}.`,
     );
   }
   if (bytes.length < headerLength) throw isWholePackage ? cut('header') : tooShort(bytes.length);
   const header = bytes.slice(0, headerLength);
   const signedEnd = headerLength - PACKAGE_WRAPPED_KEY_LENGTH;
-  let at = PACKAGE_FIXED_LENGTH;
+  let at = fixedLength;
   const field = (): Uint8Array<ArrayBuffer> => {
     const length = at + 2 <= signedEnd ? readU16BE(header, at) : -1;
     if (length < 1 || at + 2 + length > signedEnd) {
@@ -196,6 +268,7 @@ export function parseRawHeader(bytes: Uint8Array, isWholePackage: boolean): RawP
   const app = field();
   if (at !== signedEnd) throw malformed('The package header fields do not fit its header length.');
   return {
+    formatVersion: version,
     bytes: header,
     signed: header.slice(0, signedEnd),
     headerLength,
@@ -209,6 +282,10 @@ export function parseRawHeader(bytes: Uint8Array, isWholePackage: boolean): RawP
     definition,
     app,
     wrappedKey: header.slice(signedEnd),
+    ...(licensed && {
+      licenseExpiresAtHigh: readU32BE(header, EXPIRY_OFFSET),
+      licenseExpiresAtLow: readU32BE(header, EXPIRY_OFFSET + 4),
+    }),
   };
 }
 
@@ -235,8 +312,16 @@ export function interpretHeader(raw: RawPackageHeader): PackageHeader {
   if (chunkCount > PACKAGE_MAX_CHUNK_COUNT) {
     throw malformed(`The package has ${chunkCount} chunks; at most ${PACKAGE_MAX_CHUNK_COUNT} are allowed.`);
   }
+  let licenseExpiresAt: number | undefined;
+  if (raw.formatVersion === PACKAGE_LICENSED_FORMAT_VERSION) {
+    const high = raw.licenseExpiresAtHigh ?? 0;
+    licenseExpiresAt = high * 2 ** 32 + (raw.licenseExpiresAtLow ?? 0);
+    if (high > MAX_SAFE_HIGH_WORD || licenseExpiresAt < 1) {
+      throw malformed('The package licence expiry is outside 1 to 2^53 - 1.');
+    }
+  }
   return {
-    formatVersion: PACKAGE_FORMAT_VERSION,
+    formatVersion: raw.formatVersion,
     videoId: text(raw.videoId, 'VideoId'),
     definition: text(raw.definition, 'definition'),
     appIdentification: text(raw.app, 'AppIdentification'),
@@ -246,6 +331,7 @@ export function interpretHeader(raw: RawPackageHeader): PackageHeader {
     chunkCount,
     headerLength,
     packageLength: headerLength + plaintextLength + PACKAGE_TAG_LENGTH * chunkCount,
+    ...(licenseExpiresAt !== undefined && { licenseExpiresAt }),
   };
 }
 
@@ -289,8 +375,9 @@ export function chunkParams(
   return { name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 };
 }
 
+/** SHA-256 of the header's `chunkBinding`: the first 32 bytes of every chunk's AAD. */
 export async function headerDigest(header: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', header));
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', chunkBinding(header)));
 }
 
 const APP_KINDS: ReadonlySet<string> = new Set(['android', 'ios', 'windows', 'web']);

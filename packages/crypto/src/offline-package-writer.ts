@@ -43,6 +43,11 @@ export interface PackageWriterOptions {
   readonly plaintextLength: number;
   /** Default 1 MiB; 16 to 16777216. */
   readonly chunkSize?: number;
+  /**
+   * Rentals (our extension): when the licence ends, Unix seconds. Set, the package is format v2
+   * with the expiry in the wrap AAD; absent, format v1 with no expiry (docs/formats.md).
+   */
+  readonly licenseExpiresAt?: number | undefined;
   /** TESTS ONLY: fixed package key (32 B), nonce prefix (8 B) and wrap IV (12 B) for a test vector. */
   readonly _fixed?: {
     readonly packageKey: Uint8Array;
@@ -126,6 +131,7 @@ export async function createPackageWriter(opts: PackageWriterOptions): Promise<P
     videoId: opts.videoId,
     definition: opts.definition,
     appIdentification: canonicalAppIdentification(opts.appIdentification),
+    licenseExpiresAt: opts.licenseExpiresAt,
   });
 
   const secret = Uint8Array.from(opts.secret);

@@ -14,10 +14,14 @@
  *   4. the authenticated values are within the format (chunk size, …)     → Malformed
  *   5. the package size equals H + L + 16 × chunkCount                     → Truncated if shorter,
  *                                                                            Malformed if longer
+ *   6. a v2 package's licence has not expired at `now`                     → LicenseExpired
+ * With `license` (a renewed header), it replaces the stored header after `checkPackageLicense`
+ * (Malformed "for another package" otherwise) and is what steps 2–6 check.
  * Reading a chunk that fails authentication is `Tampered`; a last chunk that authenticates only
  * without the final flag is `Truncated` (the writer stopped before the end).
  */
-import { timingSafeEqual, utf8Encode } from './bytes.js';
+import { bytesToHex, timingSafeEqual, utf8Encode } from './bytes.js';
+import { checkLicenseExpiry, checkPackageLicense } from './offline-package-license.js';
 import {
   assertU32,
   canonicalAppIdentification,
@@ -26,6 +30,7 @@ import {
   chunkPlaintextLength,
   headerDigest,
   interpretHeader,
+  PACKAGE_LICENSED_FORMAT_VERSION,
   PACKAGE_MAX_HEADER_LENGTH,
   PACKAGE_NOT_LICENSED_MESSAGE,
   PACKAGE_TAG_LENGTH,
@@ -37,6 +42,7 @@ import {
 export {
   PACKAGE_DEFAULT_CHUNK_SIZE,
   PACKAGE_FORMAT_VERSION,
+  PACKAGE_LICENSED_FORMAT_VERSION,
   PACKAGE_MAGIC,
   PACKAGE_MAX_CHUNK_SIZE,
   PACKAGE_MAX_HEADER_LENGTH,
@@ -54,6 +60,13 @@ export {
   type PackageWriter,
   type PackageWriterOptions,
 } from './offline-package-writer.js';
+export {
+  checkLicenseExpiry,
+  checkPackageLicense,
+  packageTagOf,
+  renewPackageLicense,
+  type RenewPackageLicenseOptions,
+} from './offline-package-license.js';
 
 /** Random access to the stored package (an OPFS file, a Blob, a file handle, bytes in memory). */
 export interface PackageSource {
@@ -69,11 +82,25 @@ export interface OpenPackageOptions {
   readonly secretVersion: number;
   /** The app's own identification: canonical (`openKeyFile(…).appIdentification`) or any accepted form. */
   readonly appIdentification: string;
+  /** A renewed licence for this package (the H header bytes the server returned), used instead of the stored header. */
+  readonly license?: Uint8Array | undefined;
+  /**
+   * The time the licence expiry is checked against, in milliseconds (default `Date.now()`); `null`
+   * skips the check, for a caller that checks `checkLicenseExpiry` itself after its own clock checks.
+   */
+  readonly now?: number | null;
 }
 
 export interface OpenedPackage {
   /** Authenticated. */
   readonly header: PackageHeader;
+  /** A stable id of this package, unchanged by renewals: hex SHA-256 of what its chunks are bound to. */
+  readonly packageTag: string;
+  /**
+   * v2 only: an HMAC-SHA256 key (sign/verify, non-extractable) derived from the package key with
+   * HKDF (info "securevod/offline-licence-state/v1"), for state the SDK keeps about the licence.
+   */
+  readonly licenseStateKey: CryptoKey | undefined;
   /** The plaintext of chunk `index` (0..chunkCount-1); one read of the source. */
   readChunk(index: number): Promise<Uint8Array>;
   /** `length` plaintext bytes from `offset`, through the chunks that hold them. */
@@ -125,8 +152,14 @@ export async function openPackage(source: PackageSource, opts: OpenPackageOption
   assertU32(opts.secretVersion, 'The secret version');
   const app = utf8Encode(canonicalAppIdentification(opts.appIdentification));
 
-  const head = await readExact(source, 0, Math.min(source.size, PACKAGE_MAX_HEADER_LENGTH));
-  const raw = parseRawHeader(head, source.size < PACKAGE_MAX_HEADER_LENGTH);
+  let head = await readExact(source, 0, Math.min(source.size, PACKAGE_MAX_HEADER_LENGTH));
+  if (opts.license !== undefined) {
+    if (!(opts.license instanceof Uint8Array)) throw new TypeError('license must be the licence bytes.');
+    parseRawHeader(head, source.size < PACKAGE_MAX_HEADER_LENGTH);
+    checkPackageLicense(head, opts.license);
+    head = Uint8Array.from(opts.license);
+  }
+  const raw = parseRawHeader(head, opts.license === undefined && source.size < PACKAGE_MAX_HEADER_LENGTH);
   if (raw.secretVersion !== opts.secretVersion || !timingSafeEqual(raw.app, app)) throw notLicensed();
   let packageKey: CryptoKey;
   try {
@@ -143,6 +176,30 @@ export async function openPackage(source: PackageSource, opts: OpenPackageOption
     throw notLicensed();
   }
   const header = interpretHeader(raw);
+  let licenseStateKey: CryptoKey | undefined;
+  if (raw.formatVersion === PACKAGE_LICENSED_FORMAT_VERSION) {
+    const base = await globalThis.crypto.subtle.unwrapKey(
+      'raw',
+      raw.wrappedKey,
+      secretKey,
+      { name: 'AES-GCM', iv: raw.wrapIv, additionalData: raw.signed, tagLength: 128 },
+      'HKDF',
+      false,
+      ['deriveKey'],
+    );
+    licenseStateKey = await globalThis.crypto.subtle.deriveKey(
+      {
+        name: 'HKDF',
+        hash: 'SHA-256',
+        salt: new Uint8Array(0),
+        info: utf8Encode('securevod/offline-licence-state/v1'),
+      },
+      base,
+      { name: 'HMAC', hash: 'SHA-256', length: 256 },
+      false,
+      ['sign', 'verify'],
+    );
+  }
   if (source.size < header.packageLength) {
     throw new PackageError(
       'Truncated',
@@ -155,6 +212,7 @@ export async function openPackage(source: PackageSource, opts: OpenPackageOption
       `The package has ${source.size - header.packageLength} bytes after its last chunk.`,
     );
   }
+  if (opts.now !== null) checkLicenseExpiry(header, opts.now ?? Date.now());
   const digest = await headerDigest(raw.bytes);
   const last = header.chunkCount - 1;
 
@@ -192,6 +250,8 @@ export async function openPackage(source: PackageSource, opts: OpenPackageOption
 
   return {
     header,
+    packageTag: bytesToHex(digest),
+    licenseStateKey,
     readChunk,
     async read(offset, length) {
       if (

@@ -46,7 +46,7 @@ void describe('readPackageHeader', () => {
     };
     const malformed = (m: RegExp) => isPackageError('Malformed', '', m);
     assert.throws(() => readPackageHeader(alter(0, 0x73)), malformed(/does not start with "SVPK"/));
-    assert.throws(() => readPackageHeader(alter(5, 2)), malformed(/version 2 is not supported/));
+    assert.throws(() => readPackageHeader(alter(5, 3)), malformed(/version 3 is not supported/));
     assert.throws(() => readPackageHeader(alter(6, 0x20)), malformed(/header length 8\d\d\d is outside/));
     assert.throws(() => readPackageHeader(alter(7, pkg[7]! + 1)), malformed(/do not fit/));
     const smallChunks = alter(14, 0);

@@ -52,6 +52,14 @@ export {
 } from './offline/create-offline-player.js';
 export { DEFAULT_BUFFER_POLICY, type BufferPolicy } from './offline/buffer-planner.js';
 export { NOT_LICENSED_MESSAGE } from './offline/offline-errors.js';
+export { ROLLBACK_TOLERANCE_MS } from './offline/license-clock.js';
+export {
+  indexedDbLicenseStateStore,
+  memoryLicenseStateStore,
+  type LicenseState,
+  type LicenseStateStore,
+} from './offline/license-state-store.js';
+export type { RenewedLicense, RenewLicenseOptions } from './offline/renew-license.js';
 export {
   openPackageStore,
   PackageStoreError,

@@ -115,6 +115,8 @@ export interface CustomerConfigAnswer {
   readonly ConcurrentStreamsPolicy?: 'RefuseNew' | 'EndOldest';
   readonly StreamLeaseInterval?: number;
   readonly StreamLeaseGrace?: number;
+  /** Seconds; 0 = none (our rental extension). */
+  readonly LicenseDuration?: number;
 }
 
 export interface WireSecretVersion {

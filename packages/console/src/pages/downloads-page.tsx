@@ -1,5 +1,7 @@
 /**
- * Downloads & app keys (DESIGN §6): the account's download switch and mode; registering an app
+ * Downloads & app keys (DESIGN §6): the account's download switch, mode and rental duration (the
+ * licence of Secure downloads, `LicenseDuration`: our extension, docs/api.md "Offline rentals");
+ * registering an app
  * (AppIdentification + AppDecryptKey → key file); the registered apps' secret versions, with
  * revocation. The AppDecryptKey is checked live against the same rules the server applies, sent
  * once, and cleared from the form as soon as the request is made; the console never stores it.
@@ -53,12 +55,14 @@ function DownloadSettings() {
   );
   const [downloadSwitch, setDownloadSwitch] = useState<string | undefined>();
   const [mode, setMode] = useState<string | undefined>();
+  const [rental, setRental] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
 
   const currentSwitch = downloadSwitch ?? config.data?.DownloadSwitch ?? 'off';
   const currentMode = mode ?? config.data?.DownloadMode ?? 'Secure';
+  const currentRental = rental ?? String(config.data?.LicenseDuration ?? 0);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -66,10 +70,18 @@ function DownloadSettings() {
     setNotice(undefined);
     setError(undefined);
     try {
-      await client.request('SetCustomerConfig', { DownloadSwitch: currentSwitch, DownloadMode: currentMode });
+      await client.request('SetCustomerConfig', {
+        DownloadSwitch: currentSwitch,
+        DownloadMode: currentMode,
+        LicenseDuration: currentRental,
+      });
+      const rentalNote =
+        currentMode === 'Secure' && currentRental !== '0'
+          ? ` Downloads are rentals: they stop playing ${rentalLabel(Number(currentRental)).toLowerCase()} after download unless renewed.`
+          : '';
       setNotice(
         currentSwitch === 'on'
-          ? `Offline download is on (${currentMode === 'Secure' ? 'secure: only registered apps can open downloads' : 'normal: plain files'}).`
+          ? `Offline download is on (${currentMode === 'Secure' ? 'secure: only registered apps can open downloads' : 'normal: plain files'}).${rentalNote}`
           : 'Offline download is off.',
       );
       config.reload();
@@ -111,6 +123,15 @@ function DownloadSettings() {
             ]}
             disabled={currentSwitch === 'off'}
           />
+          <SelectField
+            id="download-rental"
+            label="Rental duration"
+            value={currentRental}
+            onValue={setRental}
+            options={rentalOptions(currentRental)}
+            hint="Secure downloads only. An app may ask for another duration per download, and renew online."
+            disabled={currentSwitch === 'off' || currentMode !== 'Secure'}
+          />
           <button type="submit" disabled={busy}>
             {busy ? 'Saving…' : 'Save download settings'}
           </button>
@@ -120,6 +141,24 @@ function DownloadSettings() {
       )}
     </section>
   );
+}
+
+/** Preset rental durations, in seconds; 0 = downloads never expire. */
+const RENTAL_PRESETS = [0, 3600, 86_400, 172_800, 604_800, 2_592_000];
+
+function rentalLabel(seconds: number): string {
+  if (seconds === 0) return 'None — downloads never expire';
+  if (seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  return `${seconds} seconds`;
+}
+
+/** The presets, plus the account's current value when it is none of them (set through the API). */
+function rentalOptions(current: string): [string, string][] {
+  const values = RENTAL_PRESETS.includes(Number(current))
+    ? RENTAL_PRESETS
+    : [...RENTAL_PRESETS, Number(current)];
+  return values.map((seconds) => [String(seconds), rentalLabel(seconds)]);
 }
 
 interface IssuedKey {

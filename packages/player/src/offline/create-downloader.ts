@@ -10,6 +10,9 @@
  * nonce prefix), so the bytes of a second request never continue those of the first. A broken
  * download is discarded and, for network failures, restarted from the beginning up to
  * `restartPolicy.maxRestarts` times. Cancelling (`signal`) removes what was written.
+ *
+ * Rentals: `licenseDuration` asks for a package whose licence ends that many seconds from now;
+ * `renewLicense(id, …)` renews a stored rental online (`renew-license.ts`).
  */
 import { PACKAGE_MAGIC, PACKAGE_MAX_HEADER_LENGTH, PackageError, readPackageHeader } from '@securevod/crypto';
 import { PlayerError } from '../errors.js';
@@ -26,6 +29,8 @@ import {
   type StoredPackage,
 } from './package-store.js';
 import { pageApp, type PageApp } from './page-app.js';
+import type { LicenseStateStore } from './license-state-store.js';
+import { renewLicense, type RenewedLicense, type RenewLicenseOptions } from './renew-license.js';
 
 /** Restarts after network failures (data, not code: STYLE §9). The delay doubles per restart. */
 export interface RestartPolicy {
@@ -47,6 +52,8 @@ export interface DownloaderOptions {
   readonly store?: PackageStore;
   readonly fetch?: FetchLike;
   readonly restartPolicy?: Partial<RestartPolicy>;
+  /** Where renewed licences are kept. Default: the offline player's (IndexedDB `securevod-licenses`). */
+  readonly licenseStates?: LicenseStateStore;
 }
 
 export interface DownloadProgress {
@@ -64,6 +71,8 @@ export interface DownloadOptions {
   readonly playAuth: string;
   /** A Definition such as `SD`; default: the server's first stream. */
   readonly definition?: string;
+  /** A rental: the licence ends this many seconds from now (default: the account's LicenseDuration, if any). */
+  readonly licenseDuration?: number;
   readonly onProgress?: (progress: DownloadProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -78,6 +87,8 @@ export interface Downloader {
   list(): Promise<StoredPackage[]>;
   get(id: string): Promise<StoredPackage | undefined>;
   remove(id: string): Promise<boolean>;
+  /** Renews the licence of stored rental `id` online; rejects with a fatal `PlayerError`. */
+  renewLicense(id: string, options: RenewLicenseOptions): Promise<RenewedLicense>;
 }
 
 export function createDownloader(options: DownloaderOptions = {}): Downloader {
@@ -96,6 +107,22 @@ export function createDownloader(options: DownloaderOptions = {}): Downloader {
     list: async () => (await getStore()).list(),
     get: async (id) => (await getStore()).get(id),
     remove: async (id) => (await getStore()).remove(id),
+    async renewLicense(id, renew) {
+      const target = await storeOrError(getStore);
+      let source;
+      try {
+        source = await target.openSource(id);
+      } catch (error) {
+        if (error instanceof PackageStoreError && error.code === 'NotFound') {
+          throw fatal('other', 'packageNotFound', `No downloaded package ${id} in this browser.`, error);
+        }
+        throw error;
+      }
+      return renewLicense(
+        { endpoint, app, fetch: fetchImpl, source, licenseStates: options.licenseStates },
+        renew,
+      );
+    },
     async download(download) {
       if (typeof download?.vid !== 'string' || download.vid === '') {
         throw new TypeError('vid must be a non-empty string.');
@@ -140,6 +167,7 @@ async function downloadOnce({
   const { vid, signal } = download;
   const query = new URLSearchParams({ PlayAuth: download.playAuth, AppIdentification: app.origin });
   if (download.definition) query.set('Definition', download.definition);
+  if (download.licenseDuration !== undefined) query.set('LicenseDuration', String(download.licenseDuration));
   let res: Response;
   try {
     res = await fetch(`${endpoint}/download/${encodeURIComponent(vid)}?${query}`, {

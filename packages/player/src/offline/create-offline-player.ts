@@ -5,7 +5,9 @@
  * init segment's codecs, and plays the fMP4 through MSE (`mse-feeder.ts`), decrypting 1 MiB
  * chunks on demand (`plaintext-reader.ts`) while the fragment index (`fragment-index.ts`) is built
  * in the background. Plaintext exists only in memory: a few chunks, and what the SourceBuffer
- * holds. Every failure is one fatal `PlayerError`, emitted on `'error'` and rejecting `ready`.
+ * holds. A rental (a package with a licence) is also checked against its clock mark at open and
+ * every `licenseCheckIntervalMs` while the player lives (`license-clock.ts`), which moves the mark
+ * forward and stops playback with `licenseExpired` or `clockRollback`. Every failure is one fatal `PlayerError`, emitted on `'error'` and rejecting `ready`.
  */
 import type { PackageHeader, PackageSource } from '@securevod/crypto';
 import type { PlayerError } from '../errors.js';
@@ -20,6 +22,7 @@ import { toPackageSource, type PackageInput } from './package-sources.js';
 import { pageApp } from './page-app.js';
 import { PlaintextReader } from './plaintext-reader.js';
 import { localStorageRevocationStore, type RevocationStore } from './revocation-store.js';
+import { defaultLicenseStateStore, type LicenseStateStore } from './license-state-store.js';
 
 export interface OfflinePlayerOptions {
   readonly video: HTMLVideoElement;
@@ -35,7 +38,13 @@ export interface OfflinePlayerOptions {
   /** Where the revocation list is read. Default: `localStorage`, as `refreshRevocations` writes. */
   readonly revocationStore?: RevocationStore;
   readonly bufferPolicy?: Partial<BufferPolicy>;
+  /** Where rentals keep their clock mark and renewed licence. Default: IndexedDB (`securevod-licenses`). */
+  readonly licenseStates?: LicenseStateStore;
+  /** How often a rental's clock is checked and its mark moved during playback. Default 5000 ms. */
+  readonly licenseCheckIntervalMs?: number;
 }
+
+export const DEFAULT_LICENSE_CHECK_INTERVAL_MS = 5000;
 
 export interface OfflineReadyEvent {
   readonly header: PackageHeader;
@@ -107,6 +116,7 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
   private feeder: MseFeeder | undefined;
   private decryptedChunks = 0;
   private failure: PlayerError | undefined;
+  private licenseTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: OfflinePlayerOptions) {
     this.video = options.video;
@@ -137,6 +147,7 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
   }
 
   destroy(): void {
+    this.stopLicenseChecks();
     this.controller.abort();
     this.feeder?.destroy();
     this.reader?.clear();
@@ -154,9 +165,23 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
         appDecryptKey: this.options.appDecryptKey,
         appIdentification: app.origin,
         revocations: await revocationStore.load(app.canonical),
+        licenseStates: this.options.licenseStates ?? defaultLicenseStateStore(),
       });
       this.header = opened.header;
       if (this.stopped()) return;
+      const clock = opened.licenseClock;
+      if (clock) {
+        // One check at a time; a failure stops playback like any other fatal error.
+        let checking = false;
+        this.licenseTimer = setInterval(() => {
+          if (checking) return;
+          checking = true;
+          clock.tick().then(
+            () => (checking = false),
+            (error: unknown) => this.fail(error),
+          );
+        }, this.options.licenseCheckIntervalMs ?? DEFAULT_LICENSE_CHECK_INTERVAL_MS);
+      }
       const reader = (this.reader = new PlaintextReader(opened, {
         onChunkDecrypted: () => this.decryptedChunks++,
       }));
@@ -193,6 +218,11 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
     }
   }
 
+  private stopLicenseChecks(): void {
+    if (this.licenseTimer !== undefined) clearInterval(this.licenseTimer);
+    this.licenseTimer = undefined;
+  }
+
   private async source(): Promise<PackageSource> {
     const { packageId, source } = this.options;
     if (source !== undefined) return toPackageSource(source);
@@ -217,6 +247,7 @@ class SecureVodOfflinePlayer implements OfflinePlayer {
   private fail(error: unknown): PlayerError {
     if (this.failure) return this.failure;
     const playerError = fromOfflineError(error);
+    this.stopLicenseChecks();
     if (!this.controller.signal.aborted) {
       this.failure = playerError;
       this.emitter.emit('error', playerError);

@@ -44,6 +44,8 @@ export function fromOfflineError(error: unknown): PlayerError {
         return fatal('decrypt', 'packageTampered', `${error.message} Download the video again.`, error);
       case 'Truncated':
         return fatal('decrypt', 'packageIncomplete', `${error.message} Download the video again.`, error);
+      case 'LicenseExpired':
+        return fatal('key', 'licenseExpired', error.message, error);
       default:
         return fatal(
           'other',
@@ -69,11 +71,12 @@ export function fromOfflineError(error: unknown): PlayerError {
 
 type Classification = { readonly type: PlayerErrorType; readonly details: string };
 
-/** Codes of `GET /download/<vid>` (packages/server/src/download/download-routes.ts). */
+/** Codes of `GET /download/<vid>` and `POST /download/<vid>/license` (packages/server/src/download/). */
 export const DOWNLOAD_ERROR_CODES: Readonly<Record<string, Classification>> = {
   'Forbidden.DownloadDisabled': { type: 'auth', details: 'downloadDisabled' },
   'Forbidden.AppNotRegistered': { type: 'auth', details: 'appNotRegistered' },
   'Forbidden.NotDownloadable': { type: 'other', details: 'notDownloadable' },
+  'Forbidden.DownloadSecretRevoked': { type: 'key', details: 'secretRevoked' },
 };
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Download settings and app registrations (DESIGN §6, reference §6.1):
  * - SetCustomerConfig / GetCustomerConfig: account-wide `DownloadSwitch` on|off, plus our
- *   extension `DownloadMode` Normal|Secure. Defaults: off, Secure.
+ *   extension `DownloadMode` Normal|Secure. Defaults: off, Secure. Also our rental extension
+ *   `LicenseDuration`: the default licence of Secure downloads, in seconds (0 = none, the default);
+ *   a download's own `LicenseDuration` overrides it (download-license.ts).
  * - ListDownloadSecretKeys / RevokeDownloadSecretKey (our extensions): an app's secret versions;
  *   a revoked version opens no new download and is refused by SDKs that saw the revocation list.
  */
@@ -14,9 +16,18 @@ import { canonicalAppIdentification } from '../download/app-identification-param
 export interface DownloadConfig {
   downloadSwitch: 'on' | 'off';
   downloadMode: 'Normal' | 'Secure';
+  /** Seconds; 0 = Secure downloads carry no licence expiry unless the request asks for one. */
+  licenseDuration: number;
 }
 
-export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = { downloadSwitch: 'off', downloadMode: 'Secure' };
+export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = {
+  downloadSwitch: 'off',
+  downloadMode: 'Secure',
+  licenseDuration: 0,
+};
+
+/** The longest licence a download or renewal may ask for: 10 years. */
+export const MAX_LICENSE_DURATION = 10 * 365 * 86_400;
 
 export function downloadConfigStore(settings: SettingsStore) {
   return {
@@ -46,13 +57,19 @@ export function downloadSettingsActions(deps: {
       const downloadSwitch = params.oneOf('DownloadSwitch', ['on', 'off'] as const) ?? current.downloadSwitch;
       const downloadMode =
         params.oneOf('DownloadMode', ['Normal', 'Secure'] as const) ?? current.downloadMode;
-      await deps.config.set({ downloadSwitch, downloadMode });
+      const licenseDuration =
+        params.integer('LicenseDuration', { min: 0, max: MAX_LICENSE_DURATION }) ?? current.licenseDuration;
+      await deps.config.set({ downloadSwitch, downloadMode, licenseDuration });
       return {};
     },
 
     GetCustomerConfig: async () => {
       const config = await deps.config.get();
-      return { DownloadSwitch: config.downloadSwitch, DownloadMode: config.downloadMode };
+      return {
+        DownloadSwitch: config.downloadSwitch,
+        DownloadMode: config.downloadMode,
+        LicenseDuration: config.licenseDuration,
+      };
     },
 
     ListDownloadSecretKeys: async ({ params }) => {

@@ -15,6 +15,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
 import { requestDownload, type DownloadResponse } from './download-endpoint-client.js';
+import { parseSeconds } from './offline-renew.js';
 import { writeThroughPartialFile } from './partial-output-file.js';
 import { createProgressReporter, formatBytes, progressMode } from './progress-reporter.js';
 import { VodApiClient, VodApiError, VodTransportError } from './vod-api-client.js';
@@ -23,6 +24,7 @@ interface DownloadFlags extends ClientFlags {
   output: string;
   appIdentification?: string;
   definition?: string;
+  licenseDuration?: number;
   json?: boolean;
 }
 
@@ -33,6 +35,11 @@ export function downloadCommand(): Command {
     .requiredOption('-o, --output <file>', 'where to write it (via FILE.part; nothing is left on failure)')
     .option('--app-identification <id>', 'Secure mode: the app that will open the package', nonEmpty)
     .option('--definition <def>', 'LD, SD, HD, FHD, … (default: the first stream)', nonEmpty)
+    .option(
+      '--license-duration <seconds>',
+      "Secure mode: a rental whose licence ends this long from now (default: the account's LicenseDuration)",
+      parseSeconds,
+    )
     .option('--json', 'print one JSON object on stdout at the end, no progress output')
     .option('--endpoint <url>', 'server URL (env SECUREVOD_ENDPOINT, default http://127.0.0.1:8080)')
     .option('--credentials <file>', 'JSON file with {"accessKeyId", "accessKeySecret"}')
@@ -70,6 +77,7 @@ async function runDownload(videoId: string, flags: DownloadFlags): Promise<void>
       playAuth: PlayAuth,
       definition: flags.definition,
       appIdentification: flags.appIdentification,
+      ...(flags.licenseDuration !== undefined && { licenseDuration: flags.licenseDuration }),
     });
   } catch (error) {
     throw refusalMessage(error, videoId, flags.appIdentification);
@@ -117,6 +125,9 @@ async function runDownload(videoId: string, flags: DownloadFlags): Promise<void>
       size,
       ...(definition ? { definition } : {}),
       ...(header ? { appIdentification: header.appIdentification, secretVersion: header.secretVersion } : {}),
+      ...(header?.licenseExpiresAt !== undefined && {
+        licenseExpiresAt: new Date(header.licenseExpiresAt * 1000).toISOString(),
+      }),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {

@@ -2,6 +2,7 @@
  * The CLI side of the server's download routes (src/download/download-routes.ts, DESIGN §6):
  *   GET /download/<vid>?PlayAuth=…&Definition=…&AppIdentification=…   the file (MP4 or package)
  *   GET /download/revocations?AppIdentification=…                     revoked secret versions
+ *   POST /download/<vid>/license                                      a renewed rental licence
  * Refusals come back as the player endpoints' JSON `{RequestId, Code, Message}`; they are raised
  * as `VodApiError` (action `download`), so `describeCliError` words them like any API error.
  * No network answer is a `VodTransportError`.
@@ -17,6 +18,8 @@ export interface DownloadRequest {
   readonly playAuth: string;
   readonly definition?: string;
   readonly appIdentification?: string;
+  /** Rentals: the licence runs this many seconds (default: the account's LicenseDuration). */
+  readonly licenseDuration?: number;
   /** Until the response headers arrive. */
   readonly headersTimeoutMs?: number;
   /** Longest pause between two pieces of the body. */
@@ -40,6 +43,9 @@ export async function requestDownload(request: DownloadRequest): Promise<Downloa
   url.searchParams.set('PlayAuth', request.playAuth);
   if (request.definition) url.searchParams.set('Definition', request.definition);
   if (request.appIdentification) url.searchParams.set('AppIdentification', request.appIdentification);
+  if (request.licenseDuration !== undefined) {
+    url.searchParams.set('LicenseDuration', String(request.licenseDuration));
+  }
 
   const controller = new AbortController();
   const headersTimeoutMs = request.headersTimeoutMs ?? 30_000;
@@ -96,6 +102,60 @@ export async function requestDownload(request: DownloadRequest): Promise<Downloa
     fileName: /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1],
     secretVersion: Number.isSafeInteger(version) ? version : undefined,
     body: body(),
+  };
+}
+
+export interface RenewedLicense {
+  /** The renewed header (the licence), base64-decoded. */
+  readonly license: Uint8Array;
+  readonly licenseExpiresAt: string;
+}
+
+/** `POST /download/<vid>/license` with the package's current header. Throws like `requestDownload`. */
+export async function requestLicenseRenewal(input: {
+  endpoint: string;
+  videoId: string;
+  playAuth: string;
+  appIdentification: string;
+  header: Uint8Array;
+  licenseDuration?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}): Promise<RenewedLicense> {
+  const url = `${input.endpoint}/download/${encodeURIComponent(input.videoId)}/license`;
+  const timeoutMs = input.timeoutMs ?? 30_000;
+  let status: number;
+  let text: string;
+  try {
+    const response = await (input.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        PlayAuth: input.playAuth,
+        AppIdentification: input.appIdentification,
+        PackageHeader: Buffer.from(input.header).toString('base64'),
+        ...(input.licenseDuration !== undefined && { LicenseDuration: input.licenseDuration }),
+      }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.status;
+    text = await response.text();
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    throw transportError(input.endpoint, error, timedOut ? timeoutMs : undefined);
+  }
+  if (status < 200 || status >= 300) throw refusal(input.endpoint, status, text, 'download/license');
+  const json = parseObject(text);
+  if (typeof json?.License !== 'string' || typeof json.LicenseExpiresAt !== 'string') {
+    throw new VodTransportError(
+      'InvalidResponse',
+      input.endpoint,
+      `${url} did not answer with a licence: is it a securevod server?`,
+    );
+  }
+  return {
+    license: new Uint8Array(Buffer.from(json.License, 'base64')),
+    licenseExpiresAt: json.LicenseExpiresAt,
   };
 }
 

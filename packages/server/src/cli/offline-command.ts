@@ -4,6 +4,8 @@
  *   info     the header only — what the package is; needs no key
  *   decrypt  the plain MP4, written through FILE.part and renamed; any failure leaves no file
  *   play     a local HTTP server (127.0.0.1, Range support) decrypting chunks on demand
+ *   renew    a rental's licence, online (offline-renew.ts)
+ * A rental (format 2) whose licence has expired by this machine's clock opens for neither.
  * Configuration (flags, SECUREVOD_APP_DECRYPT_KEY) is read here, once, and passed down.
  */
 import { PACKAGE_MAX_HEADER_LENGTH, readPackageHeader, type PackageHeader } from '@securevod/crypto';
@@ -13,6 +15,7 @@ import { CliError, exitAfterFlush, exitWithError, describeCliError } from './cli
 import { openFilePackageSource } from './file-package-source.js';
 import { openOfflinePackage, packageFailure, type OfflinePackage } from './offline-package-opener.js';
 import { startOfflinePlayServer } from './offline-play-server.js';
+import { renewSubcommand } from './offline-renew.js';
 import { writeThroughPartialFile } from './partial-output-file.js';
 import { createProgressReporter, formatBytes, progressMode } from './progress-reporter.js';
 import { APP_DECRYPT_KEY_ENV, resolveAppDecryptKey } from './secret-prompt.js';
@@ -70,6 +73,7 @@ export function offlineCommand(): Command {
       await exitWithError('offline play', error);
     }
   });
+  renewSubcommand(offline);
   return offline;
 }
 
@@ -128,6 +132,12 @@ async function runInfo(file: string, json: boolean): Promise<void> {
       ['video size', `${formatBytes(header.plaintextLength)} (${header.plaintextLength} bytes)`],
       ['package size', `${formatBytes(header.packageLength)} (${header.packageLength} bytes, ${state})`],
       ['chunks', `${header.chunkCount} × ${formatBytes(header.chunkSize)}`],
+      [
+        'licence',
+        header.licenseExpiresAt === undefined
+          ? 'none (never expires)'
+          : `until ${new Date(header.licenseExpiresAt * 1000).toISOString()}${header.licenseExpiresAt * 1000 <= Date.now() ? ' (expired)' : ''}`,
+      ],
     ];
     process.stdout.write(`${file}: securevod offline package, format ${header.formatVersion}\n`);
     for (const [name, value] of rows) process.stdout.write(`  ${name!.padEnd(15)}${value}\n`);

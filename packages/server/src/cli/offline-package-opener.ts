@@ -9,6 +9,7 @@
  *   PackageError Tampered                    → "the package has been tampered with …"
  *   PackageError Truncated                   → "the package is truncated …"
  *   PackageError Malformed                   → "… is not a valid securevod offline package …"
+ *   PackageError LicenseExpired              → "the licence of … expired at …; renew it …"
  * None of them contains key material.
  */
 import {
@@ -164,6 +165,13 @@ export function packageFailure(
       case 'Truncated':
         return new CliError(
           `the package is truncated (an incomplete or cut download): download ${context.file} again`,
+          1,
+          { cause: error },
+        );
+      case 'LicenseExpired':
+        return new CliError(
+          `the licence of ${context.file} has expired: ${error.message.replace(/: renew it online\.$/, '')}; ` +
+            `renew it with "securevod offline renew ${context.file}"`,
           1,
           { cause: error },
         );

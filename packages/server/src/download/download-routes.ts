@@ -7,6 +7,9 @@
  * touches disk, memory is bounded by a few chunks whatever the segment or file size, and the
  * socket's pace sets the reading pace.
  *   GET /download/revocations?AppIdentification=…  revoked secret versions of an app (for SDKs)
+ *   POST /download/<vid>/license                   renews a rental licence (download-license.ts)
+ * A Secure download with a `LicenseDuration` (or the account default) is a rental: a format-v2
+ * package whose licence expiry is in its authenticated header.
  */
 import { createPackageWriter } from '@securevod/crypto';
 import { writePackageStream } from '@securevod/crypto/node';
@@ -27,6 +30,7 @@ import type { StreamStore } from '../store/stream-store.js';
 import { ClearRenditionReader } from './clear-rendition-reader.js';
 import { downloadSecretContext } from './download-secret-service.js';
 import { canonicalAppIdentification } from './app-identification-param.js';
+import { licenseExpiryFor, licenseRenewalRoutes } from './download-license.js';
 
 export interface DownloadRoutesDeps {
   playback: PlaybackService;
@@ -54,6 +58,7 @@ function param(query: Record<string, string | undefined>, name: string): string 
 
 export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesDeps): Promise<void> {
   const { playback } = deps;
+  await licenseRenewalRoutes(app, deps);
 
   app.get('/download/revocations', async (req, reply) => {
     try {
@@ -94,7 +99,9 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
 
       let appId: string | undefined;
       let secretRow;
+      let licenseExpiresAt: number | undefined;
       if (config.downloadMode === 'Secure') {
+        licenseExpiresAt = licenseExpiryFor(param(query, 'LicenseDuration'), config, playback.nowSeconds());
         const raw = param(query, 'AppIdentification');
         if (!raw) throw apiErrors.missingParameter('AppIdentification');
         appId = canonicalAppIdentification(raw);
@@ -131,6 +138,7 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
           definition: stream.definition,
           appIdentification: appId,
           plaintextLength: reader.plaintextSize,
+          licenseExpiresAt,
         });
       } finally {
         secret.fill(0);

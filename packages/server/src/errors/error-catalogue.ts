@@ -239,6 +239,12 @@ export const ERROR_CATALOGUE = {
       'This account is already watching on the most screens allowed at once. Stop playback on another screen, then try again.',
     surfaces: BOTH,
   },
+  'Forbidden.DownloadSecretRevoked': {
+    status: 403,
+    message:
+      'Secret version {version} of app {app} has been revoked: its packages cannot be renewed; download the video again with a current key file.',
+    surfaces: PLAYER,
+  },
   'InvalidSecretVersion.NotFound': {
     status: 404,
     message: 'App {app} has no download secret version {version}.',

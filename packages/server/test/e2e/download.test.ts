@@ -252,6 +252,73 @@ describe('download and offline packages through the CLI', () => {
     await assertRefused(swap, /the package has been tampered with \(chunk 0 /, 'swapped.mp4');
   });
 
+  test('a rental (--license-duration): refused once expired, renewed online in place, then it decrypts', async () => {
+    const rented = await download(privateId, 'rental.svpk', [
+      '--app-identification',
+      APP,
+      '--license-duration',
+      '1',
+      '--json',
+    ]);
+    assert.equal(rented.code, 0, rented.stderr);
+    const expiresAt = Date.parse(
+      (JSON.parse(rented.stdout) as { licenseExpiresAt: string }).licenseExpiresAt,
+    );
+    assert.ok(
+      expiresAt > Date.now() - 5_000 && expiresAt < Date.now() + 60_000,
+      new Date(expiresAt).toISOString(),
+    );
+    const info = JSON.parse(
+      (await cli(['offline', 'info', join(work, 'rental.svpk'), '--json'])).stdout,
+    ) as PackageInfo & {
+      formatVersion: number;
+      licenseExpiresAt: number;
+    };
+    assert.deepEqual([info.formatVersion, info.licenseExpiresAt * 1000], [2, expiresAt]);
+
+    // The licence runs 1 s: wait until this machine's clock has passed it.
+    while (Date.now() <= expiresAt) await new Promise((resolve) => setTimeout(resolve, 100));
+    await assertRefused(
+      await decrypt('rental.svpk', 'rental.mp4', ['--app-identification', APP]),
+      /the licence of .*rental\.svpk has expired: .*expired at .*renew it with "securevod offline renew/,
+      'rental.mp4',
+    );
+
+    const before = await readFile(join(work, 'rental.svpk'));
+    const renewed = await withServer([
+      'offline',
+      'renew',
+      join(work, 'rental.svpk'),
+      '--license-duration',
+      '3600',
+      '--json',
+    ]);
+    assert.equal(renewed.code, 0, renewed.stderr);
+    const until = Date.parse((JSON.parse(renewed.stdout) as { licenseExpiresAt: string }).licenseExpiresAt);
+    assert.ok(until > Date.now() + 3000_000, new Date(until).toISOString());
+    const after = await readFile(join(work, 'rental.svpk'));
+    assert.equal(after.length, before.length);
+    assert.ok(
+      after.subarray(info.headerLength).equals(before.subarray(info.headerLength)),
+      'no chunk changed',
+    );
+    assert.ok(
+      !after.subarray(0, info.headerLength).equals(before.subarray(0, info.headerLength)),
+      'a new licence',
+    );
+
+    const plain = await decrypt('rental.svpk', 'rental.mp4', ['--app-identification', APP]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal((await decodeVideo(join(work, 'rental.mp4'))).frames, source.frames);
+
+    // A package without a licence never expires and has nothing to renew.
+    await assertRefused(
+      await withServer(['offline', 'renew', join(work, 'standard.svpk'), '--license-duration', '60']),
+      /has no licence .*never expires/,
+      'none',
+    );
+  });
+
   test('an unregistered app, then every version revoked: AppNotRegistered; --revocations refuses the package', async () => {
     await assertRefused(
       await download(standardId, 'unregistered.svpk', ['--app-identification', OTHER_APP]),
