@@ -44,6 +44,7 @@ type RentalWindow = {
   SecureVod: {
     createDownloader(o: { endpoint: string }): {
       download(o: object): Promise<StoredPackage>;
+      remove(id: string): Promise<boolean>;
       renewLicense(
         id: string,
         o: { playAuth: string; licenseDuration?: number },
@@ -51,6 +52,24 @@ type RentalWindow = {
     };
   };
 };
+
+/** What the SDK keeps in IndexedDB `securevod-licenses`: for each record, the type of its licence. */
+function licenseStates(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('securevod-licenses');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const states = await new Promise<{ license?: string }[]>((resolve, reject) => {
+      const request = db.transaction('states').objectStore('states').getAll();
+      request.onsuccess = () => resolve(request.result as { license?: string }[]);
+      request.onerror = () => reject(request.error);
+    });
+    db.close();
+    return states.map((state) => typeof state.license);
+  });
+}
 
 describe('offline rentals in Chromium with a controlled clock (page on another origin)', () => {
   let server: ServerProcess;
@@ -191,20 +210,7 @@ describe('offline rentals in Chromium with a controlled clock (page on another o
       /Renewed until|failed/.test(document.getElementById('renewal')!.textContent!),
     );
     assert.match((await page.locator('#renewal').textContent()) ?? '', /Renewed until/);
-    const stateTag = await page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open('securevod-licenses');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      const states = await new Promise<{ license?: string }[]>((resolve, reject) => {
-        const request = db.transaction('states').objectStore('states').getAll();
-        request.onsuccess = () => resolve(request.result as { license?: string }[]);
-        request.onerror = () => reject(request.error);
-      });
-      db.close();
-      return states.map((state) => typeof state.license);
-    });
+    const stateTag = await licenseStates(page);
     assert.deepEqual(stateTag, ['string'], 'the renewed licence is kept with the package state');
     const again = await play();
     assert.ok(again.played && again.played > 2, JSON.stringify(again));
@@ -241,11 +247,23 @@ describe('offline rentals in Chromium with a controlled clock (page on another o
     },
   );
 
-  test('a revoked secret version cannot renew', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const origin = await page.evaluate(() => location.origin);
-    await rpc('RevokeDownloadSecretKey', { AppIdentification: origin, SecretVersion: '1' });
-    const refused = await renew(3600);
-    assert.equal(refused.error?.details, 'secretRevoked', JSON.stringify(refused));
-    assert.equal(refused.error?.code, 'Forbidden.DownloadSecretRevoked');
-  });
+  test(
+    'a revoked secret version cannot renew; deleting the download deletes its licence state',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const origin = await page.evaluate(() => location.origin);
+      await rpc('RevokeDownloadSecretKey', { AppIdentification: origin, SecretVersion: '1' });
+      const refused = await renew(3600);
+      assert.equal(refused.error?.details, 'secretRevoked', JSON.stringify(refused));
+      assert.equal(refused.error?.code, 'Forbidden.DownloadSecretRevoked');
+
+      // Deleting the download deletes its licence state.
+      await page.evaluate(
+        ({ endpoint, id }) =>
+          (window as unknown as RentalWindow).SecureVod.createDownloader({ endpoint }).remove(id),
+        { endpoint: server.url, id: rental.id },
+      );
+      assert.deepEqual(await licenseStates(page), []);
+    },
+  );
 });
