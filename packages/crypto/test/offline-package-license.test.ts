@@ -114,6 +114,31 @@ void describe('offline package licence (format v2)', () => {
     }
   });
 
+  void it('every header byte of a v2 package is bound: structure bytes are Malformed, the others NotLicensed', async () => {
+    const f = await fixture();
+    const pkg = await makePackage(f, pseudoRandom(2 * CS, 3), { licenseExpiresAt: EXPIRY });
+    const h = readPackageHeader(pkg).headerLength;
+    const structural = new Set([0, 1, 2, 3, 4, 5, 6, 7, 52, 53, 86, 87, 90, 91]); // magic, version, H, lp()s
+    for (let offset = 0; offset < h; offset++) {
+      const altered = Uint8Array.from(pkg);
+      altered[offset]! ^= 0x01;
+      const code = structural.has(offset) ? 'Malformed' : 'NotLicensed';
+      await assert.rejects(
+        openPackage(packageSourceFromBytes(altered), {
+          secretKey: f.key,
+          secretVersion: 3,
+          appIdentification: 'web:https://video.example.com',
+          now: null,
+        }),
+        (e: unknown) =>
+          e instanceof Error &&
+          'code' in e &&
+          (e.code === code || (structural.has(offset) && e.code === 'Truncated')),
+        `byte ${offset}`,
+      );
+    }
+  });
+
   void it('renewal: a new header, same length, opens the same chunks with a later expiry; the old one still expires', async () => {
     const f = await fixture();
     const plaintext = pseudoRandom(3 * CS + 17, 9);

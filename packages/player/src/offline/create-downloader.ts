@@ -14,7 +14,14 @@
  * Rentals: `licenseDuration` asks for a package whose licence ends that many seconds from now;
  * `renewLicense(id, …)` renews a stored rental online (`renew-license.ts`).
  */
-import { PACKAGE_MAGIC, PACKAGE_MAX_HEADER_LENGTH, PackageError, readPackageHeader } from '@securevod/crypto';
+import {
+  PACKAGE_LICENSED_FORMAT_VERSION,
+  PACKAGE_MAGIC,
+  PACKAGE_MAX_HEADER_LENGTH,
+  PackageError,
+  packageTagOf,
+  readPackageHeader,
+} from '@securevod/crypto';
 import { PlayerError } from '../errors.js';
 import { sleep, type FetchLike } from '../play-api.js';
 import { defaultEndpoint } from '../script-origin.js';
@@ -29,7 +36,7 @@ import {
   type StoredPackage,
 } from './package-store.js';
 import { pageApp, type PageApp } from './page-app.js';
-import type { LicenseStateStore } from './license-state-store.js';
+import { defaultLicenseStateStore, type LicenseStateStore } from './license-state-store.js';
 import { renewLicense, type RenewedLicense, type RenewLicenseOptions } from './renew-license.js';
 
 /** Restarts after network failures (data, not code: STYLE §9). The delay doubles per restart. */
@@ -106,7 +113,11 @@ export function createDownloader(options: DownloaderOptions = {}): Downloader {
     store: getStore,
     list: async () => (await getStore()).list(),
     get: async (id) => (await getStore()).get(id),
-    remove: async (id) => (await getStore()).remove(id),
+    async remove(id) {
+      const target = await getStore();
+      await forgetLicenseState(target, id, options.licenseStates);
+      return target.remove(id);
+    },
     async renewLicense(id, renew) {
       const target = await storeOrError(getStore);
       let source;
@@ -261,6 +272,25 @@ function checkHeader(head: Uint8Array, total: number, vid: string, app: PageApp)
     );
   }
   return header;
+}
+
+/**
+ * A rental's licence state (clock mark, renewed licence) goes with its package. Best effort: a
+ * package that cannot be read (already gone, not a package) has no state to find.
+ */
+async function forgetLicenseState(
+  store: PackageStore,
+  id: string,
+  states: LicenseStateStore | undefined,
+): Promise<void> {
+  try {
+    const source = await store.openSource(id);
+    const head = await source.read(0, Math.min(source.size, PACKAGE_MAX_HEADER_LENGTH));
+    if (readPackageHeader(head).formatVersion !== PACKAGE_LICENSED_FORMAT_VERSION) return;
+    await (states ?? defaultLicenseStateStore()).remove(await packageTagOf(head));
+  } catch {
+    // nothing to forget
+  }
 }
 
 /** Refuses early when the origin's quota cannot hold the package (when the browser says). */

@@ -319,6 +319,106 @@ describe('download and offline packages through the CLI', () => {
     );
   });
 
+  test('rental parameters: the account default applies; bad input to the licence endpoint names its field', async () => {
+    await setConfig({ LicenseDuration: '7200' });
+    const byDefault = await download(privateId, 'default-rental.svpk', [
+      '--app-identification',
+      APP,
+      '--json',
+    ]);
+    assert.equal(byDefault.code, 0, byDefault.stderr);
+    const until = Date.parse((JSON.parse(byDefault.stdout) as { licenseExpiresAt: string }).licenseExpiresAt);
+    assert.ok(Math.abs(until - (Date.now() + 7200_000)) < 60_000, new Date(until).toISOString());
+    await setConfig({ LicenseDuration: '0' });
+    await assertRefused(
+      await download(privateId, 'bad-rental.svpk', ['--app-identification', APP, '--license-duration', '0']),
+      /--license-duration.*positive number of seconds/,
+      'bad-rental.svpk',
+      2,
+    );
+
+    const rental = await readFile(join(work, 'default-rental.svpk'));
+    const header = rental.subarray(0, rental.readUInt16BE(6));
+    const plain = await readFile(join(work, 'standard.svpk'));
+    const { PlayAuth } = await vodClient(server.url).request<{ PlayAuth: string }>('GetVideoPlayAuth', {
+      VideoId: privateId,
+    });
+    const post = async (vid: string, body: Record<string, unknown>) => {
+      const res = await fetch(`${server.url}/download/${vid}/license`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ PlayAuth, AppIdentification: APP, ...body }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, string> };
+    };
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+    const altered = Buffer.from(header);
+    altered[24]! ^= 1; // the nonce prefix: the key no longer unwraps
+    const cases: [string, Record<string, unknown>, number, string, RegExp][] = [
+      ['no header', { LicenseDuration: 60 }, 400, 'MissingParameter', /PackageHeader/],
+      ['no duration, no default', { PackageHeader: b64(header) }, 400, 'MissingParameter', /LicenseDuration/],
+      [
+        'duration 0',
+        { PackageHeader: b64(header), LicenseDuration: 0 },
+        400,
+        'InvalidParameter',
+        /LicenseDuration/,
+      ],
+      ['not base64', { PackageHeader: '%%%', LicenseDuration: 60 }, 400, 'InvalidParameter', /PackageHeader/],
+      [
+        'cut short',
+        { PackageHeader: b64(header.subarray(0, 40)), LicenseDuration: 60 },
+        400,
+        'InvalidParameter',
+        /PackageHeader.*cut short/,
+      ],
+      [
+        'another video',
+        { PackageHeader: b64(plain.subarray(0, plain.readUInt16BE(6))), LicenseDuration: 60 },
+        400,
+        'InvalidParameter',
+        /PackageHeader.*another video/,
+      ],
+      [
+        'an altered header',
+        { PackageHeader: b64(altered), LicenseDuration: 60 },
+        400,
+        'InvalidParameter',
+        /PackageHeader.*not the header of a package this app was given/,
+      ],
+      [
+        'another app',
+        { PackageHeader: b64(header), LicenseDuration: 60, AppIdentification: OTHER_APP },
+        400,
+        'InvalidParameter',
+        /another app/,
+      ],
+    ];
+    for (const [name, body, status, code, message] of cases) {
+      const answer = await post(privateId, body);
+      assert.equal(answer.status, status, `${name}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.Code, code, name);
+      assert.match(answer.body.Message!, message, name);
+    }
+    const standardAuth = (
+      await vodClient(server.url).request<{ PlayAuth: string }>('GetVideoPlayAuth', { VideoId: standardId })
+    ).PlayAuth;
+    const v1 = await post(standardId, {
+      PlayAuth: standardAuth,
+      PackageHeader: b64(plain.subarray(0, plain.readUInt16BE(6))),
+      LicenseDuration: 60,
+    });
+    assert.equal(v1.status, 400, JSON.stringify(v1.body));
+    assert.equal(v1.body.Code, 'InvalidParameter');
+    assert.match(v1.body.Message!, /PackageHeader.*has no licence/, 'a v1 package cannot be renewed');
+    const wrongVideo = await post(standardId, { PackageHeader: b64(header), LicenseDuration: 60 });
+    // The PlayAuth is for another video than the URL names.
+    assert.equal(wrongVideo.status, 403, JSON.stringify(wrongVideo.body));
+    const ok = await post(privateId, { PackageHeader: b64(header), LicenseDuration: 60 });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(Buffer.from(ok.body.License!, 'base64').length, header.length);
+  });
+
   test('an unregistered app, then every version revoked: AppNotRegistered; --revocations refuses the package', async () => {
     await assertRefused(
       await download(standardId, 'unregistered.svpk', ['--app-identification', OTHER_APP]),
