@@ -37,6 +37,11 @@ export interface SessionInfo {
   readonly Token: string;
   /** ISO 8601. */
   readonly ExpiresAt: string;
+  /**
+   * Refresh at most this long after receiving the session (a session under a concurrent-stream
+   * limit: its lease's heartbeat interval, so the grace covers a late timer in a hidden tab).
+   */
+  readonly RefreshAfterSeconds?: number;
 }
 
 export interface PlayInfoResponse {
@@ -83,7 +88,12 @@ export function parseSession(value: unknown, what: string): SessionInfo {
   ) {
     throw invalid(what);
   }
-  return { Token: value.Token, ExpiresAt: value.ExpiresAt };
+  const refreshAfter = value.RefreshAfterSeconds;
+  return {
+    Token: value.Token,
+    ExpiresAt: value.ExpiresAt,
+    ...(typeof refreshAfter === 'number' && refreshAfter > 0 && { RefreshAfterSeconds: refreshAfter }),
+  };
 }
 
 export function parsePlayInfoResponse(body: unknown): PlayInfoResponse {

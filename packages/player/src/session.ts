@@ -4,8 +4,10 @@
  *
  * `/play/info` answers with a session `{ Token, ExpiresAt }`. A playback that outlives it must
  * not break (hls.js#1450, videojs#1432: long sessions fail when tokens expire mid-playback), so:
- *   - at `refreshAtFraction` (80 %) of the lifetime, `POST /play/refresh` trades the still-valid
- *     token for a new one; the loader reads `token` on every request, so the next request uses it;
+ *   - at `refreshAtFraction` (80 %) of the lifetime, or after `RefreshAfterSeconds` when the server
+ *     asks for sooner (a concurrent-stream lease's heartbeat), `POST /play/refresh` trades the
+ *     still-valid token for a new one; the loader reads `token` on every request, so the next
+ *     request uses it;
  *   - a request answered `403 MediaTokenExpired` calls `refreshAfterRejection(tokenItUsed)`: if the
  *     session already moved on, the caller just retries with the new token; otherwise one refresh;
  *   - only when the session can no longer be refreshed (the server refuses the token, or it has
@@ -148,7 +150,11 @@ export class PlaybackSession implements TokenSource {
 
   private refreshDelay(): number {
     const lifetime = Date.parse(this.current.ExpiresAt) - this.receivedAt;
-    return Math.max(this.policy.minRefreshDelayMs, lifetime * this.policy.refreshAtFraction);
+    let delay = lifetime * this.policy.refreshAtFraction;
+    // A concurrent-stream lease asks for its heartbeat sooner (see SessionInfo.RefreshAfterSeconds).
+    const asked = this.current.RefreshAfterSeconds;
+    if (asked !== undefined) delay = Math.min(delay, asked * 1000);
+    return Math.max(this.policy.minRefreshDelayMs, delay);
   }
 
   private expired(): boolean {

@@ -181,4 +181,24 @@ void describe('PlaybackSession', () => {
       s.stop();
     }
   });
+
+  void it('refreshes after RefreshAfterSeconds when the server asks for sooner than 80 %', async () => {
+    let at = 0;
+    const start = Date.now();
+    const s = new PlaybackSession({
+      initial: { ...session('t0', 60_000), RefreshAfterSeconds: 0.2 },
+      policy: { minRefreshDelayMs: 10 },
+      refresh: async () => {
+        at ||= Date.now() - start;
+        return session('t1', 60_000);
+      },
+    });
+    s.start();
+    try {
+      for (let i = 0; i < 40 && at === 0; i++) await delay(50);
+      assert.ok(at > 0 && at < 5_000, `refreshed after ${at} ms, not at 80 % of a minute`);
+    } finally {
+      s.stop();
+    }
+  });
 });

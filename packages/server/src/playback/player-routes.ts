@@ -59,6 +59,21 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
     const expiresAt = playback.nowSeconds() + sessionTtl(limit);
     return { expiresAt, token: playback.issueMediaToken(videoId, expiresAt, clientIp, limit) };
   };
+  /**
+   * The wire `Session`. A limited one asks the SDK to refresh every lease interval (80 % of it),
+   * not at 80 % of the token's life: the grace then absorbs a timer that a browser delays in a
+   * hidden tab (Chrome aligns those to a minute), so a paused player keeps its slot.
+   */
+  const wireSession = async (session: { token: string; expiresAt: number }, limited: boolean) => {
+    const settings = limited ? await playback.streamLimits?.settings() : undefined;
+    return {
+      Token: session.token,
+      ExpiresAt: new Date(session.expiresAt * 1000).toISOString(),
+      ...(settings && {
+        RefreshAfterSeconds: Math.max(1, Math.floor(settings.leaseIntervalSeconds * 0.8)),
+      }),
+    };
+  };
   /** The claims of a session token sent to /play/refresh or /play/release. */
   const sessionClaims = (token: string | undefined, clientIp: string) => {
     const payload = token?.split('.')[1];
@@ -107,7 +122,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           Status: video.status,
           ThumbnailList: await playback.thumbnailList(video.videoId, session.expiresAt),
         },
-        Session: { Token: token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
+        Session: await wireSession(session, limit !== undefined),
         PlayInfoList: {
           PlayInfo: streams.map((s) => ({
             Definition: s.definition,
@@ -143,7 +158,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
       if (claims.sl) await playback.streamLimits?.renew(claims.sl, session.expiresAt);
       return reply.send({
         RequestId: newRequestId(),
-        Session: { Token: session.token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
+        Session: await wireSession(session, claims.sl !== undefined),
       });
     } catch (error) {
       return sendError(

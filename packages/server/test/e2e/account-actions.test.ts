@@ -54,14 +54,23 @@ describe('operator actions', () => {
 
   test('SetCustomerConfig / GetCustomerConfig with defaults and validation', async () => {
     const vod = vodClient(server.url);
+    // With the concurrent-stream setting (our extension; e2e/stream-limits.test.ts), off by default.
+    const limitsOff = {
+      MaxConcurrentStreams: 0,
+      ConcurrentStreamsPolicy: 'RefuseNew',
+      StreamLeaseInterval: 60,
+      StreamLeaseGrace: 60,
+    };
     assert.deepEqual(await strip(vod.request('GetCustomerConfig', {})), {
       DownloadSwitch: 'off',
       DownloadMode: 'Secure',
+      ...limitsOff,
     });
     await vod.request('SetCustomerConfig', { DownloadSwitch: 'on' });
     assert.deepEqual(await strip(vod.request('GetCustomerConfig', {})), {
       DownloadSwitch: 'on',
       DownloadMode: 'Secure',
+      ...limitsOff,
     });
     const bad = await popError(vod.request('SetCustomerConfig', { DownloadMode: 'Open' }));
     assert.equal(bad.code, 'InvalidParameter');

@@ -144,6 +144,8 @@ describe('concurrent-stream limits: account setting, GetPlayInfo, PlayAuth sessi
     // A limited session's token lives one lease (30 + 30 s), so the SDK refreshes within it.
     const lifetime = Date.parse(first.Session.ExpiresAt) - Date.now();
     assert.ok(lifetime <= 60_000, `session lifetime ${lifetime} ms`);
+    // ... and is asked to refresh every 0.8 interval, so the grace absorbs a late timer.
+    assert.equal(first.Session.RefreshAfterSeconds, 24);
 
     api.release(first.Session.Token);
     let admitted = false;
