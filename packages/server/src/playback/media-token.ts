@@ -12,7 +12,7 @@
  * no path, so it is the same on every URI of a playback; caches leave it out of their key.
  *
  * `sl` marks a session under a concurrent-stream limit (`stream-limits.ts`): the media and key
- * roles renew its lease on every playlist and key request.
+ * roles renew its lease on every media and key request.
  *
  * Callers: GetPlayInfo / play info issue; the media role verifies on every request.
  */

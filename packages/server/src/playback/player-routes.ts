@@ -26,7 +26,7 @@ import { PlaybackError } from './playback-error.js';
 import { sendError, stringField } from './player-http.js';
 import { rewriteThumbnailTrack } from './thumbnail-track.js';
 import { mediaObject, type PlaybackService } from './playback-service.js';
-import type { StreamLimitClaim } from './stream-limits.js';
+import type { StreamLimitClaim, StreamLimitSettings } from './stream-limits.js';
 
 /** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
 export const SESSION_TTL_SECONDS = 600;
@@ -51,8 +51,9 @@ const CONTENT_TYPES: Record<string, string> = {
 export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps): Promise<void> {
   const { playback } = deps;
 
-  // A session under a concurrent-stream limit lives one lease (interval + grace), so the SDK's
-  // refresh at 80 % of it renews the lease while the player exists, paused or not.
+  // A session under a concurrent-stream limit lives one lease (interval + grace): its token
+  // expires with its lease, and the SDK's refresh (`wireSession`) renews both while the player
+  // exists, paused or not.
   const sessionTtl = (limit: StreamLimitClaim | undefined) =>
     limit ? Math.min(SESSION_TTL_SECONDS, limit.t) : SESSION_TTL_SECONDS;
   const sessionFor = (videoId: string, clientIp: string | undefined, limit?: StreamLimitClaim) => {
@@ -64,8 +65,10 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
    * not at 80 % of the token's life: the grace then absorbs a timer that a browser delays in a
    * hidden tab (Chrome aligns those to a minute), so a paused player keeps its slot.
    */
-  const wireSession = async (session: { token: string; expiresAt: number }, limited: boolean) => {
-    const settings = limited ? await playback.streamLimits?.settings() : undefined;
+  const wireSession = (
+    session: { token: string; expiresAt: number },
+    settings: StreamLimitSettings | undefined,
+  ) => {
     return {
       Token: session.token,
       ExpiresAt: new Date(session.expiresAt * 1000).toISOString(),
@@ -122,7 +125,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           Status: video.status,
           ThumbnailList: await playback.thumbnailList(video.videoId, session.expiresAt),
         },
-        Session: await wireSession(session, limit !== undefined),
+        Session: wireSession(session, limit && settings),
         PlayInfoList: {
           PlayInfo: streams.map((s) => ({
             Definition: s.definition,
@@ -156,10 +159,8 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
       const session = sessionFor(claims.vid, claims.ip, claims.sl);
       // The lease is renewed with the new token's expiry (until which an ended session stays refused).
       if (claims.sl) await playback.streamLimits?.renew(claims.sl, session.expiresAt);
-      return reply.send({
-        RequestId: newRequestId(),
-        Session: await wireSession(session, claims.sl !== undefined),
-      });
+      const settings = claims.sl ? await playback.streamLimits?.settings() : undefined;
+      return reply.send({ RequestId: newRequestId(), Session: wireSession(session, settings) });
     } catch (error) {
       return sendError(
         reply,

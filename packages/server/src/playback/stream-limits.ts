@@ -4,19 +4,20 @@
  *
  * - **Who**: the viewer ID is the `ViewerId` parameter (our extension) or else the `Trace`
  *   parameter of GetPlayInfo / GetVideoPlayAuth. No viewer ID → no limit. The stores see only a
- *   hash of it (`viewerKey`), so no customer identifier reaches Redis or a URL.
+ *   hash of it (`viewerKey`), so no customer identifier reaches Redis or a media URL (the PlayAuth,
+ *   which the viewer's own player receives, carries it signed as `uid`).
  * - **Session**: one GetPlayInfo answer, or one `/play/info` (a PlayAuth traded by the SDK), and
  *   every token made from it. Its tokens carry a `StreamLimitClaim` naming the session, which is
  *   the lease holder. A player that changes network keeps its session. The other side of that:
  *   copies of one live session's URLs count as that one session (GetPlayInfo is called by the
  *   customer's backend, so the viewer's network is not known when the session is admitted);
- *   what stops them is the limit on sessions, the URL expiry, and address binding.
+ *   what bounds them is the URL expiry.
  * - **Lease**: `leaseIntervalSeconds + leaseGraceSeconds` from the last renewal. Renewed by the
- *   SDK's `/play/refresh` (a limited session's token lives one lease, so the SDK refreshes at
- *   80 % of it, paused or not) and by every playlist and key request (the heartbeat of players
+ *   SDK's `/play/refresh` (a limited session's token lives one lease and asks for a refresh every
+ *   0.8 interval, paused or not) and by every media and key request (the heartbeat of players
  *   that never refresh).
  * - **Overflow** (`policy`): `RefuseNew` refuses the new session; `EndOldest` ends the session
- *   that started first, whose next refresh, playlist or key request is refused.
+ *   that started first, whose next refresh, media or key request is refused.
  * Every refusal is `Forbidden.ConcurrentStreams` (403).
  */
 import { createHash, randomBytes } from 'node:crypto';
