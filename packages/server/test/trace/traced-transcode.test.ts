@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { expectApiError, filesUnder } from '../e2e/e2e-helpers.js';
-import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
+import { addGroup, encryptedTemplate, tracedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
@@ -31,13 +31,6 @@ import { TraceCode } from '../../src/trace/trace-code.js';
 import { loadTraceSecret } from '../../src/trace/trace-secret.js';
 
 const CLIP_SECONDS = 20;
-
-export function tracedTemplate(definition: string, height: number, encryptType: string, extra: object = {}) {
-  return {
-    ...encryptedTemplate(definition, height, encryptType, 4),
-    TraceWatermark: { Enabled: 'true', ...extra },
-  };
-}
 
 describe('traced templates and the A/B transcode, through the server', () => {
   let server: ServerProcess;
