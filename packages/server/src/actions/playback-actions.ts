@@ -12,6 +12,8 @@ import {
 import type { PlaybackService } from '../playback/playback-service.js';
 import type { ActionHandler } from '../rpc/rpc-plugin.js';
 import { asApiError, streamLimitParams } from './stream-limit-params.js';
+import { TraceSessions } from '../trace/trace-sessions.js';
+import { traceParam } from './trace-param.js';
 
 const DEFINITIONS = ['FD', 'LD', 'SD', 'HD', 'FHD', 'OD', '2K', '4K', 'SQ', 'HQ', 'AUTO'];
 const ENCRYPT_TYPES = ['Unencrypted', 'AliyunVoDEncryption', 'HLSEncryption'] as const;
@@ -36,6 +38,7 @@ export function playbackActions(deps: {
         fallback: PLAY_AUTH_DEFAULT_TTL_SECONDS,
       })!;
       const limits = streamLimitParams(params);
+      const trace = traceParam(params);
       const video = await playback.playableVideo(params.required('VideoId'));
       return {
         // The limited session is opened when the player trades the PlayAuth (`/play/info`).
@@ -44,6 +47,7 @@ export function playbackActions(deps: {
           ...(limits.maxConcurrentStreams !== undefined
             ? { maxConcurrentStreams: limits.maxConcurrentStreams }
             : {}),
+          ...(trace !== undefined ? { traceId: trace } : {}),
         }),
         VideoMeta: {
           VideoId: video.videoId,
@@ -55,8 +59,17 @@ export function playbackActions(deps: {
       };
     },
 
-    GetPlayInfo: async ({ params }) => {
+    GetPlayInfo: async ({ params, caller, clientIp }) => {
       const limits = streamLimitParams(params);
+      // Leak tracing: `Trace` names the session's code word when DigitalWatermarkType=TraceMark.
+      const watermarkType = params.oneOf('DigitalWatermarkType', ['TraceMark'] as const);
+      const trace = traceParam(params);
+      if (trace !== undefined && watermarkType !== 'TraceMark') {
+        throw apiErrors.invalidParameter(
+          'DigitalWatermarkType',
+          'Trace needs DigitalWatermarkType=TraceMark.',
+        );
+      }
       const video = await playback.playableVideo(params.required('VideoId'));
       const formats = (params.optional('Formats') ?? 'm3u8').split(',').map((f) => f.trim());
       const authTimeout = params.integer('AuthTimeout', {
@@ -115,12 +128,30 @@ export function playbackActions(deps: {
         .catch((error: unknown) => {
           throw asApiError(error);
         });
+      // A traced video always gets a sequence: the customer's Trace, or this session's own ID.
+      const traced = playback.traceSessions && TraceSessions.needed(streams);
+      const session = traced
+        ? await playback.traceSessions!.issue({
+            videoId: video.videoId,
+            kind: 'play',
+            ...(trace !== undefined ? { traceId: trace } : {}),
+            ...(limits.viewerId !== undefined ? { viewerId: limits.viewerId } : {}),
+            clientIp,
+            accessKeyId: caller.accessKeyId,
+          })
+        : undefined;
       return {
         VideoBase: {
           ...playback.videoBase(video),
           ThumbnailList: await playback.thumbnailList(video.videoId, opts.expiresAt),
         },
-        PlayInfoList: { PlayInfo: playback.playInfoList(video, streams, { ...opts, streamLimit }) },
+        PlayInfoList: {
+          PlayInfo: playback.playInfoList(video, streams, {
+            ...opts,
+            streamLimit,
+            traceId: session?.traceId,
+          }),
+        },
       };
     },
 

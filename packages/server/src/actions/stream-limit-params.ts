@@ -8,6 +8,7 @@ import { apiErrors, catalogued } from '../errors/api-error.js';
 import { isPlaybackError } from '../playback/playback-error.js';
 import { MAX_CONCURRENT_STREAMS } from '../playback/stream-limits.js';
 import type { RpcParams } from '../rpc/rpc-params.js';
+import { traceParam } from './trace-param.js';
 
 export interface StreamLimitParams {
   readonly viewerId: string | undefined;
@@ -19,10 +20,7 @@ export function streamLimitParams(params: RpcParams): StreamLimitParams {
   if (viewerId !== undefined && viewerId.length > 128) {
     throw apiErrors.invalidParameter('ViewerId', 'It must be 1 to 128 characters.');
   }
-  const trace = params.optional('Trace');
-  if (trace !== undefined && !/^[A-Za-z0-9]{1,1024}$/.test(trace)) {
-    throw apiErrors.invalidParameter('Trace', 'It must be 1 to 1024 letters and digits.');
-  }
+  const trace = traceParam(params);
   return {
     viewerId: viewerId ?? trace,
     maxConcurrentStreams: params.integer('MaxConcurrentStreams', { min: 1, max: MAX_CONCURRENT_STREAMS }),

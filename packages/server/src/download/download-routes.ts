@@ -10,6 +10,9 @@
  *   POST /download/<vid>/license                   renews a rental licence (download-license.ts)
  * A Secure download with a `LicenseDuration` (or the account default) is a rental: a format-v2
  * package whose licence expiry is in its authenticated header.
+ * A download of a traced rendition is a leak-tracing session of its own (docs/tracing.md): its
+ * trace ID is the request's `Trace` (our extension), else the PlayAuth's, else a generated one;
+ * it is recorded (kind `download`) and the file is assembled from A and B segments by its code word.
  */
 import { createPackageWriter } from '@securevod/crypto';
 import { writePackageStream } from '@securevod/crypto/node';
@@ -31,6 +34,7 @@ import { ClearRenditionReader } from './clear-rendition-reader.js';
 import { downloadSecretContext } from './download-secret-service.js';
 import { canonicalAppIdentification } from './app-identification-param.js';
 import { licenseExpiryFor, licenseRenewalRoutes } from './download-license.js';
+import { isValidTraceId } from '../trace/trace-code.js';
 
 export interface DownloadRoutesDeps {
   playback: PlaybackService;
@@ -89,6 +93,10 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
       });
       const video = await playback.playableVideo(claims.vid);
       if (video.downloadSwitch !== 'on') throw downloadErrors.videoDisabled();
+      const trace = param(query, 'Trace');
+      if (trace !== undefined && !isValidTraceId(trace)) {
+        throw apiErrors.invalidParameter('Trace', 'It must be 1 to 1024 letters and digits.');
+      }
       const definition = param(query, 'Definition');
       const streams = (await deps.streams.listForVideo(video.videoId)).filter((s) => s.status === 'Normal');
       const stream = definition ? streams.find((s) => s.definition === definition) : streams[0];
@@ -113,7 +121,18 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
         stream.encryptScheme === 'none' || !video.dataKeyCiphertext
           ? undefined
           : await deps.dataKeys.get(video.videoId, video.dataKeyCiphertext);
-      const reader = await ClearRenditionReader.open(deps.objects, stream, dataKey);
+      let variantOf: ((index: number) => 'a' | 'b') | undefined;
+      if (stream.traced && playback.traceSessions) {
+        const traceId = trace ?? claims.tr;
+        const session = await playback.traceSessions.issue({
+          videoId: video.videoId,
+          kind: 'download',
+          ...(traceId !== undefined ? { traceId, viewerId: claims.uid ?? traceId } : {}),
+          clientIp: req.ip,
+        });
+        variantOf = playback.traceSessions.variantOf(video.videoId, session.traceId);
+      }
+      const reader = await ClearRenditionReader.open(deps.objects, stream, dataKey, { variantOf });
       const baseName = `${video.videoId}-${stream.definition}`;
 
       if (!secretRow || !appId) {

@@ -4,7 +4,11 @@
  * (`compact-token.ts`, purpose "media") with
  *
  *   { "v": 1, "scope": "media", "vid": VideoId, "exp": expiry, "ip"?: canonical client address,
- *     "sl"?: stream-limit claim }
+ *     "sl"?: stream-limit claim, "tr"?: trace ID }
+ *
+ * `tr` (leak tracing, docs/tracing.md): the session's trace ID. The media role serves a traced
+ * rendition's playlist with this session's A/B sequence; it is signed into the token, so a viewer
+ * cannot choose another sequence.
  *
  * It authorises every object under `/media/<vid>/` — master and media playlists, init segments,
  * segments — so one token issued with the play info reaches everything the playlists name: the
@@ -28,6 +32,15 @@ import {
 } from './compact-token.js';
 import { PlaybackError } from './playback-error.js';
 import { isStreamLimitClaim, streamLimitClaim, type StreamLimitClaim } from './stream-limits.js';
+import { isValidTraceId } from '../trace/trace-code.js';
+
+/** A trace ID for a token claim: letters and digits, 1–1024 (the vendor's `Trace` rule). */
+export function checkedTraceId(traceId: string): string {
+  if (typeof traceId !== 'string' || !isValidTraceId(traceId)) {
+    throw new RangeError('traceId must be 1 to 1024 letters and digits.');
+  }
+  return traceId;
+}
 
 export interface MediaTokenClaims {
   readonly v: 1;
@@ -36,6 +49,7 @@ export interface MediaTokenClaims {
   readonly exp: number;
   readonly ip?: string;
   readonly sl?: StreamLimitClaim;
+  readonly tr?: string;
 }
 
 export interface IssueMediaTokenOptions {
@@ -45,6 +59,8 @@ export interface IssueMediaTokenOptions {
   readonly clientIp?: string;
   /** The session is under a concurrent-stream limit. */
   readonly streamLimit?: StreamLimitClaim;
+  /** The session's trace ID (letters and digits, ≤ 1024). */
+  readonly traceId?: string;
 }
 
 export interface VerifyMediaTokenOptions {
@@ -65,6 +81,7 @@ export function issueMediaToken(secrets: TokenSecrets, opts: IssueMediaTokenOpti
     exp: opts.expiresAt,
     ...(opts.clientIp !== undefined ? { ip: bindableClientIp(opts.clientIp) } : {}),
     ...(opts.streamLimit !== undefined ? { sl: streamLimitClaim(opts.streamLimit) } : {}),
+    ...(opts.traceId !== undefined ? { tr: checkedTraceId(opts.traceId) } : {}),
   };
   return signCompactToken(secrets, 'media', claims);
 }
@@ -89,7 +106,8 @@ export function verifyMediaToken(
     !isId(p.vid) ||
     !isTime(p.exp) ||
     (p.ip !== undefined && typeof p.ip !== 'string') ||
-    (p.sl !== undefined && !isStreamLimitClaim(p.sl))
+    (p.sl !== undefined && !isStreamLimitClaim(p.sl)) ||
+    (p.tr !== undefined && (typeof p.tr !== 'string' || !isValidTraceId(p.tr)))
   ) {
     throw new PlaybackError('MediaTokenInvalid');
   }
@@ -100,6 +118,7 @@ export function verifyMediaToken(
     exp: p.exp,
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
     ...(p.sl !== undefined ? { sl: streamLimitClaim(p.sl as StreamLimitClaim) } : {}),
+    ...(p.tr !== undefined ? { tr: p.tr as string } : {}),
   };
   if (opts.now >= claims.exp) throw new PlaybackError('MediaTokenExpired');
   if (claims.vid !== opts.videoId) throw new PlaybackError('MediaTokenWrongVideo');

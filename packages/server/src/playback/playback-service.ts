@@ -3,6 +3,7 @@
  * whose URLs carry a media token (and `auth_key` when URL signing is on) — shared by the RPC
  * action GetPlayInfo and the player-facing `/play/info`.
  */
+import { createHmac } from 'node:crypto';
 import { catalogueErrors } from '../catalogue/catalogue-errors.js';
 import { wireTime } from '../catalogue/template-group-service.js';
 
@@ -14,6 +15,7 @@ import { issueMediaToken } from './media-token.js';
 import { issuePlayAuth } from './play-auth.js';
 import type { StreamLimitClaim, StreamLimiter } from './stream-limits.js';
 import { AUTH_KEY_PARAM, signPath } from './url-signing.js';
+import type { TraceSessions } from '../trace/trace-sessions.js';
 
 export interface UrlSigning {
   privateKeys: string[];
@@ -35,6 +37,8 @@ export interface PlayInfoOptions {
   resultType: 'Single' | 'Multiple';
   /** The session is under a concurrent-stream limit (`stream-limits.ts`). */
   streamLimit?: StreamLimitClaim;
+  /** Leak tracing: the session's trace ID, carried by the media token (docs/tracing.md). */
+  traceId?: string;
 }
 
 export class PlaybackService {
@@ -50,8 +54,23 @@ export class PlaybackService {
       thumbnailTrack?: (videoId: string) => Promise<string | undefined>;
       /** Concurrent-stream limits; absent in tools that issue no sessions. */
       streamLimits?: StreamLimiter;
+      /** Leak tracing: issues and records sessions of traced videos (docs/tracing.md). */
+      traceSessions?: TraceSessions;
     },
-  ) {}
+  ) {
+    // The internal keys that sign traced segment paths when URL signing is off (media-access.ts):
+    // derived from the playback secrets, so they rotate with them and never need storing.
+    this.tracedSegmentKeys = deps.secrets.map((secret) =>
+      createHmac('sha256', secret).update('securevod-traced-segment-url/v1').digest('hex').slice(0, 32),
+    );
+  }
+
+  /** Newest first; see media-access.ts, "Leak tracing". */
+  readonly tracedSegmentKeys: readonly string[];
+
+  get traceSessions(): TraceSessions | undefined {
+    return this.deps.traceSessions;
+  }
 
   get streamLimits(): StreamLimiter | undefined {
     return this.deps.streamLimits;
@@ -76,35 +95,39 @@ export class PlaybackService {
     return video;
   }
 
+  /** `claims`: the viewer ID and limit override of concurrent-stream limits, and the trace ID. */
   issuePlayAuth(
     videoId: string,
     ttlSeconds: number,
     clientIp?: string,
-    limits: { viewerId?: string; maxConcurrentStreams?: number } = {},
+    claims: { viewerId?: string; maxConcurrentStreams?: number; traceId?: string } = {},
   ): string {
     return issuePlayAuth(this.deps.secrets as Uint8Array[], {
       videoId,
       ttlSeconds,
       now: this.nowSeconds(),
       ...(clientIp ? { clientIp } : {}),
-      ...(limits.viewerId !== undefined ? { viewerId: limits.viewerId } : {}),
-      ...(limits.maxConcurrentStreams !== undefined
-        ? { maxConcurrentStreams: limits.maxConcurrentStreams }
+      ...(claims.viewerId !== undefined ? { viewerId: claims.viewerId } : {}),
+      ...(claims.maxConcurrentStreams !== undefined
+        ? { maxConcurrentStreams: claims.maxConcurrentStreams }
         : {}),
+      ...(claims.traceId ? { traceId: claims.traceId } : {}),
     });
   }
 
+  /** `claims`: the session's concurrent-stream limit claim and its trace ID, if any. */
   issueMediaToken(
     videoId: string,
     expiresAt: number,
     clientIp?: string,
-    streamLimit?: StreamLimitClaim,
+    claims: { streamLimit?: StreamLimitClaim | undefined; traceId?: string | undefined } = {},
   ): string {
     return issueMediaToken(this.deps.secrets as Uint8Array[], {
       videoId,
       expiresAt,
       ...(clientIp ? { clientIp } : {}),
-      ...(streamLimit ? { streamLimit } : {}),
+      ...(claims.streamLimit ? { streamLimit: claims.streamLimit } : {}),
+      ...(claims.traceId ? { traceId: claims.traceId } : {}),
     });
   }
 
@@ -207,7 +230,10 @@ export class PlaybackService {
     streams: StreamRecord[],
     opts: PlayInfoOptions,
   ): Record<string, unknown>[] {
-    const token = this.issueMediaToken(video.videoId, opts.expiresAt, opts.clientIp, opts.streamLimit);
+    const token = this.issueMediaToken(video.videoId, opts.expiresAt, opts.clientIp, {
+      streamLimit: opts.streamLimit,
+      traceId: opts.traceId,
+    });
     return streams.map((s) => ({
       PlayURL: this.mediaUrl(
         video.videoId,

@@ -27,6 +27,8 @@ import { sendError, stringField } from './player-http.js';
 import { rewriteThumbnailTrack } from './thumbnail-track.js';
 import { mediaObject, type PlaybackService } from './playback-service.js';
 import type { StreamLimitClaim, StreamLimitSettings } from './stream-limits.js';
+import { isTracedPlaylist, selectTraceVariants } from '../trace/traced-playlist.js';
+import { TraceSessions } from '../trace/trace-sessions.js';
 
 /** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
 export const SESSION_TTL_SECONDS = 600;
@@ -56,9 +58,17 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
   // exists, paused or not.
   const sessionTtl = (limit: StreamLimitClaim | undefined) =>
     limit ? Math.min(SESSION_TTL_SECONDS, limit.t) : SESSION_TTL_SECONDS;
-  const sessionFor = (videoId: string, clientIp: string | undefined, limit?: StreamLimitClaim) => {
+  const sessionFor = (
+    videoId: string,
+    clientIp: string | undefined,
+    limit: StreamLimitClaim | undefined,
+    traceId: string | undefined,
+  ) => {
     const expiresAt = playback.nowSeconds() + sessionTtl(limit);
-    return { expiresAt, token: playback.issueMediaToken(videoId, expiresAt, clientIp, limit) };
+    return {
+      expiresAt,
+      token: playback.issueMediaToken(videoId, expiresAt, clientIp, { streamLimit: limit, traceId }),
+    };
   };
   /**
    * The wire `Session`. A limited one asks the SDK to refresh every lease interval (80 % of it),
@@ -113,7 +123,19 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
             settings,
           )
         : undefined;
-      const session = sessionFor(video.videoId, claims.ip, limit);
+      // Leak tracing: a traced video's session is recorded and its token carries the trace ID
+      // (the PlayAuth's `Trace`, else the session's own ID).
+      const traced =
+        playback.traceSessions && TraceSessions.needed(streams)
+          ? await playback.traceSessions.issue({
+              videoId: video.videoId,
+              kind: 'play',
+              ...(claims.tr !== undefined ? { traceId: claims.tr } : {}),
+              ...((claims.uid ?? claims.tr) ? { viewerId: claims.uid ?? claims.tr } : {}),
+              clientIp: req.ip,
+            })
+          : undefined;
+      const session = sessionFor(video.videoId, claims.ip, limit, traced?.traceId);
       const token = session.token;
       return reply.send({
         RequestId: newRequestId(),
@@ -156,7 +178,8 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
     try {
       const claims = sessionClaims(stringField(req.body, 'Token'), req.ip);
       await playback.playableVideo(claims.vid);
-      const session = sessionFor(claims.vid, claims.ip, claims.sl);
+      // The same session: the same trace ID, so the same A/B sequence.
+      const session = sessionFor(claims.vid, claims.ip, claims.sl, claims.tr);
       // The lease is renewed with the new token's expiry (until which an ended session stays refused).
       if (claims.sl) await playback.streamLimits?.renew(claims.sl, session.expiresAt);
       const settings = claims.sl ? await playback.streamLimits?.settings() : undefined;
@@ -193,6 +216,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           {
             secrets: playback.secrets as Uint8Array[],
             ...(playback.urlSigning ? { urlSigning: playback.urlSigning } : {}),
+            tracedSegmentKeys: playback.tracedSegmentKeys,
           },
         );
         // Every media request of a limited session is its heartbeat (players that never refresh),
@@ -220,8 +244,17 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           );
         }
         if (ext === 'm3u8') {
-          const text = (await readObject(deps.objects, key)).toString('utf8');
+          let text = (await readObject(deps.objects, key)).toString('utf8');
+          if (isTracedPlaylist(text)) {
+            // This session's A/B sequence (docs/tracing.md). A token without a trace ID was not
+            // issued for playing a traced video (e.g. an image URL's): it gets no sequence.
+            const traceId = grant.claims.tr;
+            if (traceId === undefined || !playback.traceSessions)
+              throw new PlaybackError('MediaTokenInvalid');
+            text = selectTraceVariants(text, playback.traceSessions.variantOf(grant.videoId, traceId));
+          }
           const rewritten = rewriteMediaPlaylist(text, grant, {
+            tracedSegmentKey: playback.tracedSegmentKeys[0],
             ...(playback.urlSigning?.privateKeys[0]
               ? {
                   urlSigning: {

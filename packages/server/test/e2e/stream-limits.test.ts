@@ -99,16 +99,16 @@ describe('concurrent-stream limits: account setting, GetPlayInfo, PlayAuth sessi
     await playInfo({ ViewerId: viewer });
     await playInfo({ ViewerId: viewer });
     await refused(playInfo({ ViewerId: viewer }));
-    await refused(playInfo({ Trace: 'abc', ViewerId: viewer }));
+    await refused(playInfo({ DigitalWatermarkType: 'TraceMark', Trace: 'abc', ViewerId: viewer }));
     await playInfo({ ViewerId: `other-${randomUUID()}` });
     await playInfo({}); // no viewer ID: no limit
     await playInfo({});
     await playInfo({});
     // The Trace parameter names the viewer when there is no ViewerId.
     const trace = `T${randomUUID().replaceAll('-', '')}`;
-    await playInfo({ Trace: trace });
-    await playInfo({ Trace: trace });
-    await refused(playInfo({ Trace: trace }));
+    await playInfo({ DigitalWatermarkType: 'TraceMark', Trace: trace });
+    await playInfo({ DigitalWatermarkType: 'TraceMark', Trace: trace });
+    await refused(playInfo({ DigitalWatermarkType: 'TraceMark', Trace: trace }));
     // A per-request limit lowers the account's.
     const lowered = `viewer-${randomUUID()}`;
     await playInfo({ ViewerId: lowered, MaxConcurrentStreams: '1' });
