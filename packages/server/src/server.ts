@@ -299,7 +299,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   await registerCorsPolicy(app, { apiOrigins: config.corsOrigins, uploadPrefix: `/${UPLOAD_BUCKET}/` });
   await registerRateLimiting(app, shared.counters);
-  const keyRequestAllowed = installPlayerRouteGuards(app, config.limits.rateLimits);
+  const keyLimits = installPlayerRouteGuards(app, config.limits.rateLimits, shared.counters);
   await app.register(playerRoutes, {
     playback,
     videos,
@@ -313,14 +313,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await app.register(keyRoutes, { keys });
     const fastPath = new KeyFastPath({ keys, metrics, corsHeaders: playerCorsHeaders() });
     // The /keys/ rate limits hold on the fast path too (fastify's hook answers the refusals).
-    if (config.limits.rateLimits.keysPerClient > 0 || config.limits.rateLimits.keysPerToken > 0) {
-      fastPath.addGuard((req, query) =>
-        keyRequestAllowed(
-          req,
-          req.socket.remoteAddress ?? '',
-          query[MEDIA_TOKEN_PARAM] || query[HLS_KEY_TOKEN_PARAM] || undefined,
-        ),
-      );
+    if (keyLimits) {
+      fastPath.setGuard({
+        allow: (req, query) =>
+          keyLimits.allow(
+            req.socket.remoteAddress ?? '',
+            query[MEDIA_TOKEN_PARAM] || query[HLS_KEY_TOKEN_PARAM] || undefined,
+          ),
+        handedOff: (req) => keyLimits.countedAlready(req),
+      });
     }
     app.addHook('preClose', () => fastPath.close());
     keyFastPath = fastPath;
