@@ -41,6 +41,7 @@ import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
 import { playerCorsHeaders, registerCorsPolicy } from './http/cors-policy.js';
+import { lazySchemaCompilers } from './http/lazy-schema-compilers.js';
 import { installPlayerRouteGuards } from './http/player-route-guards.js';
 import { parseParams } from './http/query-params.js';
 import { registerRateLimiting, rpcThrottle } from './http/rate-limits.js';
@@ -162,6 +163,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // One redaction rule for every line: no query strings, secret fields masked.
     logger: loggerOptions(config.logLevel),
     routerOptions: { querystringParser: parseParams },
+    // ajv and fast-json-stringify load only if a route ever declares a schema (idle RSS).
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     // Header, idle and body timeouts and the body limit; a long body time only for
     // authenticated uploads (http/request-limits.ts).
     ...fastifyLimitOptions(config.limits.http),
