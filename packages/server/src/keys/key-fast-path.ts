@@ -89,7 +89,12 @@ export class KeyFastPath {
     if (duplicateParams(query).length > 0) return fallback();
     const guard = this.guard;
     if (guard === undefined) return this.serve(req, res, fallback, parts, query, started, false);
-    const allowed = guard.allow(req, query);
+    let allowed: boolean | Promise<boolean>;
+    try {
+      allowed = guard.allow(req, query);
+    } catch {
+      return fallback(); // as a rejected check: fastify's hooks decide
+    }
     if (allowed === true) return this.serve(req, res, fallback, parts, query, started, true);
     if (allowed === false) return fallback();
     void allowed.then(
