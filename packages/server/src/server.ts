@@ -41,6 +41,7 @@ import type { ServerConfig } from './config/server-config.js';
 import { downloadRoutes } from './download/download-routes.js';
 import { DownloadSecretService } from './download/download-secret-service.js';
 import { playerCorsHeaders, registerCorsPolicy } from './http/cors-policy.js';
+import { lazySchemaCompilers } from './http/lazy-schema-compilers.js';
 import { installPlayerRouteGuards } from './http/player-route-guards.js';
 import { parseParams } from './http/query-params.js';
 import { registerRateLimiting, rpcThrottle } from './http/rate-limits.js';
@@ -168,6 +169,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // One redaction rule for every line: no query strings, secret fields masked.
     logger: loggerOptions(config.logLevel),
     routerOptions: { querystringParser: parseParams },
+    // ajv and fast-json-stringify load only if a route ever declares a schema (idle RSS).
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     // Header, idle and body timeouts and the body limit; a long body time only for
     // authenticated uploads (http/request-limits.ts).
     ...fastifyLimitOptions(config.limits.http),
@@ -315,7 +318,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   await registerCorsPolicy(app, { apiOrigins: config.corsOrigins, uploadPrefix: `/${UPLOAD_BUCKET}/` });
   await registerRateLimiting(app, shared.counters);
-  const keyRequestAllowed = installPlayerRouteGuards(app, config.limits.rateLimits);
+  const keyLimits = installPlayerRouteGuards(app, config.limits.rateLimits, shared.counters);
   await app.register(playerRoutes, {
     playback,
     videos,
@@ -329,14 +332,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await app.register(keyRoutes, { keys });
     const fastPath = new KeyFastPath({ keys, metrics, corsHeaders: playerCorsHeaders() });
     // The /keys/ rate limits hold on the fast path too (fastify's hook answers the refusals).
-    if (config.limits.rateLimits.keysPerClient > 0 || config.limits.rateLimits.keysPerToken > 0) {
-      fastPath.addGuard((req, query) =>
-        keyRequestAllowed(
-          req,
-          req.socket.remoteAddress ?? '',
-          query[MEDIA_TOKEN_PARAM] || query[HLS_KEY_TOKEN_PARAM] || undefined,
-        ),
-      );
+    if (keyLimits) {
+      fastPath.setGuard({
+        allow: (req, query) =>
+          keyLimits.allow(
+            req.socket.remoteAddress ?? '',
+            query[MEDIA_TOKEN_PARAM] || query[HLS_KEY_TOKEN_PARAM] || undefined,
+          ),
+        handedOff: (req) => keyLimits.countedAlready(req),
+      });
     }
     app.addHook('preClose', () => fastPath.close());
     keyFastPath = fastPath;

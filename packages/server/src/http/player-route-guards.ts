@@ -8,20 +8,32 @@
  *   and on `/keys/` the per-token limit when the token is in the query.
  * - `preHandler`, attached only to `POST /keys/…` routes: the per-token limit when the token
  *   sits in the JSON body (`POST /keys/private/…`, parsed by then).
- * Small on purpose (the key service's hot path): one hash and at most two counters per request.
+ * Small on purpose (the key service's hot path): at most two counters per request.
  * Call before the player routes are registered (the `preHandler` is attached as they are).
+ *
+ * `GET /keys/hls/…` is mostly answered outside fastify (keys/key-fast-path.ts): the returned
+ * `KeyRequestLimits` count those requests in the same windows, straight on the shared counters
+ * (synchronously in process), and a request they refuse goes to fastify, whose hook then answers
+ * it with `Retry-After`.
  *
  * Refusals use the player wire format (`playback/player-http.ts`); a rate-limit refusal carries
  * `Retry-After`.
  */
-import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { RateLimits } from '../config/limits-config.js';
 import { apiErrors } from '../errors/api-error.js';
 import { sendError, stringField } from '../playback/player-http.js';
+import type { SharedCounters } from '../shared/shared-counters.js';
 import { duplicateParams } from './query-params.js';
-import { createLimiter, digest, type Limiter } from './rate-limits.js';
+import {
+  clientCounterKey,
+  createDirectLimiter,
+  createLimiter,
+  tokenCounterKey,
+  type LimitCheck,
+  type Limiter,
+} from './rate-limits.js';
 
 type Family = 'play' | 'media' | 'keys' | 'download';
 
@@ -39,18 +51,24 @@ function queryToken(req: FastifyRequest): string | undefined {
   return query.token || query.MtsHlsUriToken || undefined;
 }
 
-/**
- * The `/keys/` rate limits for a request answered outside fastify (keys/key-fast-path.ts):
- * resolves true while neither the per-client nor the per-token limit is exceeded. A request it
- * refuses goes to fastify, whose `onRequest` hook above refuses it with `Retry-After`.
- */
-export type KeyRequestLimitCheck = (
-  raw: IncomingMessage,
-  clientIp: string,
-  token: string | undefined,
-) => Promise<boolean>;
+/** The `/keys/` rate limits for requests answered outside fastify (keys/key-fast-path.ts). */
+export interface KeyRequestLimits {
+  /**
+   * Counts one key request; true while neither the per-client nor the per-token limit is
+   * exceeded. Synchronous on the in-process counters. A request it refuses goes to fastify,
+   * whose `onRequest` hook counts it again and refuses it with `Retry-After`.
+   */
+  allow(clientIp: string, token: string | undefined): boolean | Promise<boolean>;
+  /** `raw`, allowed by `allow`, goes to fastify after all (the key work failed): not counted twice. */
+  countedAlready(raw: IncomingMessage): void;
+}
 
-export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimits): KeyRequestLimitCheck {
+/** Returns the `/keys/` limits for the key fast path; undefined when both are off. */
+export function installPlayerRouteGuards(
+  app: FastifyInstance,
+  limits: RateLimits,
+  counters: SharedCounters,
+): KeyRequestLimits | undefined {
   const perClient: Partial<Record<Family, Limiter>> = {};
   const add = (family: Family, max: number) => {
     const limiter = createLimiter(app, `${family}-client`, max, limits.windowMs);
@@ -60,6 +78,7 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
   add('keys', limits.keysPerClient);
   add('download', limits.downloadPerClient);
   const perToken = createLimiter(app, 'keys-token', limits.keysPerToken, limits.windowMs);
+  const tokenKey = tokenCounterKey(counters);
 
   const refuseIfOver = async (req: FastifyRequest, reply: FastifyReply, limiter: Limiter, key: string) => {
     const check = await limiter(req, key);
@@ -81,27 +100,17 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
     if (countedByFastPath.has(req.raw)) return;
     const limiter = perClient[family];
     // An IPv6 client is counted by its /64, as @fastify/rate-limit does by default.
-    if (limiter && (await refuseIfOver(req, reply, limiter, normalizeIP(req.ip, 64)))) return reply;
+    if (limiter && (await refuseIfOver(req, reply, limiter, clientCounterKey(req.ip)))) return reply;
     if (family !== 'keys' || !perToken) return;
     const token = queryToken(req);
-    if (token) return refuseIfOver(req, reply, perToken, digest(token));
+    if (token) return refuseIfOver(req, reply, perToken, tokenKey(token));
   });
 
-  // The limiters read only `ip`, `routeOptions` and the key they are given from a request.
-  // A refused request is not marked: fastify's hook counts it again and answers the refusal.
-  const keyRequestAllowed: KeyRequestLimitCheck = async (raw, clientIp, token) => {
-    const req = { ip: clientIp, routeOptions: {} } as unknown as FastifyRequest;
-    const limiter = perClient.keys;
-    if (limiter && (await limiter(req, normalizeIP(clientIp, 64))).exceeded) return false;
-    if (perToken && token && (await perToken(req, digest(token))).exceeded) return false;
-    countedByFastPath.add(raw);
-    return true;
-  };
-
-  if (!perToken) return keyRequestAllowed;
+  const keyLimits = fastPathKeyLimits(counters, limits, tokenKey, (raw) => countedByFastPath.add(raw));
+  if (!perToken) return keyLimits;
   const bodyTokenCheck = async (req: FastifyRequest, reply: FastifyReply) => {
     const token = queryToken(req) ? undefined : stringField(req.body, 'Token');
-    if (token) return refuseIfOver(req, reply, perToken, digest(token));
+    if (token) return refuseIfOver(req, reply, perToken, tokenKey(token));
   };
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -112,5 +121,38 @@ export function installPlayerRouteGuards(app: FastifyInstance, limits: RateLimit
       bodyTokenCheck,
     ];
   });
-  return keyRequestAllowed;
+  return keyLimits;
 }
+
+/**
+ * The fast path's count of the `/keys/` limits: the same counters and windows as the hook's
+ * limiters above (`createDirectLimiter`), with no promise, request object or hash per request on
+ * the in-process counters. A refused request is not marked: fastify's hook counts it again and
+ * answers the refusal.
+ */
+function fastPathKeyLimits(
+  counters: SharedCounters,
+  limits: RateLimits,
+  tokenKey: (token: string) => string,
+  markCounted: (raw: IncomingMessage) => void,
+): KeyRequestLimits | undefined {
+  const perClient = createDirectLimiter(counters, 'keys-client', limits.keysPerClient, limits.windowMs);
+  const perToken = createDirectLimiter(counters, 'keys-token', limits.keysPerToken, limits.windowMs);
+  if (!perClient && !perToken) return undefined;
+  const byToken = (token: string | undefined): boolean | Promise<boolean> => {
+    if (!perToken || !token) return true;
+    const check = perToken(tokenKey(token));
+    return check instanceof Promise ? check.then(allowed) : allowed(check);
+  };
+  return {
+    allow(clientIp, token) {
+      if (!perClient) return byToken(token);
+      const check = perClient(clientCounterKey(clientIp));
+      if (check instanceof Promise) return check.then((c) => allowed(c) && byToken(token));
+      return allowed(check) && byToken(token);
+    },
+    countedAlready: markCounted,
+  };
+}
+
+const allowed = (check: LimitCheck): boolean => !check.exceeded;

@@ -12,11 +12,12 @@
  *   - other methods and paths, a path that is not exactly four segments, a closing server;
  *   - any error `hlsKey` throws — fastify then runs the request again and reports it;
  *   - a query naming a parameter twice (fastify's player-route guard refuses it);
- *   - any **guard** that says no. Guards are the hook point for per-route policy that must also
- *     hold on the fast path: `addGuard(guard)` runs the guard before the key work, and a request
- *     it refuses goes to fastify, whose hooks then answer it. server.ts adds the `/keys/` rate
- *     limits this way (http/player-route-guards.ts): a request counted and let through here is
- *     not counted again if it then goes to fastify; a refused one is (it is over its limit).
+ *   - the **guard** saying no. The guard is the hook point for per-route policy that must also
+ *     hold on the fast path: `setGuard(guard)` runs it before the key work (synchronously when it
+ *     answers a boolean), and a request it refuses goes to fastify, whose hooks then answer it.
+ *     server.ts sets the `/keys/` rate limits this way (http/player-route-guards.ts): a request
+ *     counted and let through here is not counted again if it then goes to fastify (`handedOff`);
+ *     a refused one is (it is over its limit).
  * Request metrics are recorded here as fastify's onResponse hook would (route family `keys`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -29,14 +30,15 @@ import { KEY_RESPONSE_HEADERS } from './key-routes.js';
 
 const PREFIX = '/keys/hls/';
 
-/**
- * May this request take the fast path? `false` hands it to fastify (and its hooks). Gets the
- * request and its parsed query.
- */
-export type KeyFastPathGuard = (
-  req: IncomingMessage,
-  query: Readonly<Record<string, string>>,
-) => boolean | Promise<boolean>;
+export interface KeyFastPathGuard {
+  /**
+   * May this request take the fast path? `false` hands it to fastify (and its hooks). Gets the
+   * request and its parsed query; answer a boolean when you can (no promise per request).
+   */
+  allow(req: IncomingMessage, query: Readonly<Record<string, string>>): boolean | Promise<boolean>;
+  /** A request `allow` let through goes to fastify after all (the key work failed). */
+  handedOff(req: IncomingMessage): void;
+}
 
 export interface KeyFastPathOptions {
   keys: KeyService;
@@ -46,7 +48,7 @@ export interface KeyFastPathOptions {
 }
 
 export class KeyFastPath {
-  private readonly guards: KeyFastPathGuard[] = [];
+  private guard: KeyFastPathGuard | undefined;
   private readonly headers: string[];
   private closing = false;
 
@@ -59,8 +61,8 @@ export class KeyFastPath {
     this.headers = Object.entries(headers).flat();
   }
 
-  addGuard(guard: KeyFastPathGuard): void {
-    this.guards.push(guard);
+  setGuard(guard: KeyFastPathGuard): void {
+    this.guard = guard;
   }
 
   /** From now on everything goes to fastify (which answers 503 while it closes). */
@@ -85,16 +87,20 @@ export class KeyFastPath {
     // As fastify's querystring parser (server.ts) reads it; a name given twice is refused there.
     const query = parseParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
     if (duplicateParams(query).length > 0) return fallback();
-    if (this.guards.length === 0) return this.serve(req, res, fallback, parts, query, started);
-    void this.allowed(req, query).then(
-      (ok) => (ok ? this.serve(req, res, fallback, parts, query, started) : fallback()),
+    const guard = this.guard;
+    if (guard === undefined) return this.serve(req, res, fallback, parts, query, started, false);
+    let allowed: boolean | Promise<boolean>;
+    try {
+      allowed = guard.allow(req, query);
+    } catch {
+      return fallback(); // as a rejected check: fastify's hooks decide
+    }
+    if (allowed === true) return this.serve(req, res, fallback, parts, query, started, true);
+    if (allowed === false) return fallback();
+    void allowed.then(
+      (ok) => (ok ? this.serve(req, res, fallback, parts, query, started, true) : fallback()),
       () => fallback(),
     );
-  }
-
-  private async allowed(req: IncomingMessage, query: Record<string, string>): Promise<boolean> {
-    for (const guard of this.guards) if (!(await guard(req, query))) return false;
-    return true;
   }
 
   private serve(
@@ -104,6 +110,8 @@ export class KeyFastPath {
     parts: string[],
     query: Record<string, string | undefined>,
     started: bigint,
+    /** The guard let it through: tell it if the request goes to fastify after all. */
+    guarded: boolean,
   ): void {
     this.options.keys
       .hlsKey({
@@ -123,7 +131,10 @@ export class KeyFastPath {
           metrics.request('keys', 'GET', 200, Number(process.hrtime.bigint() - started) / 1e9);
           metrics.keyDelivered('aes-128');
         },
-        () => fallback(),
+        () => {
+          if (guarded) this.guard?.handedOff(req);
+          fallback();
+        },
       );
   }
 }

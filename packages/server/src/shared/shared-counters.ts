@@ -61,8 +61,17 @@ export class InProcessCounters implements SharedCounters {
   constructor(private readonly now: () => number = Date.now) {}
 
   async increment(key: string, windowMs: number, by = 1): Promise<WindowCount> {
-    checkCounterKey(key);
     checkCounterArgs({ windowMs, by });
+    return this.incrementNow(key, windowMs, by);
+  }
+
+  /**
+   * `increment`, answered synchronously: what the key service's fast path counts with (no promise
+   * per request; http/rate-limits.ts `createDirectLimiter`). `windowMs` and `by` are the caller's
+   * constants, checked once by it.
+   */
+  incrementNow(key: string, windowMs: number, by = 1): WindowCount {
+    checkCounterKey(key);
     const now = this.now();
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {
