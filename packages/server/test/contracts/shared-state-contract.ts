@@ -178,47 +178,12 @@ export function sharedCountersContract(
         assert.equal((await nodes[0]!.increment(key, 60_000)).count, 41);
       }));
 
-    it('holds at most `limit` live leases per key; renewals keep, releases and lapses free slots', () =>
-      withNodes(makeBacking, async (node) => {
-        const [a, b] = [await node(), await node()];
-        const key = `streams:${randomUUID()}`;
-        assert.deepEqual(await a.acquire(key, 'session-1', 60_000, 2), { acquired: true, live: 1 });
-        assert.deepEqual(await b.acquire(key, 'session-2', 300, 2), { acquired: true, live: 2 });
-        assert.deepEqual(await b.acquire(key, 'session-3', 60_000, 2), { acquired: false, live: 2 });
-        assert.deepEqual(
-          await a.acquire(key, 'session-1', 60_000, 2),
-          { acquired: true, live: 2 },
-          'renewal',
-        );
-        assert.equal(await b.live(key), 2);
-        await a.release(key, 'session-1');
-        assert.equal(await b.live(key), 1);
-        assert.deepEqual(await b.acquire(key, 'session-3', 60_000, 2), { acquired: true, live: 2 });
-        await sleep(400); // session-2 was never renewed
-        assert.equal(await a.live(key), 1);
-        assert.deepEqual(await a.acquire(key, 'session-4', 60_000, 2), { acquired: true, live: 2 });
-        await a.release(key, 'nobody');
-        assert.equal(await a.live(`streams:${randomUUID()}`), 0);
-      }));
-
-    it('never grants more than `limit` leases to concurrent callers', () =>
-      withNodes(makeBacking, async (node) => {
-        const nodes = [await node(), await node()];
-        const key = `streams:${randomUUID()}`;
-        const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => nodes[i % 2]!.acquire(key, `s${i}`, 60_000, 3)),
-        );
-        assert.equal(results.filter((r) => r.acquired).length, 3);
-        assert.equal(await nodes[0]!.live(key), 3);
-      }));
-
     it('rejects unusable arguments', () =>
       withNodes(makeBacking, async (node) => {
         const a = await node();
         await assert.rejects(a.increment('', 1000), RangeError);
         await assert.rejects(a.increment('k', 0), RangeError);
         await assert.rejects(a.increment('k', 1000, 1.5), RangeError);
-        await assert.rejects(a.acquire('k', 'h', 1000, 0), RangeError);
       }));
   });
 }
