@@ -25,6 +25,7 @@ interface DownloadFlags extends ClientFlags {
   appIdentification?: string;
   definition?: string;
   licenseDuration?: number;
+  trace?: string;
   json?: boolean;
 }
 
@@ -39,6 +40,11 @@ export function downloadCommand(): Command {
       '--license-duration <seconds>',
       "Secure mode: a rental whose licence ends this long from now (default: the account's LicenseDuration)",
       parseSeconds,
+    )
+    .option(
+      '--trace <id>',
+      'traced videos: the trace ID of this download (letters and digits; default: generated)',
+      nonEmpty,
     )
     .option('--json', 'print one JSON object on stdout at the end, no progress output')
     .option('--endpoint <url>', 'server URL (env SECUREVOD_ENDPOINT, default http://127.0.0.1:8080)')
@@ -78,6 +84,7 @@ async function runDownload(videoId: string, flags: DownloadFlags): Promise<void>
       definition: flags.definition,
       appIdentification: flags.appIdentification,
       ...(flags.licenseDuration !== undefined && { licenseDuration: flags.licenseDuration }),
+      trace: flags.trace,
     });
   } catch (error) {
     throw refusalMessage(error, videoId, flags.appIdentification);

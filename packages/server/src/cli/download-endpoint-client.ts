@@ -1,6 +1,6 @@
 /**
  * The CLI side of the server's download routes (src/download/download-routes.ts, DESIGN §6):
- *   GET /download/<vid>?PlayAuth=…&Definition=…&AppIdentification=…   the file (MP4 or package)
+ *   GET /download/<vid>?PlayAuth=…&Definition=…&AppIdentification=…&Trace=…   the file (MP4 or package)
  *   GET /download/revocations?AppIdentification=…                     revoked secret versions
  *   POST /download/<vid>/license                                      a renewed rental licence
  * Refusals come back as the player endpoints' JSON `{RequestId, Code, Message}`; they are raised
@@ -20,6 +20,8 @@ export interface DownloadRequest {
   readonly appIdentification?: string;
   /** Rentals: the licence runs this many seconds (default: the account's LicenseDuration). */
   readonly licenseDuration?: number;
+  /** Leak tracing: the download's trace ID (our `Trace` extension; docs/tracing.md). */
+  readonly trace?: string;
   /** Until the response headers arrive. */
   readonly headersTimeoutMs?: number;
   /** Longest pause between two pieces of the body. */
@@ -46,6 +48,7 @@ export async function requestDownload(request: DownloadRequest): Promise<Downloa
   if (request.licenseDuration !== undefined) {
     url.searchParams.set('LicenseDuration', String(request.licenseDuration));
   }
+  if (request.trace) url.searchParams.set('Trace', request.trace);
 
   const controller = new AbortController();
   const headersTimeoutMs = request.headersTimeoutMs ?? 30_000;
