@@ -17,7 +17,9 @@ export interface AbFixture {
   dir: string;
   seconds: number;
   fps: number;
-  /** `a/seg_00000.ts` … and `b/…`: segment k covers [k, k+1) seconds. */
+  /** The same source encoded once without any mark. */
+  clearPath: string;
+  /** `a_00000.ts` … and `b_…`: segment k covers [k, k+1) seconds. */
   segmentPath: (variant: 'a' | 'b', index: number) => string;
 }
 
@@ -134,10 +136,31 @@ export async function makeAbFixture(
     ]);
   await encode('grainmerge', 'a');
   await encode('grainextract', 'b');
+  await run('ffmpeg', [
+    '-y',
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    source,
+    '-t',
+    String(seconds),
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '20',
+    join(dir, 'clear.mp4'),
+  ]);
   return {
     dir,
     seconds,
     fps,
+    clearPath: join(dir, 'clear.mp4'),
     segmentPath: (variant, index) => join(dir, `${variant}_${String(index).padStart(5, '0')}.ts`),
   };
 }
@@ -161,11 +184,12 @@ export async function writeSessionList(
  * fps), starting `trimSeconds` in, x264 ultrafast at `crf`.
  */
 export async function makeLeak(
-  list: string,
+  list: string | { file: string },
   out: string,
   options: { trimSeconds?: number; filters?: string; crf?: number; durationSeconds?: number } = {},
 ): Promise<string> {
-  const args = ['-y', '-v', 'error', '-f', 'concat', '-safe', '0', '-i', list];
+  const args = ['-y', '-v', 'error'];
+  args.push(...(typeof list === 'string' ? ['-f', 'concat', '-safe', '0', '-i', list] : ['-i', list.file]));
   if (options.trimSeconds) args.push('-ss', String(options.trimSeconds));
   if (options.durationSeconds) args.push('-t', String(options.durationSeconds));
   if (options.filters) args.push('-vf', options.filters);
@@ -177,4 +201,36 @@ export async function makeLeak(
 /** The bytes of every segment of one variant back to back (MPEG-TS concatenates), for piping. */
 export async function* variantBytes(fixture: AbFixture, variant: 'a' | 'b'): AsyncGenerator<Uint8Array> {
   for (let k = 0; k < fixture.seconds; k++) yield await readFile(fixture.segmentPath(variant, k));
+}
+
+/** Two sessions' streams averaged frame by frame (the simplest collusion), x264 ultrafast CRF 18. */
+export async function averageSessions(listA: string, listB: string, out: string): Promise<string> {
+  await run('ffmpeg', [
+    '-y',
+    '-v',
+    'error',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    listA,
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    listB,
+    '-filter_complex',
+    '[0:v][1:v]blend=all_mode=average',
+    '-an',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '18',
+    out,
+  ]);
+  return out;
 }
