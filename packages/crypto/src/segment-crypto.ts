@@ -163,14 +163,25 @@ export function importPrivateSegmentKey(key32: Uint8Array): Promise<CryptoKey> {
   return aesKey(key32, 'AES-GCM', 32, 'encrypt');
 }
 
-/** Encrypts one segment into the SVS1 format. `_fixed.nonce` exists for test vectors only. */
+/**
+ * First nonce byte of the variants of a traced rendition (docs/formats.md): A and B of one
+ * segment are different plaintexts under the same period key, so their nonces are made to differ
+ * by construction, not only by chance.
+ */
+export const TRACED_NONCE_PREFIX = { a: 0x0a, b: 0x0b } as const;
+
+/**
+ * Encrypts one segment into the SVS1 format. `variant` (traced renditions) fixes the first nonce
+ * byte (`TRACED_NONCE_PREFIX`); the other 11 stay random. `options.nonce` exists for test vectors only.
+ */
 export async function encryptPrivateSegment(
   key32: Uint8Array | CryptoKey,
   plaintext: Uint8Array,
   context: PrivateSegmentContext,
-  _fixed?: { nonce?: Uint8Array },
+  options?: { variant?: 'a' | 'b'; nonce?: Uint8Array },
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const nonce = _fixed?.nonce ?? randomBytes(NONCE_LENGTH);
+  const nonce = Uint8Array.from(options?.nonce ?? randomBytes(NONCE_LENGTH));
+  if (options?.variant) nonce[0] = TRACED_NONCE_PREFIX[options.variant];
   if (nonce.length !== NONCE_LENGTH) throw new RangeError(`The nonce must be ${NONCE_LENGTH} bytes.`);
   const header = new Uint8Array(PRIVATE_SEGMENT_HEADER_LENGTH);
   header.set(MAGIC_BYTES, 0);

@@ -17,7 +17,31 @@ export interface HlsRendition {
   profile?: 'baseline' | 'main' | 'high';
   /** x264 preset for this rendition; overrides the plan's `x264Preset`. */
   preset?: string;
+  /**
+   * Leak tracing (docs/tracing.md): encode this rendition twice, as variants `<name>_ta`
+   * (source + pattern) and `<name>_tb` (source − pattern). Needs `HlsLadderPlan.tracePattern`.
+   */
+  traced?: boolean;
 }
+
+/**
+ * The A/B mark of traced renditions: a raw `yuv420p` clip (Y = 128 + mark, U = V = 128, so the
+ * chroma and the mean luma are untouched), looped for the whole source. It is scaled to the
+ * source's size (bicubic, so its cells stay smooth), added to the decoded source once for A
+ * (`blend` grainmerge) and subtracted once for B (grainextract), before the ladder split, so
+ * every traced rendition of a variant carries the same mark.
+ */
+export interface TracePatternInput {
+  /** Local file (scratch) holding the clip. */
+  path: string;
+  width: number;
+  height: number;
+  /** The source's frame rate: frame n of the clip is blended with the source frame at n / fps. */
+  fps: number;
+}
+
+/** Variant name ffmpeg writes for variant `v` of a traced rendition. */
+export const tracedVariantName = (name: string, variant: 'a' | 'b'): string => `${name}_t${variant}`;
 
 export interface HlsLadderPlan {
   /** Local source file, or the loopback URL that serves it (`media-input.ts`). */
@@ -41,6 +65,26 @@ export interface HlsLadderPlan {
   threads?: number;
   /** AAC channel count. Default 2 (stereo: plays everywhere; 5.1 sources are downmixed). */
   audioChannels?: number;
+  /** The mark for renditions with `traced`; required when any has it. */
+  tracePattern?: TracePatternInput;
+}
+
+/** One variant stream of the HLS output: a rendition, or one variant of a traced rendition. */
+interface OutputStream {
+  rendition: HlsRendition;
+  name: string;
+  source: 'clean' | 'a' | 'b';
+}
+
+function outputStreams(renditions: readonly HlsRendition[]): OutputStream[] {
+  return renditions.flatMap((r): OutputStream[] =>
+    r.traced
+      ? [
+          { rendition: r, name: tracedVariantName(r.name, 'a'), source: 'a' },
+          { rendition: r, name: tracedVariantName(r.name, 'b'), source: 'b' },
+        ]
+      : [{ rendition: r, name: r.name, source: 'clean' }],
+  );
 }
 
 /**
@@ -87,11 +131,31 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
  */
 export function buildHlsLadderArgs(plan: HlsLadderPlan): string[] {
   validatePlan(plan);
-  const { renditions, hasAudio } = plan;
+  const { hasAudio } = plan;
   const seg = plan.segmentSeconds;
   const gop = plan.gopSeconds ?? seg;
+  const outputs = outputStreams(plan.renditions);
+  const renditions = outputs.map((o) => o.rendition);
+  const pattern = outputs.some((o) => o.source !== 'clean') ? plan.tracePattern : undefined;
 
-  const args = ['-y', ...mediaInputArgs(plan.input), '-filter_complex', buildFilterGraph(renditions)];
+  const args = ['-y', ...mediaInputArgs(plan.input)];
+  if (pattern) {
+    args.push(
+      '-stream_loop',
+      '-1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'yuv420p',
+      '-s',
+      `${pattern.width}x${pattern.height}`,
+      '-r',
+      formatSeconds(pattern.fps),
+      '-i',
+      `file:${pattern.path}`,
+    );
+  }
+  args.push('-filter_complex', buildFilterGraph(outputs));
 
   renditions.forEach((_, i) => {
     args.push('-map', `[v${i}]`);
@@ -116,10 +180,10 @@ export function buildHlsLadderArgs(plan: HlsLadderPlan): string[] {
   }
   if (plan.threads !== undefined) args.push('-threads', String(plan.threads));
 
-  const varStreamMap = renditions
-    .map((r, i) => (hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`))
+  const varStreamMap = outputs
+    .map((o, i) => (hasAudio ? `v:${i},a:${i},name:${o.name}` : `v:${i},name:${o.name}`))
     .join(' ');
-  const single = renditions.length === 1 && renditions[0];
+  const single = outputs.length === 1 && outputs[0];
   const base = plan.outputUrl ?? plan.outputDir!;
   const under = (...parts: string[]): string =>
     plan.outputUrl !== undefined ? [base, ...parts].join('/') : join(base, ...parts);
@@ -152,14 +216,62 @@ export function buildHlsLadderArgs(plan: HlsLadderPlan): string[] {
   return args;
 }
 
-function buildFilterGraph(renditions: readonly HlsRendition[]): string {
+/** Fans `from` out to `labels` and returns the labels to read; one consumer reads `from` itself. */
+function fanOut(from: string, labels: string[], chains: string[]): string[] {
+  if (labels.length === 1) return [from];
+  chains.push(`${from}split=${labels.length}${labels.join('')}`);
+  return labels;
+}
+
+function buildFilterGraph(outputs: readonly OutputStream[]): string {
   const chains: string[] = [];
-  let source = '[0:v:0]';
-  if (renditions.length > 1) {
-    chains.push(`[0:v:0]split=${renditions.length}${renditions.map((_, i) => `[s${i}]`).join('')}`);
+  const clean = outputs.filter((o) => o.source === 'clean').length;
+  const marked = outputs.length - clean;
+  const sources = new Map<OutputStream['source'], string[]>();
+  if (marked === 0) {
+    sources.set(
+      'clean',
+      fanOut(
+        '[0:v:0]',
+        Array.from({ length: clean }, (_, i) => `[s${i}]`),
+        chains,
+      ),
+    );
+  } else {
+    // The mark is added once per variant, before the ladder split (§ tracing: every traced
+    // rendition of a session carries the same bit per segment index).
+    let markSource = '[0:v:0]';
+    if (clean > 0) {
+      const [toClean, toMark] = fanOut('[0:v:0]', ['[src_c]', '[src_m]'], chains) as [string, string];
+      sources.set(
+        'clean',
+        fanOut(
+          toClean,
+          Array.from({ length: clean }, (_, i) => `[s${i}]`),
+          chains,
+        ),
+      );
+      markSource = toMark;
+    }
+    const perVariant = marked / 2;
+    chains.push(
+      `${markSource}format=yuv420p,split=2[src_a][src_b]`,
+      '[1:v][src_a]scale2ref=flags=bicubic[pat][src_a2]',
+      '[pat]split=2[pat_a][pat_b]',
+      '[src_a2][pat_a]blend=all_mode=grainmerge:shortest=1[mark_a]',
+      '[src_b][pat_b]blend=all_mode=grainextract:shortest=1[mark_b]',
+    );
+    for (const v of ['a', 'b'] as const) {
+      const labels = Array.from({ length: perVariant }, (_, i) => `[m${v}${i}]`);
+      sources.set(v, fanOut(`[mark_${v}]`, labels, chains));
+    }
   }
-  renditions.forEach((r, i) => {
-    if (renditions.length > 1) source = `[s${i}]`;
+  const used = new Map<OutputStream['source'], number>();
+  outputs.forEach((o, i) => {
+    const n = used.get(o.source) ?? 0;
+    used.set(o.source, n + 1);
+    const source = sources.get(o.source)![n]!;
+    const r = o.rendition;
     const filters = [`scale=${r.width}:${r.height}`, 'setsar=1'];
     if (r.fps !== undefined) filters.push(`fps=${formatSeconds(r.fps)}`);
     filters.push('format=yuv420p');
@@ -181,6 +293,13 @@ function validatePlan(plan: HlsLadderPlan): void {
     fail('outputUrl must be an http:// URL without "%", spaces or a trailing "/"');
   }
   if (!(plan.segmentSeconds > 0)) fail('segmentSeconds must be positive');
+  if (plan.renditions.some((r) => r.traced)) {
+    const p = plan.tracePattern;
+    if (!p) fail('traced renditions need a tracePattern');
+    else if (!(p.fps > 0) || p.width % 2 !== 0 || p.height % 2 !== 0 || p.path.includes('%')) {
+      fail('tracePattern needs a positive fps, even dimensions and a path without "%"');
+    }
+  }
   const gop = plan.gopSeconds ?? plan.segmentSeconds;
   const perSegment = plan.segmentSeconds / gop;
   if (!(gop > 0) || Math.abs(perSegment - Math.round(perSegment)) > 1e-9) {
@@ -189,8 +308,11 @@ function validatePlan(plan: HlsLadderPlan): void {
   const names = new Set<string>();
   for (const r of plan.renditions) {
     if (!NAME_RE.test(r.name)) fail(`rendition name "${r.name}" must be letters, digits, "_" or "-"`);
-    if (names.has(r.name)) fail(`duplicate rendition name "${r.name}"`);
-    names.add(r.name);
+    const written = r.traced ? [tracedVariantName(r.name, 'a'), tracedVariantName(r.name, 'b')] : [r.name];
+    for (const name of written) {
+      if (names.has(name)) fail(`duplicate rendition name "${name}"`);
+      names.add(name);
+    }
     for (const [key, value] of [
       ['width', r.width],
       ['height', r.height],

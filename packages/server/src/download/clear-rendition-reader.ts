@@ -12,6 +12,11 @@
  *   between the passes): the download then ends short, and its package never verifies.
  *
  * `plaintextSize` is known before streaming (the package header needs it).
+ *
+ * Traced streams (docs/tracing.md): `variantOf(index)` picks variant A or B of each segment — a
+ * traced download passes its session's code word; the leak detector reads all-A and all-B to
+ * get its two clear references. Without it, a traced stream reads as all-A (what its stored
+ * playlist names); for an untraced stream the option is ignored.
  */
 import {
   DECRYPT_FAILED_MESSAGE,
@@ -40,6 +45,11 @@ interface SegmentEntry {
 
 const PRIVATE_OVERHEAD = 20 + 16;
 
+export interface ClearRenditionReaderOptions {
+  /** Traced streams only: the variant to read for segment `index` (0-based). Default: all 'a'. */
+  readonly variantOf?: (index: number) => 'a' | 'b';
+}
+
 export class ClearRenditionReader {
   private constructor(
     private readonly store: ObjectStore,
@@ -56,6 +66,7 @@ export class ClearRenditionReader {
     store: ObjectStore,
     stream: StreamRecord,
     dataKey: Uint8Array | undefined,
+    options: ClearRenditionReaderOptions = {},
   ): Promise<ClearRenditionReader> {
     if (stream.customerKeyCiphertext !== null) {
       throw new Error(
@@ -74,7 +85,15 @@ export class ClearRenditionReader {
         period = Number(keyLine[1]!.split('?')[0]!.split('/').pop());
         iv = keyLine[2] ? hexToBytes(keyLine[2]) : undefined;
       } else if (line.trim() && !line.startsWith('#')) {
-        const key = stream.storagePrefix + line.trim();
+        let uri = line.trim();
+        if (stream.traced && options.variantOf) {
+          // The stored playlist names A (`a/seg_N…`); B lives at the same name under `b/`.
+          if (!uri.startsWith('a/')) throw new Error(`traced playlist entry ${uri} is not under a/`);
+          const variant = options.variantOf(segments.length);
+          if (variant !== 'a' && variant !== 'b') throw new Error(`variantOf returned ${String(variant)}`);
+          uri = `${variant}/${uri.slice(2)}`;
+        }
+        const key = stream.storagePrefix + uri;
         const size = (await store.head(key))?.size ?? 0;
         segments.push({ key, index: segments.length, period, iv, size });
       }

@@ -90,6 +90,8 @@ export interface StreamsTable {
   segment_count: number;
   status: 'Normal' | 'Invisible';
   creation_time: IsoTimestamp;
+  /** Leak tracing: 1 when stored as variants A and B (migration 0081). */
+  traced: 0 | 1;
 }
 
 export interface TemplateGroupsTable {

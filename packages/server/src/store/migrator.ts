@@ -21,6 +21,7 @@ import * as m0035 from './migrations/0035-job-progress.js';
 import * as m0040 from './migrations/0040-access-control.js';
 import * as m0070 from './migrations/0070-images-snapshots.js';
 import * as m0080 from './migrations/0080-trace-sessions.js';
+import * as m0081 from './migrations/0081-traced-streams.js';
 import * as m0085 from './migrations/0085-trace-extract-jobs.js';
 import { StoreError } from './store-error.js';
 
@@ -37,6 +38,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0040-access-control': m0040,
   '0070-images-snapshots': m0070,
   '0080-trace-sessions': m0080,
+  '0081-traced-streams': m0081,
   '0085-trace-extract-jobs': m0085,
 };
 

@@ -27,6 +27,11 @@ export interface StreamRecord {
   segmentCount: number;
   status: 'Normal' | 'Invisible';
   creationTime: string;
+  /**
+   * Leak tracing (docs/tracing.md): the rendition is stored as variants A and B under
+   * `storagePrefix` (`a/seg_N…`, `b/seg_N…`, one shared `init.mp4`); its `index.m3u8` names A.
+   */
+  traced?: boolean;
 }
 
 function toRow(s: StreamRecord): StreamsTable {
@@ -52,6 +57,7 @@ function toRow(s: StreamRecord): StreamsTable {
     segment_count: s.segmentCount,
     status: s.status,
     creation_time: s.creationTime,
+    traced: s.traced ? 1 : 0,
   };
 }
 
@@ -78,6 +84,8 @@ function fromRow(r: StreamsTable): StreamRecord {
     segmentCount: r.segment_count,
     status: r.status,
     creationTime: r.creation_time,
+    // Present only when set, so records of untraced streams read back exactly as written.
+    ...(Number(r.traced) === 1 ? { traced: true } : {}),
   };
 }
 

@@ -39,6 +39,20 @@ export interface TranscodeTemplate {
   container: { format: 'm3u8' };
   segmentSeconds: number;
   encrypt?: { encryptType: EncryptType; keyRotationSegments: number };
+  /**
+   * Our extension (`"TraceWatermark": {"Enabled": "true", "SegmentSeconds": "1"}`): leak tracing
+   * (docs/tracing.md). The rendition is stored twice, variants A and B, cut into
+   * `segmentSeconds`-long segments (one code-word bit each) instead of `MuxConfig.Segment`.
+   */
+  traceWatermark?: { segmentSeconds: number };
+}
+
+/** Segment length a traced rendition gets unless `TraceWatermark.SegmentSeconds` says otherwise. */
+export const DEFAULT_TRACE_SEGMENT_SECONDS = 1;
+
+/** The segment length the template's rendition is cut into (traced renditions use their own). */
+export function effectiveSegmentSeconds(t: TranscodeTemplate): number {
+  return t.traceWatermark ? t.traceWatermark.segmentSeconds : t.segmentSeconds;
 }
 
 type Json = Record<string, unknown>;
@@ -131,6 +145,20 @@ function parseTemplate(item: unknown, path: string): TranscodeTemplate {
     }
   }
 
+  let traceWatermark: TranscodeTemplate['traceWatermark'];
+  if (t.TraceWatermark !== undefined) {
+    const tracePath = `${path}.TraceWatermark`;
+    const setting = object(jsonField(t.TraceWatermark, tracePath), tracePath);
+    const enabled = optionalString(setting, 'Enabled', tracePath) ?? 'false';
+    if (enabled !== 'true' && enabled !== 'false') {
+      throw new FieldProblem(`${tracePath}.Enabled must be "true" or "false"; got "${enabled}".`);
+    }
+    const seconds =
+      number(setting, 'SegmentSeconds', tracePath, { min: 1, max: 4, integer: true }) ??
+      DEFAULT_TRACE_SEGMENT_SECONDS;
+    if (enabled === 'true') traceWatermark = { segmentSeconds: seconds };
+  }
+
   const width = number(video, 'Width', `${path}.Video`, { min: 128, max: 4096, integer: true, even: true });
   const height = number(video, 'Height', `${path}.Video`, { min: 128, max: 4096, integer: true, even: true });
   return {
@@ -156,6 +184,7 @@ function parseTemplate(item: unknown, path: string): TranscodeTemplate {
     container: { format: 'm3u8' },
     segmentSeconds,
     encrypt,
+    traceWatermark,
   };
 }
 
@@ -195,6 +224,10 @@ export function templateToWire(t: TranscodeTemplate): Record<string, unknown> {
           EncryptType: t.encrypt.encryptType,
           KeyRotationSegments: String(t.encrypt.keyRotationSegments),
         })
+      : undefined,
+    // Our extension; absent when tracing is off, as for a template that never had it.
+    TraceWatermark: t.traceWatermark
+      ? JSON.stringify({ Enabled: 'true', SegmentSeconds: String(t.traceWatermark.segmentSeconds) })
       : undefined,
   };
 }

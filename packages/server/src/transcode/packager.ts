@@ -205,6 +205,8 @@ export async function sealSegment(
     readonly index: number;
     readonly uri: string;
     readonly durationSeconds: number;
+    /** Traced renditions: which variant this is (private nonces differ by it; formats.md). */
+    readonly variant?: 'a' | 'b';
   },
   clear: Uint8Array,
 ): Promise<{ body: Uint8Array; entry: MediaPlaylistSegment }> {
@@ -222,7 +224,12 @@ export async function sealSegment(
       return { body, entry: { ...entry, key: { method: 'AES-128', uri: keyUri, iv: formatHlsIv(iv) } } };
     }
     const context = { videoId: segment.videoId, rendition: segment.rendition, segmentIndex: index };
-    const body = await encryptPrivateSegment(key, clear, context);
+    const body = await encryptPrivateSegment(
+      key,
+      clear,
+      context,
+      segment.variant ? { variant: segment.variant } : undefined,
+    );
     return { body, entry: { ...entry, key: { method: PRIVATE_HLS_KEY_METHOD, uri: keyUri } } };
   } finally {
     clear.fill(0);

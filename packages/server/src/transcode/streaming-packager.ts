@@ -15,7 +15,8 @@
  * - The result is checked against ffmpeg's final playlists: every listed segment was received
  *   and stored under its media sequence number, and nothing else was.
  */
-import { HlsPlaylistError, parseMediaPlaylist } from '@securevod/ffmpeg';
+import { HlsPlaylistError, parseMediaPlaylist, tracedVariantName } from '@securevod/ffmpeg';
+import { createHash } from 'node:crypto';
 import { keyPeriodForSegment } from '@securevod/crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -50,6 +51,12 @@ export interface StreamedRendition {
   readonly keyUri?: (period: number) => string;
   /** Ends with `/`. */
   readonly outputPrefix: string;
+  /**
+   * Leak tracing: ffmpeg writes this rendition twice (`tracedVariantName(name, 'a' | 'b')`).
+   * Stored as `init.mp4` (the variants' init segments must be byte-identical), `a/seg_N…`,
+   * `b/seg_N…`, and `index.m3u8` naming the `a/` paths (docs/tracing.md, storage layout).
+   */
+  readonly traced?: boolean;
 }
 
 export interface EncodeAndPackageOptions<T> {
@@ -81,8 +88,18 @@ export interface EncodeAndPackageResult<T> {
 const SEGMENT_RE = /^seg_(\d{5,})\.m4s$/;
 const INIT_RE = /^init_[A-Za-z0-9_-]+\.mp4$/;
 
+/** What the two variants of a traced rendition share: the init segment, stored once. */
+interface TracedPair {
+  initDigest?: string;
+}
+
 interface RenditionState {
   readonly spec: StreamedRendition;
+  /** Traced renditions: which variant this sink directory holds. */
+  readonly variant?: 'a' | 'b';
+  readonly pair?: TracedPair;
+  /** The directory ffmpeg writes under (`spec.name`, or its variant's name). */
+  readonly sinkName: string;
   readonly keys: SegmentKeySource | undefined;
   initFile?: string;
   initBytes: number;
@@ -102,14 +119,28 @@ export async function encodeAndPackage<T>(
   for (const spec of opts.renditions) {
     checkRendition(spec, opts.dataKey);
     const keys = segmentKeys(spec.scheme, spec.fixedKey, opts.dataKey, videoId, spec.storedName);
-    states.set(spec.name, {
+    const fresh = (sinkName: string, variant?: 'a' | 'b', pair?: TracedPair): RenditionState => ({
       spec,
+      variant,
+      pair,
+      sinkName,
       keys,
       initBytes: 0,
       started: new Set(),
       received: new Map(),
       stored: new Map(),
     });
+    if (spec.traced) {
+      // One key source for both variants: A and B of a segment share its period key
+      // (private nonces differ by construction: sealSegment's `variant`).
+      const pair: TracedPair = {};
+      for (const v of ['a', 'b'] as const) {
+        const sinkName = tracedVariantName(spec.name, v);
+        states.set(sinkName, fresh(sinkName, v, pair));
+      }
+    } else {
+      states.set(spec.name, fresh(spec.name));
+    }
   }
 
   const failed = new AbortController();
@@ -137,6 +168,19 @@ export async function encodeAndPackage<T>(
     if (INIT_RE.test(file)) {
       // Codec configuration only, no samples: stored clear, as players need it (EXT-X-MAP).
       state.initFile = file;
+      if (state.pair) {
+        // Both variants come from identically configured encoders, so their init segments are
+        // byte-identical; one stored copy serves both. Anything else would make a sequence
+        // mixing A and B undecodable: fail.
+        const digest = createHash('sha256').update(body).digest('hex');
+        if (state.pair.initDigest !== undefined) {
+          if (state.pair.initDigest !== digest) {
+            throw new PackagerError(`the A and B init segments of ${spec.name} differ`);
+          }
+          return;
+        }
+        state.pair.initDigest = digest;
+      }
       state.initBytes = (
         await store.put(spec.outputPrefix + INIT_SEGMENT_NAME, body, { contentType: 'video/mp4' })
       ).size;
@@ -147,7 +191,7 @@ export async function encodeAndPackage<T>(
     // hlsenc numbers VOD segments from 0 = EXT-X-MEDIA-SEQUENCE 0: the number is the index the
     // IV and the AAD depend on. The final playlist is checked against it.
     const index = Number(match[1]);
-    const uri = segmentFileName(index, spec.scheme);
+    const uri = (state.variant ? `${state.variant}/` : '') + segmentFileName(index, spec.scheme);
     const { body: sealed, entry } = await sealSegment(
       {
         keys: state.keys,
@@ -155,7 +199,7 @@ export async function encodeAndPackage<T>(
         keyRotationSegments: spec.keyRotationSegments,
         keyUri: spec.keyUri,
       },
-      { videoId, rendition: spec.storedName, index, uri, durationSeconds: 0 },
+      { videoId, rendition: spec.storedName, index, uri, durationSeconds: 0, variant: state.variant },
       body,
     );
     if (failed.signal.aborted) return;
@@ -178,21 +222,32 @@ export async function encodeAndPackage<T>(
     if (failure) throw failure;
 
     const renditions = new Map<string, PackagedRendition>();
-    const master = sink.playlist('master.m3u8')!;
-    for (const state of states.values()) {
+    for (const spec of opts.renditions) {
+      const own = [...states.values()].filter((s) => s.spec === spec);
       renditions.set(
-        state.spec.name,
-        await finishRendition(store, videoId, state, sink.playlist(playlistPath(state))!),
+        spec.name,
+        await finishRendition(
+          store,
+          videoId,
+          own.map((state) => ({ state, playlistText: sink.playlist(playlistPath(state))! })),
+        ),
       );
     }
     await storeMaster({
       store,
-      masterText: master,
+      // The B variants are not renditions a player may choose: the master names A's playlist
+      // (stored as the rendition's index.m3u8), and the media role picks A or B per segment.
+      masterText: dropVariants(
+        sink.playlist('master.m3u8')!,
+        [...states.values()].filter((s) => s.variant === 'b').map(playlistPath),
+      ),
       outputKey: opts.masterKey,
-      variants: [...states.values()].map((s) => ({
-        sourceUri: playlistPath(s),
-        uri: `${s.spec.name}/${MEDIA_PLAYLIST_NAME}`,
-      })),
+      variants: [...states.values()]
+        .filter((s) => s.variant !== 'b')
+        .map((s) => ({
+          sourceUri: playlistPath(s),
+          uri: `${s.spec.name}/${MEDIA_PLAYLIST_NAME}`,
+        })),
     });
     return { renditions, masterKey: opts.masterKey, encoded };
   } finally {
@@ -203,7 +258,23 @@ export async function encodeAndPackage<T>(
   }
 }
 
-const playlistPath = (state: RenditionState): string => `${state.spec.name}/${MEDIA_PLAYLIST_NAME}`;
+const playlistPath = (state: RenditionState): string => `${state.sinkName}/${MEDIA_PLAYLIST_NAME}`;
+
+/** ffmpeg's master without the `EXT-X-STREAM-INF` entries of `uris`. */
+function dropVariants(master: string, uris: readonly string[]): string {
+  if (uris.length === 0) return master;
+  const lines = master.split(/\r?\n/);
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('#EXT-X-STREAM-INF:') && uris.includes((lines[i + 1] ?? '').trim())) {
+      i++;
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
 
 /**
  * Waits until ffmpeg's last uploads have been received and stored: its connections may still
@@ -238,34 +309,79 @@ function missingOutput(
     const path = playlistPath(state);
     const text = sink.playlist(path);
     if (text === undefined || !/^#EXT-X-ENDLIST\s*$/m.test(text)) return `the final ${path}`;
-    if (state.initFile === undefined) return `the init segment of ${state.spec.name}`;
+    if (state.initFile === undefined) return `the init segment of ${state.sinkName}`;
     const listed = parseMediaPlaylist(text).segments;
     const absent = listed.find((s) => !state.received.has(s.uri));
-    if (absent) return `${state.spec.name}/${absent.uri}`;
+    if (absent) return `${state.sinkName}/${absent.uri}`;
   }
   return undefined;
 }
 
+/**
+ * Checks one rendition against ffmpeg's final playlist(s) and writes its media playlist. A
+ * traced rendition has two (A then B): they must list the same number of segments with the same
+ * durations, so any sequence of A and B segments plays seamlessly; the playlist names A's.
+ */
 async function finishRendition(
   store: ObjectStore,
   videoId: string,
+  variants: ReadonlyArray<{ state: RenditionState; playlistText: string }>,
+): Promise<PackagedRendition> {
+  const { spec } = variants[0]!.state;
+  let bytes = 0;
+  const perVariant = variants.map(({ state, playlistText }) => {
+    const checked = checkVariant(state, playlistText);
+    bytes += checked.bytes;
+    return checked;
+  });
+  bytes += variants[0]!.state.initBytes + (variants[1]?.state.initBytes ?? 0);
+  const [first, second] = perVariant as [ReturnType<typeof checkVariant>, ReturnType<typeof checkVariant>?];
+  if (second) {
+    const same =
+      second.entries.length === first.entries.length &&
+      second.entries.every((e, i) => Math.abs(e.durationSeconds - first.entries[i]!.durationSeconds) < 1e-6);
+    if (!same) {
+      throw new PackagerError(`the A and B variants of ${spec.name} were cut into different segments`);
+    }
+  }
+  const playlist = buildMediaPlaylist({
+    initUri: INIT_SEGMENT_NAME,
+    segments: first.entries,
+    independentSegments: first.independent,
+    privateContext: spec.scheme === 'aes-256-gcm' ? { videoId, rendition: spec.storedName } : undefined,
+  });
+  const playlistKey = spec.outputPrefix + MEDIA_PLAYLIST_NAME;
+  bytes += (
+    await store.put(playlistKey, new TextEncoder().encode(playlist), { contentType: PLAYLIST_CONTENT_TYPE })
+  ).size;
+  const segmentCount = first.entries.length;
+  return {
+    playlistKey,
+    initKey: spec.outputPrefix + INIT_SEGMENT_NAME,
+    segmentCount,
+    bytes,
+    periods: spec.scheme === 'none' ? 0 : keyPeriodForSegment(segmentCount - 1, spec.keyRotationSegments) + 1,
+    durationSeconds: first.entries.reduce((sum, s) => sum + s.durationSeconds, 0),
+  };
+}
+
+function checkVariant(
   state: RenditionState,
   playlistText: string,
-): Promise<PackagedRendition> {
-  const { spec } = state;
+): { entries: MediaPlaylistSegment[]; bytes: number; independent: boolean } {
   const path = playlistPath(state);
   checkSourcePlaylist(playlistText, path);
   const media = parseMediaPlaylist(playlistText);
   if (media.mapUri !== state.initFile) {
     throw new HlsPlaylistError(`${path} maps ${String(media.mapUri)}, not the init segment ffmpeg sent`);
   }
-  if (media.segments.length === 0) throw new PackagerError(`Rendition ${spec.name} has no segments.`);
+  if (media.segments.length === 0) throw new PackagerError(`Rendition ${state.sinkName} has no segments.`);
   if (media.segments.length !== state.received.size) {
     throw new PackagerError(
       `${path} lists ${media.segments.length} segments; ${state.received.size} arrived`,
     );
   }
-  let bytes = state.initBytes;
+  let bytes = 0;
   const entries = media.segments.map((s, position): MediaPlaylistSegment => {
     const index = state.received.get(s.uri);
     if (index !== position || s.sequence !== position) {
@@ -275,25 +391,7 @@ async function finishRendition(
     bytes += stored.bytes;
     return { ...stored.entry, durationSeconds: s.durationSeconds };
   });
-  const playlist = buildMediaPlaylist({
-    initUri: INIT_SEGMENT_NAME,
-    segments: entries,
-    independentSegments: /^#EXT-X-INDEPENDENT-SEGMENTS\s*$/m.test(playlistText),
-    privateContext: spec.scheme === 'aes-256-gcm' ? { videoId, rendition: spec.storedName } : undefined,
-  });
-  const playlistKey = spec.outputPrefix + MEDIA_PLAYLIST_NAME;
-  bytes += (
-    await store.put(playlistKey, new TextEncoder().encode(playlist), { contentType: PLAYLIST_CONTENT_TYPE })
-  ).size;
-  const segmentCount = entries.length;
-  return {
-    playlistKey,
-    initKey: spec.outputPrefix + INIT_SEGMENT_NAME,
-    segmentCount,
-    bytes,
-    periods: spec.scheme === 'none' ? 0 : keyPeriodForSegment(segmentCount - 1, spec.keyRotationSegments) + 1,
-    durationSeconds: entries.reduce((sum, s) => sum + s.durationSeconds, 0),
-  };
+  return { entries, bytes, independent: /^#EXT-X-INDEPENDENT-SEGMENTS\s*$/m.test(playlistText) };
 }
 
 function checkRendition(spec: StreamedRendition, dataKey: Uint8Array | undefined): void {

@@ -26,7 +26,8 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { EncryptScheme } from '../store/catalogue-schema.js';
 import type { StreamRecord, StreamStore } from '../store/stream-store.js';
 import type { VideoRecord, VideoStore } from '../store/video-store.js';
-import type { TranscodeTemplate } from '../templates/transcode-template.js';
+import { effectiveSegmentSeconds, type TranscodeTemplate } from '../templates/transcode-template.js';
+import { writeTracePattern } from '../trace/trace-pattern.js';
 import { announceAnalysis } from './analysis-event.js';
 import { planLadder, type PlannedRendition } from './ladder-planner.js';
 import { encodeAndPackage } from './streaming-packager.js';
@@ -115,7 +116,7 @@ export function createTranscodeJobHandler(deps: TranscodeJobDeps) {
     let input: FfmpegSourceInput | undefined;
     try {
       input = await openSourceForFfmpeg(deps.sources, video, { log: deps.log });
-      const streams = await transcode(deps, job.payload, video, input.url, jobPrefix, ctx);
+      const streams = await transcode(deps, job.payload, video, input.url, jobPrefix, scratch, ctx);
       const published = await deps.streams.publish(videoId, streams, {
         from: 'Transcoding',
         to: 'Normal',
@@ -183,6 +184,7 @@ async function transcode(
   video: VideoRecord,
   input: URL,
   jobPrefix: string,
+  scratch: string,
   { signal, progress: reportProgress }: Pick<JobContext, 'signal' | 'progress'>,
 ): Promise<StreamRecord[]> {
   const group = await deps.groups.store.find(payload.templateGroupId);
@@ -211,7 +213,20 @@ async function transcode(
   if (firstAnalysis) await announceAnalysis(deps.callbacks, video, { probed }, payload.userData?.callbackUrl);
 
   const placements = plan(probed, group.templates, payload);
-  const segmentSeconds = Math.min(...group.templates.map((t) => t.segmentSeconds));
+  // One ffmpeg run cuts every rendition on one grid; a traced template asks for short segments
+  // (one code-word bit each), so it sets the grid when it is the shortest.
+  const segmentSeconds = Math.min(...group.templates.map(effectiveSegmentSeconds));
+  const traced = placements.some((p) => p.template?.traceWatermark);
+  // The A/B mark (trace-pattern.ts): keyed by a fresh random seed, written to this job's scratch
+  // directory (deleted with it) and looped by ffmpeg. Nothing of it is stored. Its frame rate is
+  // a whole number ≥ the source's, so the loop is exactly 8 segments long (a 29.97 fps loop
+  // would drift off the segment grid) and every source frame meets a pattern frame.
+  const tracePattern = traced
+    ? await writeTracePattern(join(scratch, 'trace-pattern.yuv'), {
+        fps: Math.max(1, Math.ceil(probed.video.fps || 25)),
+        segmentSeconds,
+      })
+    : undefined;
   const dataKey = placements.some((p) => p.scheme !== 'none' && !payload.encryptConfig)
     ? await videoDataKey(deps, video)
     : undefined;
@@ -244,6 +259,7 @@ async function transcode(
                 ? hlsKeyPath(video.videoId, streamId, period)
                 : privateKeyPath(video.videoId, streamId, period),
           outputPrefix: `${jobPrefix}${placement.planned.name}/`,
+          traced: placement.template?.traceWatermark !== undefined,
         };
       }),
       encode: (outputUrl, encodeSignal) =>
@@ -251,9 +267,13 @@ async function transcode(
           buildHlsLadderArgs({
             input,
             outputUrl,
-            renditions: placements.map((p) => p.planned),
+            renditions: placements.map((p) => ({
+              ...p.planned,
+              traced: p.template?.traceWatermark !== undefined,
+            })),
             hasAudio: probed.audio !== undefined,
             segmentSeconds,
+            tracePattern,
             x264Preset: deps.x264Preset,
           }),
           {
@@ -320,6 +340,7 @@ async function transcode(
         segmentCount: rendition.segmentCount,
         status: 'Normal',
         creationTime,
+        traced: placement.template?.traceWatermark !== undefined,
       });
     }
     return streams;
