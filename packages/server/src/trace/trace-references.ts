@@ -25,7 +25,7 @@ export function topRendition(streams: readonly StreamRecord[]): StreamRecord | u
 
 /** The video's traced renditions (the `traced` flag of the stream record). */
 export function tracedRenditions(streams: readonly StreamRecord[]): StreamRecord[] {
-  return streams.filter((s) => (s as StreamRecord & { traced?: boolean }).traced === true);
+  return streams.filter((s) => s.traced === true);
 }
 
 /** Segment k spans [start, end) seconds of the rendition, from the media playlist's EXTINF lines. */
@@ -64,8 +64,12 @@ export function clearRenditionOpener(deps: {
       stream.encryptScheme === 'none' || !video?.dataKeyCiphertext
         ? undefined
         : await deps.dataKeys.get(stream.videoId, video.dataKeyCiphertext);
-    void variant; // wired to the reader's variant option once traced renditions exist (wip/embed)
-    const reader = await ClearRenditionReader.open(deps.objects, stream, dataKey);
+    const reader = await ClearRenditionReader.open(
+      deps.objects,
+      stream,
+      dataKey,
+      variant ? { variantOf: () => variant } : {},
+    );
     return reader.chunks();
   };
 }
