@@ -15,6 +15,7 @@ import { makeClip } from '../support/media.js';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
 import { createUpload, ossClientFor, waitForStatus } from '../support/vod-upload.js';
+import { ROOT_KEY_ENV, runCli } from '../cli/cli-process.js';
 
 const run = promisify(execFile);
 
@@ -212,9 +213,16 @@ describe('leak detection through the server', () => {
       'ultrafast',
       otherFile,
     ]);
-    const other = await extract(vod, await uploadLeak(vod, otherFile, 'other'), sourceId);
-    assert.equal(other.Status, 'Success', other.ErrorMessage);
-    assert.equal(other.WaterMarkText, '');
-    assert.equal(other.TraceReport!.Verdict, 'NoMatch');
+    // The same through the CLI: `securevod trace FILE --video ID --json` uploads and runs the job.
+    const cli = await runCli(['trace', otherFile, '--video', sourceId, '--json'], {
+      cwd: dataDir,
+      env: { ...ROOT_KEY_ENV, SECUREVOD_ENDPOINT: server.url },
+      timeoutMs: 180_000,
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    const verdict = JSON.parse(cli.stdout) as { verdict: string; traceId: string | null; message: string };
+    assert.equal(verdict.verdict, 'no-match');
+    assert.equal(verdict.traceId, null);
+    assert.match(verdict.message, /no match/);
   });
 });
