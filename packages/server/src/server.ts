@@ -88,6 +88,10 @@ import { migrateToLatest } from './store/migrator.js';
 import { createSettingsStore } from './store/settings-store.js';
 import { createSnapshotStore } from './store/snapshot-store.js';
 import { createStreamStore } from './store/stream-store.js';
+import { createTraceSessionStore } from './store/trace-session-store.js';
+import { TraceCode } from './trace/trace-code.js';
+import { loadTraceSecret } from './trace/trace-secret.js';
+import { TraceSessions } from './trace/trace-sessions.js';
 import { createTemplateGroupStore } from './store/template-group-store.js';
 import { createUploadCredentialStore } from './store/upload-credential-store.js';
 import { createUrlUploadStore } from './store/url-upload-store.js';
@@ -275,7 +279,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const imageUploads = createImageUploads({ images, callbacks, publicUrl: getPublicUrl });
 
   const playbackSecrets = await loadPlaybackSecrets(kms, settings);
+  // Leak tracing (docs/tracing.md): the keyed A/B code word and the record of issued sessions.
+  const traceSecret = await loadTraceSecret(kms, settings);
+  const traceSessions = new TraceSessions({
+    store: createTraceSessionStore(db),
+    code: new TraceCode(traceSecret),
+  });
+  traceSecret.fill(0);
   const playback = new PlaybackService({
+    traceSessions,
     videos,
     streams,
     secrets: playbackSecrets,

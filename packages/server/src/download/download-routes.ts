@@ -7,6 +7,9 @@
  * touches disk, memory is bounded by a few chunks whatever the segment or file size, and the
  * socket's pace sets the reading pace.
  *   GET /download/revocations?AppIdentification=…  revoked secret versions of an app (for SDKs)
+ * A download of a traced rendition is a leak-tracing session of its own (docs/tracing.md): its
+ * trace ID is the request's `Trace` (our extension), else the PlayAuth's, else a generated one;
+ * it is recorded (kind `download`) and the file is assembled from A and B segments by its code word.
  */
 import { createPackageWriter } from '@securevod/crypto';
 import { writePackageStream } from '@securevod/crypto/node';
@@ -27,6 +30,7 @@ import type { StreamStore } from '../store/stream-store.js';
 import { ClearRenditionReader } from './clear-rendition-reader.js';
 import { downloadSecretContext } from './download-secret-service.js';
 import { canonicalAppIdentification } from './app-identification-param.js';
+import { isValidTraceId } from '../trace/trace-code.js';
 
 export interface DownloadRoutesDeps {
   playback: PlaybackService;
@@ -84,6 +88,10 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
       });
       const video = await playback.playableVideo(claims.vid);
       if (video.downloadSwitch !== 'on') throw downloadErrors.videoDisabled();
+      const trace = param(query, 'Trace');
+      if (trace !== undefined && !isValidTraceId(trace)) {
+        throw apiErrors.invalidParameter('Trace', 'It must be 1 to 1024 letters and digits.');
+      }
       const definition = param(query, 'Definition');
       const streams = (await deps.streams.listForVideo(video.videoId)).filter((s) => s.status === 'Normal');
       const stream = definition ? streams.find((s) => s.definition === definition) : streams[0];
@@ -106,7 +114,18 @@ export async function downloadRoutes(app: FastifyInstance, deps: DownloadRoutesD
         stream.encryptScheme === 'none' || !video.dataKeyCiphertext
           ? undefined
           : await deps.dataKeys.get(video.videoId, video.dataKeyCiphertext);
-      const reader = await ClearRenditionReader.open(deps.objects, stream, dataKey);
+      let variantOf: ((index: number) => 'a' | 'b') | undefined;
+      if (stream.traced && playback.traceSessions) {
+        const traceId = trace ?? claims.tr;
+        const session = await playback.traceSessions.issue({
+          videoId: video.videoId,
+          kind: 'download',
+          ...(traceId !== undefined ? { traceId, viewerId: claims.uid ?? traceId } : {}),
+          clientIp: req.ip,
+        });
+        variantOf = playback.traceSessions.variantOf(video.videoId, session.traceId);
+      }
+      const reader = await ClearRenditionReader.open(deps.objects, stream, dataKey, { variantOf });
       const baseName = `${video.videoId}-${stream.definition}`;
 
       if (!secretRow || !appId) {

@@ -14,6 +14,15 @@
  * with a fresh `auth_key` for that URI's path and the same `token`, so a playlist authorises its
  * children without a per-viewer copy of anything but the playlist text.
  *
+ * Leak tracing (docs/tracing.md): the segments of a traced rendition exist twice, `…/a/seg_N` and
+ * `…/b/seg_N`, and a session's playlist names the variant its trace ID selects. Each such URI
+ * always carries an `auth_key` for its exact path — with the URL-signing key when one is
+ * configured, else with an internal key derived from the playback secrets
+ * (`policy.tracedSegmentKeys`) — so changing `/a/` to `/b/` in a URI is refused (`AuthKeyInvalid`,
+ * 403). The token must still be valid too; the internal signature only binds the path, so it
+ * lasts `TRACED_SEGMENT_SIGNATURE_GRACE_SECONDS` beyond the token (a session token is refreshed
+ * without re-reading the playlist).
+ *
  * Caching: segments and init segments are the same bytes for every viewer — a cache keys them by
  * path and ignores `CACHE_IGNORED_QUERY_PARAMS`. Playlists are rewritten per request and carry
  * per-viewer tokens: they are never cached (`mediaCacheControl`).
@@ -29,6 +38,10 @@ import {
   type UriSigner,
 } from './playlist-rewriter.js';
 import { AUTH_KEY_PARAM, signPath, verifyAuthKey } from './url-signing.js';
+import { isTracedSegmentObject } from '../trace/traced-playlist.js';
+
+/** How long the internal signature of a traced segment URI outlives the token it came with. */
+export const TRACED_SEGMENT_SIGNATURE_GRACE_SECONDS = 86_400;
 
 export const MEDIA_PATH_PREFIX = '/media/';
 export const MEDIA_TOKEN_PARAM = 'token';
@@ -55,6 +68,11 @@ export interface MediaAccessPolicy {
   readonly secrets: TokenSecrets;
   /** When set, every media request needs a valid `auth_key` as well as the token. */
   readonly urlSigning?: UrlSigningConfig;
+  /**
+   * Without `urlSigning`: the internal keys (newest first) that sign traced segment paths; a
+   * request for one needs a valid `auth_key` under one of them.
+   */
+  readonly tracedSegmentKeys?: readonly string[];
 }
 
 /** The query as a framework hands it over (fastify: repeated names become arrays). */
@@ -104,6 +122,15 @@ export function authorizeMediaRequest(req: MediaRequest, policy: MediaAccessPoli
       defaultValiditySeconds: policy.urlSigning.validitySeconds ?? 0,
     });
     if (!check.ok) throw new PlaybackError(`AuthKey${check.reason}`);
+  } else if (policy.tracedSegmentKeys && isTracedSegmentObject(media.object)) {
+    const authKey = queryParam(req.query, AUTH_KEY_PARAM);
+    if (authKey === DUPLICATE) throw new PlaybackError('AuthKeyInvalid');
+    const check = verifyAuthKey(req.path, authKey, {
+      privateKeys: [...policy.tracedSegmentKeys],
+      now: req.now,
+      defaultValiditySeconds: 0,
+    });
+    if (!check.ok) throw new PlaybackError(`AuthKey${check.reason}`);
   }
 
   const token = queryParam(req.query, MEDIA_TOKEN_PARAM);
@@ -131,6 +158,8 @@ export interface MediaUriSignerOptions {
    * for the key service. Without it, key URIs must lie under the video's media path.
    */
   readonly signKeyUri?: (absolutePath: string, info: PlaylistUriInfo) => string;
+  /** Without `urlSigning`: the internal key that signs traced segment paths (see the file comment). */
+  readonly tracedSegmentKey?: string;
 }
 
 /**
@@ -156,6 +185,13 @@ export function createMediaUriSigner(grant: MediaGrant, opts: MediaUriSignerOpti
         privateKey: opts.urlSigning.privateKey,
         expiresAt: grant.claims.exp,
         validitySeconds: opts.urlSigning.validitySeconds ?? 0,
+      });
+      params.push(`${AUTH_KEY_PARAM}=${authKey}`);
+    } else if (opts.tracedSegmentKey && isTracedSegmentObject(media.object)) {
+      const authKey = signPath(path, {
+        privateKey: opts.tracedSegmentKey,
+        expiresAt: grant.claims.exp + TRACED_SEGMENT_SIGNATURE_GRACE_SECONDS,
+        validitySeconds: 0,
       });
       params.push(`${AUTH_KEY_PARAM}=${authKey}`);
     }

@@ -3,7 +3,12 @@
  * cacheable"; docs/formats.md, "PlayAuth and media URL tokens"). A compact JWS
  * (`compact-token.ts`, purpose "media") with
  *
- *   { "v": 1, "scope": "media", "vid": VideoId, "exp": expiry, "ip"?: canonical client address }
+ *   { "v": 1, "scope": "media", "vid": VideoId, "exp": expiry, "ip"?: canonical client address,
+ *     "tr"?: trace ID }
+ *
+ * `tr` (leak tracing, docs/tracing.md): the session's trace ID. The media role serves a traced
+ * rendition's playlist with this session's A/B sequence; it is signed into the token, so a viewer
+ * cannot choose another sequence.
  *
  * It authorises every object under `/media/<vid>/` — master and media playlists, init segments,
  * segments — so one token issued with the play info reaches everything the playlists name: the
@@ -23,6 +28,15 @@ import {
   type TokenSecrets,
 } from './compact-token.js';
 import { PlaybackError } from './playback-error.js';
+import { isValidTraceId } from '../trace/trace-code.js';
+
+/** A trace ID for a token claim: letters and digits, 1–1024 (the vendor's `Trace` rule). */
+export function checkedTraceId(traceId: string): string {
+  if (typeof traceId !== 'string' || !isValidTraceId(traceId)) {
+    throw new RangeError('traceId must be 1 to 1024 letters and digits.');
+  }
+  return traceId;
+}
 
 export interface MediaTokenClaims {
   readonly v: 1;
@@ -30,6 +44,7 @@ export interface MediaTokenClaims {
   readonly vid: string;
   readonly exp: number;
   readonly ip?: string;
+  readonly tr?: string;
 }
 
 export interface IssueMediaTokenOptions {
@@ -37,6 +52,8 @@ export interface IssueMediaTokenOptions {
   /** Unix seconds; the same expiry goes into the `auth_key` of every URL signed with the token. */
   readonly expiresAt: number;
   readonly clientIp?: string;
+  /** The session's trace ID (letters and digits, ≤ 1024). */
+  readonly traceId?: string;
 }
 
 export interface VerifyMediaTokenOptions {
@@ -56,6 +73,7 @@ export function issueMediaToken(secrets: TokenSecrets, opts: IssueMediaTokenOpti
     vid: opts.videoId,
     exp: opts.expiresAt,
     ...(opts.clientIp !== undefined ? { ip: bindableClientIp(opts.clientIp) } : {}),
+    ...(opts.traceId !== undefined ? { tr: checkedTraceId(opts.traceId) } : {}),
   };
   return signCompactToken(secrets, 'media', claims);
 }
@@ -79,7 +97,8 @@ export function verifyMediaToken(
     p.scope !== 'media' ||
     !isId(p.vid) ||
     !isTime(p.exp) ||
-    (p.ip !== undefined && typeof p.ip !== 'string')
+    (p.ip !== undefined && typeof p.ip !== 'string') ||
+    (p.tr !== undefined && (typeof p.tr !== 'string' || !isValidTraceId(p.tr)))
   ) {
     throw new PlaybackError('MediaTokenInvalid');
   }
@@ -89,6 +108,7 @@ export function verifyMediaToken(
     vid: p.vid,
     exp: p.exp,
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
+    ...(p.tr !== undefined ? { tr: p.tr as string } : {}),
   };
   if (opts.now >= claims.exp) throw new PlaybackError('MediaTokenExpired');
   if (claims.vid !== opts.videoId) throw new PlaybackError('MediaTokenWrongVideo');

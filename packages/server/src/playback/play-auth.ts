@@ -4,7 +4,10 @@
  * trades it for play info. Format: a compact JWS (`compact-token.ts`, purpose "play-auth") with
  *
  *   { "v": 1, "vid": VideoId, "exp": expiry, "iat": issued, "jti": random id,
- *     "uid"?: viewer id, "ip"?: canonical client address }
+ *     "uid"?: viewer id, "ip"?: canonical client address, "tr"?: trace ID }
+ *
+ * `tr`: GetVideoPlayAuth's `Trace` (our extension; docs/tracing.md). The play info traded for the
+ * PlayAuth carries it into the session's media token, which selects the A/B sequence.
  *
  * It carries no key material. Validity is `AuthInfoTimeout` seconds: 100 by default, 100–3000
  * (the reference's range). A token is expired from second `exp` on (RFC 7519 §4.1.4). `jti` is
@@ -24,7 +27,9 @@ import {
   verifyCompactToken,
   type TokenSecrets,
 } from './compact-token.js';
+import { checkedTraceId } from './media-token.js';
 import { PlaybackError } from './playback-error.js';
+import { isValidTraceId } from '../trace/trace-code.js';
 
 export const PLAY_AUTH_DEFAULT_TTL_SECONDS = 100;
 export const PLAY_AUTH_MIN_TTL_SECONDS = 100;
@@ -38,6 +43,7 @@ export interface PlayAuthClaims {
   readonly jti: string;
   readonly uid?: string;
   readonly ip?: string;
+  readonly tr?: string;
 }
 
 export interface IssuePlayAuthOptions {
@@ -50,6 +56,8 @@ export interface IssuePlayAuthOptions {
   readonly clientIp?: string;
   /** Unix seconds. */
   readonly now: number;
+  /** Leak tracing: the trace ID the session will carry (letters and digits, ≤ 1024). */
+  readonly traceId?: string;
 }
 
 export interface VerifyPlayAuthOptions {
@@ -79,6 +87,7 @@ export function issuePlayAuth(secrets: TokenSecrets, opts: IssuePlayAuthOptions)
     jti: randomBytes(16).toString('base64url'),
     ...(opts.viewerId !== undefined ? { uid: checkedViewerId(opts.viewerId) } : {}),
     ...(opts.clientIp !== undefined ? { ip: bindableClientIp(opts.clientIp) } : {}),
+    ...(opts.traceId !== undefined ? { tr: checkedTraceId(opts.traceId) } : {}),
   };
   return signCompactToken(secrets, 'play-auth', claims);
 }
@@ -110,6 +119,7 @@ function readClaims(p: Record<string, unknown>): PlayAuthClaims | null {
   if (p.exp <= p.iat || p.exp - p.iat > PLAY_AUTH_MAX_TTL_SECONDS) return null;
   if (p.uid !== undefined && typeof p.uid !== 'string') return null;
   if (p.ip !== undefined && typeof p.ip !== 'string') return null;
+  if (p.tr !== undefined && (typeof p.tr !== 'string' || !isValidTraceId(p.tr))) return null;
   return {
     v: 1,
     vid: p.vid,
@@ -118,6 +128,7 @@ function readClaims(p: Record<string, unknown>): PlayAuthClaims | null {
     jti: p.jti,
     ...(p.uid !== undefined ? { uid: p.uid as string } : {}),
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
+    ...(p.tr !== undefined ? { tr: p.tr as string } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * whose URLs carry a media token (and `auth_key` when URL signing is on) — shared by the RPC
  * action GetPlayInfo and the player-facing `/play/info`.
  */
+import { createHmac } from 'node:crypto';
 import { catalogueErrors } from '../catalogue/catalogue-errors.js';
 import { wireTime } from '../catalogue/template-group-service.js';
 
@@ -13,6 +14,7 @@ import { MEDIA_TOKEN_PARAM } from './media-access.js';
 import { issueMediaToken } from './media-token.js';
 import { issuePlayAuth } from './play-auth.js';
 import { AUTH_KEY_PARAM, signPath } from './url-signing.js';
+import type { TraceSessions } from '../trace/trace-sessions.js';
 
 export interface UrlSigning {
   privateKeys: string[];
@@ -32,6 +34,8 @@ export interface PlayInfoOptions {
   encryptType?: 'Unencrypted' | 'AliyunVoDEncryption' | 'HLSEncryption';
   /** Multiple: every stream; Single: the latest per definition. */
   resultType: 'Single' | 'Multiple';
+  /** Leak tracing: the session's trace ID, carried by the media token (docs/tracing.md). */
+  traceId?: string;
 }
 
 export class PlaybackService {
@@ -45,8 +49,23 @@ export class PlaybackService {
       now?: () => number;
       /** The media path of the video's latest WebVTT thumbnail track (snapshot jobs), if any. */
       thumbnailTrack?: (videoId: string) => Promise<string | undefined>;
+      /** Leak tracing: issues and records sessions of traced videos (docs/tracing.md). */
+      traceSessions?: TraceSessions;
     },
-  ) {}
+  ) {
+    // The internal keys that sign traced segment paths when URL signing is off (media-access.ts):
+    // derived from the playback secrets, so they rotate with them and never need storing.
+    this.tracedSegmentKeys = deps.secrets.map((secret) =>
+      createHmac('sha256', secret).update('securevod-traced-segment-url/v1').digest('hex').slice(0, 32),
+    );
+  }
+
+  /** Newest first; see media-access.ts, "Leak tracing". */
+  readonly tracedSegmentKeys: readonly string[];
+
+  get traceSessions(): TraceSessions | undefined {
+    return this.deps.traceSessions;
+  }
 
   nowSeconds(): number {
     return Math.floor((this.deps.now?.() ?? Date.now()) / 1000);
@@ -67,20 +86,22 @@ export class PlaybackService {
     return video;
   }
 
-  issuePlayAuth(videoId: string, ttlSeconds: number, clientIp?: string): string {
+  issuePlayAuth(videoId: string, ttlSeconds: number, clientIp?: string, traceId?: string): string {
     return issuePlayAuth(this.deps.secrets as Uint8Array[], {
       videoId,
       ttlSeconds,
       now: this.nowSeconds(),
       ...(clientIp ? { clientIp } : {}),
+      ...(traceId ? { traceId } : {}),
     });
   }
 
-  issueMediaToken(videoId: string, expiresAt: number, clientIp?: string): string {
+  issueMediaToken(videoId: string, expiresAt: number, clientIp?: string, traceId?: string): string {
     return issueMediaToken(this.deps.secrets as Uint8Array[], {
       videoId,
       expiresAt,
       ...(clientIp ? { clientIp } : {}),
+      ...(traceId ? { traceId } : {}),
     });
   }
 
@@ -180,7 +201,7 @@ export class PlaybackService {
     streams: StreamRecord[],
     opts: PlayInfoOptions,
   ): Record<string, unknown>[] {
-    const token = this.issueMediaToken(video.videoId, opts.expiresAt, opts.clientIp);
+    const token = this.issueMediaToken(video.videoId, opts.expiresAt, opts.clientIp, opts.traceId);
     return streams.map((s) => ({
       PlayURL: this.mediaUrl(
         video.videoId,

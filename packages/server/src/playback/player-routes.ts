@@ -25,6 +25,8 @@ import { PlaybackError } from './playback-error.js';
 import { sendError, stringField } from './player-http.js';
 import { rewriteThumbnailTrack } from './thumbnail-track.js';
 import { mediaObject, type PlaybackService } from './playback-service.js';
+import { isTracedPlaylist, selectTraceVariants } from '../trace/traced-playlist.js';
+import { TraceSessions } from '../trace/trace-sessions.js';
 
 /** Lifetime of a player session token; the SDK refreshes it at ~80 %. */
 export const SESSION_TTL_SECONDS = 600;
@@ -49,9 +51,9 @@ const CONTENT_TYPES: Record<string, string> = {
 export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps): Promise<void> {
   const { playback } = deps;
 
-  const sessionFor = (videoId: string, clientIp: string | undefined) => {
+  const sessionFor = (videoId: string, clientIp: string | undefined, traceId?: string) => {
     const expiresAt = playback.nowSeconds() + SESSION_TTL_SECONDS;
-    return { expiresAt, token: playback.issueMediaToken(videoId, expiresAt, clientIp) };
+    return { expiresAt, token: playback.issueMediaToken(videoId, expiresAt, clientIp, traceId) };
   };
 
   app.post('/play/info', async (req, reply) => {
@@ -62,14 +64,26 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
         clientIp: req.ip,
       });
       const video = await playback.playableVideo(claims.vid);
-      const session = sessionFor(video.videoId, claims.ip);
       const opts = {
-        expiresAt: session.expiresAt,
+        expiresAt: playback.nowSeconds() + SESSION_TTL_SECONDS,
         clientIp: claims.ip,
         includePrivate: true,
         resultType: 'Single' as const,
       };
       const streams = await playback.selectStreams(video, opts);
+      // Leak tracing: a traced video's session is recorded and its token carries the trace ID
+      // (the PlayAuth's `Trace`, else the session's own ID).
+      const traced =
+        playback.traceSessions && TraceSessions.needed(streams)
+          ? await playback.traceSessions.issue({
+              videoId: video.videoId,
+              kind: 'play',
+              ...(claims.tr !== undefined ? { traceId: claims.tr } : {}),
+              ...((claims.uid ?? claims.tr) ? { viewerId: claims.uid ?? claims.tr } : {}),
+              clientIp: req.ip,
+            })
+          : undefined;
+      const session = sessionFor(video.videoId, claims.ip, traced?.traceId);
       const token = session.token;
       return reply.send({
         RequestId: newRequestId(),
@@ -123,7 +137,8 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
         clientIp: req.ip,
       });
       await playback.playableVideo(claims.vid);
-      const session = sessionFor(claims.vid, claims.ip);
+      // The same session: the same trace ID, so the same A/B sequence.
+      const session = sessionFor(claims.vid, claims.ip, claims.tr);
       return reply.send({
         RequestId: newRequestId(),
         Session: { Token: session.token, ExpiresAt: new Date(session.expiresAt * 1000).toISOString() },
@@ -146,6 +161,7 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           {
             secrets: playback.secrets as Uint8Array[],
             ...(playback.urlSigning ? { urlSigning: playback.urlSigning } : {}),
+            tracedSegmentKeys: playback.tracedSegmentKeys,
           },
         );
         const key = `videos/${grant.videoId}/${grant.object}`;
@@ -170,8 +186,17 @@ export async function playerRoutes(app: FastifyInstance, deps: PlayerRoutesDeps)
           );
         }
         if (ext === 'm3u8') {
-          const text = (await readObject(deps.objects, key)).toString('utf8');
+          let text = (await readObject(deps.objects, key)).toString('utf8');
+          if (isTracedPlaylist(text)) {
+            // This session's A/B sequence (docs/tracing.md). A token without a trace ID was not
+            // issued for playing a traced video (e.g. an image URL's): it gets no sequence.
+            const traceId = grant.claims.tr;
+            if (traceId === undefined || !playback.traceSessions)
+              throw new PlaybackError('MediaTokenInvalid');
+            text = selectTraceVariants(text, playback.traceSessions.variantOf(grant.videoId, traceId));
+          }
           const rewritten = rewriteMediaPlaylist(text, grant, {
+            tracedSegmentKey: playback.tracedSegmentKeys[0],
             ...(playback.urlSigning?.privateKeys[0]
               ? {
                   urlSigning: {

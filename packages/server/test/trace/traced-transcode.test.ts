@@ -3,9 +3,18 @@
  * - `TraceWatermark` in TranscodeTemplateList (our extension) is validated with the API's
  *   InvalidParameter naming the field, and round-trips through Add/Update/GetTranscodeTemplateGroup;
  * - a video uploaded into a traced group transcodes and publishes: each traced rendition is stored
- *   as `init.mp4`, `a/seg_N`, `b/seg_N` and `index.m3u8` (naming a/), cut into 1 s segments.
+ *   as `init.mp4`, `a/seg_N`, `b/seg_N` and `index.m3u8` (naming a/), cut into 1 s segments, and
+ *   A ≠ B for every stored segment;
+ * - per-session sequences: GetPlayInfo with `DigitalWatermarkType=TraceMark&Trace=…` (and without a
+ *   Trace, and GetVideoPlayAuth's `Trace` through /play/info) serves playlists whose variant for
+ *   segment k is exactly `TraceCode(secret).variant(video, trace, k)`; two trace IDs get different
+ *   sequences, one trace ID the same; every issuance is in trace_sessions;
+ * - swapping `/a/` for `/b/` in a segment URI gets a 403 (AuthKeyInvalid), the listed URIs a 200;
+ * - a traced Secure-mode-off (Normal) download carries the download's own sequence, recorded as
+ *   kind `download`.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,8 +23,14 @@ import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js
 import { makeClip } from '../support/media.js';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
+import { openLocalKms } from '../../src/kms/local-kms.js';
+import { openDatabase } from '../../src/store/database.js';
+import { createSettingsStore } from '../../src/store/settings-store.js';
+import { createTraceSessionStore, type TraceSessionRecord } from '../../src/store/trace-session-store.js';
+import { TraceCode } from '../../src/trace/trace-code.js';
+import { loadTraceSecret } from '../../src/trace/trace-secret.js';
 
-const CLIP_SECONDS = 8;
+const CLIP_SECONDS = 20;
 
 export function tracedTemplate(definition: string, height: number, encryptType: string, extra: object = {}) {
   return {
@@ -27,6 +42,7 @@ export function tracedTemplate(definition: string, height: number, encryptType: 
 describe('traced templates and the A/B transcode, through the server', () => {
   let server: ServerProcess;
   let dataDir: string;
+  let videoId = '';
 
   before(async () => {
     dataDir = await makeDataDir();
@@ -104,7 +120,7 @@ describe('traced templates and the A/B transcode, through the server', () => {
       tracedTemplate('SD', 360, 'HLSEncryption'),
       tracedTemplate('LD', 180, 'AliyunVoDEncryption'),
     ]);
-    const videoId = await uploadVideo(vod, clip, group, 'traced');
+    videoId = await uploadVideo(vod, clip, group, 'traced');
     const root = join(dataDir, 'storage', 'objects', 'videos', videoId);
     // Object keys, hls/<job>/<rendition>/… (the local store adds a `#` to each file name).
     const files = (await filesUnder(root)).map((f) => f.replace(/#$/, ''));
@@ -131,6 +147,140 @@ describe('traced templates and the A/B transcode, through the server', () => {
         playlist.split('\n').filter((l) => /^\w\/?seg_\d+/.test(l) || /^seg_/.test(l)),
         names.map((n) => `a/${n}`),
       );
+      for (const n of names) {
+        const [a, b] = await Promise.all(
+          ['a', 'b'].map(async (v) =>
+            createHash('sha256')
+              .update(await readFile(join(root, playlistPath.replace('index.m3u8', `${v}/${n}#`))))
+              .digest('hex'),
+          ),
+        );
+        assert.notEqual(a, b, `${definition}: stored A = B at ${n}`);
+      }
     }
+  });
+
+  /** The deployment's trace secret and session table, read as the detector would. */
+  async function traceState(): Promise<{ code: TraceCode; sessions: TraceSessionRecord[] }> {
+    const kms = await openLocalKms({ dir: join(dataDir, 'kms') });
+    const db = await openDatabase({ sqlitePath: join(dataDir, 'securevod.sqlite') });
+    try {
+      const code = new TraceCode(await loadTraceSecret(kms, createSettingsStore(db)));
+      const store = createTraceSessionStore(db);
+      const sessions = (
+        await Promise.all((await store.traceIds(videoId)).map((t) => store.sessionsOf(videoId, t)))
+      ).flat();
+      return { code, sessions };
+    } finally {
+      await db.close();
+      await kms.close();
+    }
+  }
+
+  async function playInfo(params: Record<string, string>): Promise<string> {
+    const { PlayInfoList } = await vodClient(server.url).request<{
+      PlayInfoList: { PlayInfo: Array<{ PlayURL: string; Definition: string }> };
+    }>('GetPlayInfo', { VideoId: videoId, ...params });
+    return PlayInfoList.PlayInfo.find((p) => p.Definition === 'SD')!.PlayURL;
+  }
+
+  /** The segment URIs (absolute) of a rendition playlist, and the variant letters they name. */
+  async function sequence(playlistUrl: string): Promise<{ uris: string[]; variants: string }> {
+    const res = await fetch(playlistUrl);
+    assert.equal(res.status, 200, playlistUrl);
+    const uris = (await res.text())
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => new URL(l, playlistUrl).href);
+    return { uris, variants: uris.map((u) => /\/([ab])\/seg_/.exec(u)![1]).join('') };
+  }
+
+  test('per-session A/B sequences follow the keyed code word; every issuance is recorded', async () => {
+    const vod = vodClient(server.url);
+    await expectApiError(
+      vod.request('GetPlayInfo', { VideoId: videoId, Trace: 'viewer1' }),
+      'InvalidParameter',
+      400,
+      /DigitalWatermarkType/,
+    );
+    await expectApiError(
+      vod.request('GetPlayInfo', { VideoId: videoId, DigitalWatermarkType: 'TraceMark', Trace: 'not-alnum' }),
+      'InvalidParameter',
+      400,
+      /Trace/,
+    );
+    await expectApiError(
+      vod.request('GetVideoPlayAuth', { VideoId: videoId, Trace: 'x'.repeat(1025) }),
+      'InvalidParameter',
+      400,
+      /Trace/,
+    );
+
+    const one = await sequence(await playInfo({ DigitalWatermarkType: 'TraceMark', Trace: 'viewer1' }));
+    const again = await sequence(await playInfo({ DigitalWatermarkType: 'TraceMark', Trace: 'viewer1' }));
+    const two = await sequence(await playInfo({ DigitalWatermarkType: 'TraceMark', Trace: 'viewer2' }));
+    const anonymous = await sequence(await playInfo({}));
+    assert.equal(one.variants.length, CLIP_SECONDS);
+    assert.equal(again.variants, one.variants, 'the same trace ID gets the same sequence');
+    assert.notEqual(two.variants, one.variants, 'another trace ID gets another sequence');
+
+    // The SDK path: GetVideoPlayAuth's Trace (our extension) → /play/info → the same sequence.
+    const { PlayAuth } = await vod.request<{ PlayAuth: string }>('GetVideoPlayAuth', {
+      VideoId: videoId,
+      Trace: 'viewer1',
+    });
+    const info = (await (
+      await fetch(`${server.url}/play/info`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ VideoId: videoId, PlayAuth }),
+      })
+    ).json()) as { PlayInfoList: { PlayInfo: Array<{ PlayURL: string; Definition: string }> } };
+    const viaSdk = await sequence(info.PlayInfoList.PlayInfo.find((p) => p.Definition === 'SD')!.PlayURL);
+    assert.equal(viaSdk.variants, one.variants, 'GetVideoPlayAuth Trace selects the same sequence');
+
+    const { code, sessions } = await traceState();
+    const expected = (trace: string) =>
+      Array.from(code.bits(videoId, trace, CLIP_SECONDS), (b) => 'ab'[b]).join('');
+    assert.equal(one.variants, expected('viewer1'));
+    assert.equal(two.variants, expected('viewer2'));
+    const generated = sessions.filter((s) => s.viewerId === null);
+    assert.equal(generated.length, 1, 'the Trace-less session is recorded with a generated trace ID');
+    assert.equal(anonymous.variants, expected(generated[0]!.traceId));
+    assert.deepEqual(
+      sessions.map((s) => `${s.traceId}/${s.kind}`).sort(),
+      [
+        `${generated[0]!.traceId}/play`,
+        'viewer1/play',
+        'viewer1/play',
+        'viewer1/play',
+        'viewer2/play',
+      ].sort(),
+    );
+    for (const s of sessions) {
+      assert.equal(s.videoId, videoId);
+      assert.match(s.sessionId, /^[0-9a-f]{32}$/);
+      assert.ok(!Number.isNaN(Date.parse(s.issuedAt)));
+      assert.equal(
+        s.viewerId,
+        s.traceId === generated[0]!.traceId ? null : s.traceId,
+        'viewer ID = what was passed',
+      );
+    }
+  });
+
+  test('swapping /a/ for /b/ in a segment URI gets a 403; the listed URIs play', async () => {
+    const { uris } = await sequence(await playInfo({ DigitalWatermarkType: 'TraceMark', Trace: 'viewer3' }));
+    for (const uri of uris.slice(0, 3)) assert.equal((await fetch(uri)).status, 200, uri);
+    const swapped = uris[0]!.includes('/a/')
+      ? uris[0]!.replace('/a/', '/b/')
+      : uris[0]!.replace('/b/', '/a/');
+    const refused = await fetch(swapped);
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { Code: string }).Code, 'AuthKeyInvalid');
+    // Without its auth_key the path is refused too.
+    const bare = new URL(uris[1]!);
+    bare.searchParams.delete('auth_key');
+    assert.equal((await fetch(bare)).status, 403);
   });
 });
