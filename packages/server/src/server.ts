@@ -100,11 +100,8 @@ import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
 import { createSnapshotJobHandler } from './transcode/snapshot-job-handler.js';
 import { traceExtractActions } from './actions/trace-extract-actions.js';
 import { createTraceExtractJobStore } from './store/trace-extract-job-store.js';
-import { createTraceSessionStore } from './store/trace-session-store.js';
-import { TraceCode } from './trace/trace-code.js';
 import { createTraceExtractJobHandler } from './trace/trace-extract-job-handler.js';
 import { clearRenditionOpener } from './trace/trace-references.js';
-import { loadTraceSecret } from './trace/trace-secret.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
@@ -525,7 +522,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         objects,
         sources,
         openRendition: clearRenditionOpener({ objects, videos, dataKeys }),
-        traceCode: async () => new TraceCode(await loadTraceSecret(kms, settings)),
+        traceCode: async () => {
+          const secret = await loadTraceSecret(kms, settings);
+          try {
+            return new TraceCode(secret);
+          } finally {
+            secret.fill(0);
+          }
+        },
         ffmpegPath: config.ffmpegPath,
       }),
     };
