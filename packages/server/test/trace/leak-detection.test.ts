@@ -95,6 +95,18 @@ export async function extract(
   }
 }
 
+/** The SD PlayURL GetPlayInfo hands a session with `Trace` (issues and records the trace ID). */
+async function playUrl(vod: RPCClient, videoId: string, trace: string): Promise<string> {
+  const { PlayInfoList } = await vod.request<{ PlayInfoList: { PlayInfo: Array<{ PlayURL: string }> } }>(
+    'GetPlayInfo',
+    { VideoId: videoId, DigitalWatermarkType: 'TraceMark', Trace: trace, Formats: 'm3u8' },
+  );
+  return PlayInfoList.PlayInfo[0]!.PlayURL;
+}
+
+/** ffmpeg as the session's player: it fetches the playlist, keys and segments through the server. */
+const PLAYER_INPUT = ['-protocol_whitelist', 'http,tcp,crypto,hls,data'];
+
 describe('leak detection through the server', () => {
   let server: ServerProcess;
   let dataDir: string;
@@ -179,6 +191,63 @@ describe('leak detection through the server', () => {
       JobId: 'nosuchjob',
     });
     assert.deepEqual(none.AiExtractResultList, []);
+  });
+
+  test("a session's stream, re-encoded at 480p, cropped and trimmed, names exactly its trace ID (ali-oss + pop-core)", async () => {
+    // 200 trace IDs issued for the source, as 200 viewers' GetPlayInfo calls would.
+    const urls = new Map<string, string>();
+    for (let i = 0; i < 200; i++) urls.set(`viewer${i}`, await playUrl(vod, sourceId, `viewer${i}`));
+    const leak = join(dataDir, 'leak117.mp4');
+    await run('ffmpeg', [
+      '-y',
+      '-v',
+      'error',
+      ...PLAYER_INPUT,
+      '-i',
+      urls.get('viewer117')!,
+      ...ATTACK,
+      '-an',
+      leak,
+    ]);
+    const result = await extract(vod, await uploadLeak(vod, leak), sourceId);
+    assert.equal(result.Status, 'Success', result.ErrorMessage);
+    assert.equal(result.WaterMarkText, 'viewer117');
+    const report = result.TraceReport!;
+    assert.equal(report.Verdict, 'Match');
+    assert.equal(report.CandidatesScored, 200);
+    assert.ok(Math.abs(report.OffsetSeconds - 10) <= 0.1, `offset ${report.OffsetSeconds}`);
+    assert.ok(report.SegmentsUsed >= 100, `${report.SegmentsUsed} segments`);
+    assert.ok(report.Score!.Agreements >= report.Threshold.AgreementsNeeded!);
+    assert.equal(report.TopCandidates[0]!.TraceId, 'viewer117');
+
+    // A splice of two sessions' segments, half and half: one of the two, never a third.
+    const splice = join(dataDir, 'splice.mp4');
+    await run('ffmpeg', [
+      '-y',
+      '-v',
+      'error',
+      ...PLAYER_INPUT,
+      '-i',
+      urls.get('viewer40')!,
+      ...PLAYER_INPUT,
+      '-i',
+      urls.get('viewer41')!,
+      '-filter_complex',
+      '[0:v]trim=0:60,setpts=PTS-STARTPTS[x];[1:v]trim=60:120,setpts=PTS-STARTPTS[y];' +
+        '[x][y]concat=n=2:v=1:a=0,scale=-2:480,crop=iw-16:ih-16[v]',
+      '-map',
+      '[v]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '30',
+      splice,
+    ]);
+    const spliced = await extract(vod, await uploadLeak(vod, splice, 'splice'), sourceId);
+    assert.equal(spliced.Status, 'Success', spliced.ErrorMessage);
+    assert.ok(['viewer40', 'viewer41'].includes(spliced.WaterMarkText), `named ${spliced.WaterMarkText}`);
   });
 
   test('the same re-encode of the clear source, and a different video, give "no match"', async () => {
