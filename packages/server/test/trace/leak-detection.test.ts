@@ -294,4 +294,51 @@ describe('leak detection through the server', () => {
     assert.equal(verdict.traceId, null);
     assert.match(verdict.message, /no match/);
   });
+
+  test('a traced Secure download, decrypted with the CLI and re-encoded, is traced to its trace ID', async () => {
+    const app = 'com.example.tracer';
+    const env = {
+      ...ROOT_KEY_ENV,
+      SECUREVOD_ENDPOINT: server.url,
+      SECUREVOD_APP_DECRYPT_KEY: 'TracerKey0123456789abcdXY',
+    };
+    const cli = async (args: string[]) => {
+      const result = await runCli(args, { cwd: dataDir, env, timeoutMs: 180_000 });
+      assert.equal(result.code, 0, `${args[0]}: ${result.stderr}`);
+      return result.stdout;
+    };
+    await vod.request('SetCustomerConfig', { DownloadSwitch: 'on', DownloadMode: 'Secure' });
+    await cli(['keys', 'register', '--app-identification', app, '-o', join(dataDir, 'tracer.key')]);
+    const pkg = join(dataDir, 'traced.svpk');
+    await cli(['download', sourceId, '-o', pkg, '--app-identification', app, '--definition', 'SD']);
+    const clear = join(dataDir, 'traced-download.mp4');
+    await cli([
+      'offline',
+      'decrypt',
+      pkg,
+      '-o',
+      clear,
+      '--key-file',
+      join(dataDir, 'tracer.key'),
+      '--app-identification',
+      app,
+    ]);
+    const leak = join(dataDir, 'download-leak.mp4');
+    await run('ffmpeg', ['-y', '-v', 'error', '-i', clear, ...ATTACK, '-an', leak]);
+
+    const verdict = JSON.parse(await cli(['trace', leak, '--video', sourceId, '--json'])) as {
+      verdict: string;
+      traceId: string;
+      sessions: { Kind: string }[];
+      segmentsUsed: number;
+      threshold: { AgreementsNeeded: number };
+      score: { Agreements: number };
+    };
+    assert.equal(verdict.verdict, 'match');
+    assert.ok(
+      verdict.sessions.some((s) => s.Kind === 'download'),
+      `the named trace ID ${verdict.traceId} was issued to the download: ${JSON.stringify(verdict.sessions)}`,
+    );
+    assert.ok(verdict.score.Agreements >= verdict.threshold.AgreementsNeeded);
+  });
 });
