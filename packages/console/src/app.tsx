@@ -20,6 +20,7 @@ import { PoliciesPage } from './pages/policies-page.js';
 import { RolesPage } from './pages/roles-page.js';
 import { UserPage } from './pages/user-page.js';
 import { UsersPage } from './pages/users-page.js';
+import { LeakPage } from './pages/leak-page.js';
 
 const NAV: readonly (readonly [PageName, string])[] = [
   ['library', 'Library'],
@@ -31,6 +32,7 @@ const NAV: readonly (readonly [PageName, string])[] = [
   ['policies', 'Policies'],
   ['roles', 'Roles'],
   ['key-deliveries', 'Key-delivery log'],
+  ['leaks', 'Investigate a leak'],
 ];
 
 const IDLE_CHECK_MS = 60_000;
@@ -183,5 +185,7 @@ function Page(props: { readonly route: Route }): ReactNode {
       return <PoliciesPage />;
     case 'roles':
       return <RolesPage />;
+    case 'leaks':
+      return <LeakPage />;
   }
 }

@@ -16,7 +16,8 @@ export type Route =
   | { readonly page: 'users' }
   | { readonly page: 'user'; readonly userName: string }
   | { readonly page: 'policies' }
-  | { readonly page: 'roles' };
+  | { readonly page: 'roles' }
+  | { readonly page: 'leaks' };
 
 export type PageName = Route['page'];
 
@@ -29,6 +30,7 @@ const SIMPLE_PAGES: readonly PageName[] = [
   'users',
   'policies',
   'roles',
+  'leaks',
 ];
 
 /** The route for a path (`/console/templates`); unknown paths show the library. */
