@@ -96,6 +96,7 @@ describe('template group form', () => {
         Audio: JSON.stringify({ Codec: 'AAC', Bitrate: '96' }),
         MuxConfig: JSON.stringify({ Segment: { Duration: '6' } }),
         EncryptSetting: JSON.stringify({ EncryptType: 'AliyunVoDEncryption', KeyRotationSegments: '5' }),
+        TraceWatermark: JSON.stringify({ Enabled: 'true', SegmentSeconds: '2' }),
       },
     ]);
     assert.deepEqual(draft.templates[0], {
@@ -110,9 +111,12 @@ describe('template group form', () => {
       segmentSeconds: '6',
       encryption: 'AliyunVoDEncryption',
       keyRotationSegments: '5',
+      tracing: 'on',
+      traceSegmentSeconds: '2',
     });
     // …and a round trip keeps the template id, so an update edits the same template.
     assert.equal(toTemplateList(draft)[0]!.TranscodeTemplateId, 'abc');
+    assert.deepEqual(toTemplateList(draft)[0]!.TraceWatermark, { Enabled: 'true', SegmentSeconds: '2' });
   });
 
   it('maps API template paths to form fields', () => {

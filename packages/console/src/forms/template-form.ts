@@ -23,6 +23,14 @@ export const ENCRYPTION_LABELS: Readonly<Record<EncryptionChoice, string>> = {
   HLSEncryption: 'Standard HLS (HLSEncryption) — AES-128, any HLS player with the key service',
 };
 
+/** Leak tracing (our extension `TraceWatermark`, docs/tracing.md): on or off per template. */
+export const TRACING_CHOICES = ['off', 'on'] as const;
+export type TracingChoice = (typeof TRACING_CHOICES)[number];
+export const TRACING_LABELS: Readonly<Record<TracingChoice, string>> = {
+  off: 'Off',
+  on: 'On — A/B watermark per viewer session (2× encode and storage)',
+};
+
 export const MAX_TEMPLATES = 20;
 export const MAX_GROUP_NAME_BYTES = 128;
 
@@ -42,6 +50,10 @@ export interface TemplateDraft {
   readonly encryption: EncryptionChoice;
   /** A new key every N segments; 0 = one key per rendition. */
   readonly keyRotationSegments: string;
+  /** Leak tracing (TraceWatermark.Enabled). */
+  readonly tracing: TracingChoice;
+  /** TraceWatermark.SegmentSeconds: segment length of a traced rendition, 1–4 s. */
+  readonly traceSegmentSeconds: string;
 }
 
 export interface GroupDraft {
@@ -85,6 +97,8 @@ export function newTemplateDraft(
     segmentSeconds: '4',
     encryption,
     keyRotationSegments: '0',
+    tracing: 'off',
+    traceSegmentSeconds: '1',
   };
 }
 
@@ -103,7 +117,7 @@ interface NumberRule {
 
 /** Same limits as the API (see the file comment). */
 export const TEMPLATE_RULES: Readonly<
-  Record<Exclude<TemplateField, 'name' | 'definition' | 'encryption'>, NumberRule>
+  Record<Exclude<TemplateField, 'name' | 'definition' | 'encryption' | 'tracing'>, NumberRule>
 > = {
   videoBitrate: { label: 'Video bitrate', min: 10, max: 50000, unit: 'kbps' },
   width: { label: 'Width', min: 128, max: 4096, integer: true, even: true, unit: 'px' },
@@ -112,6 +126,7 @@ export const TEMPLATE_RULES: Readonly<
   audioBitrate: { label: 'Audio bitrate', min: 8, max: 1000, unit: 'kbps' },
   segmentSeconds: { label: 'Segment length', min: 1, max: 60, unit: 's' },
   keyRotationSegments: { label: 'Key rotation', min: 0, max: 100000, integer: true, unit: 'segments' },
+  traceSegmentSeconds: { label: 'Tracing segment length', min: 1, max: 4, integer: true, unit: 's' },
 };
 
 /** Null when `raw` is empty (optional) or fits the rule, else one sentence. */
@@ -165,6 +180,9 @@ export function validateTemplateDraft(t: TemplateDraft): Partial<Record<Template
   if (!(ENCRYPTION_CHOICES as readonly string[]).includes(t.encryption)) {
     errors.encryption = 'Choose whether and how to encrypt.';
   }
+  if (!(TRACING_CHOICES as readonly string[]).includes(t.tracing)) {
+    errors.tracing = 'Choose whether to trace leaks.';
+  }
   for (const [field, rule] of Object.entries(TEMPLATE_RULES)) {
     const problem = checkNumber(t[field as keyof typeof TEMPLATE_RULES], rule);
     if (problem) errors[field as TemplateField] = problem;
@@ -202,6 +220,9 @@ export function toTemplateList(draft: GroupDraft): Record<string, unknown>[] {
         KeyRotationSegments: t.keyRotationSegments.trim() || '0',
       };
     }
+    if (t.tracing === 'on') {
+      template.TraceWatermark = { Enabled: 'true', SegmentSeconds: t.traceSegmentSeconds.trim() || '1' };
+    }
     return template;
   });
 }
@@ -215,6 +236,8 @@ export interface WireTemplate {
   readonly Audio?: string | Record<string, unknown>;
   readonly MuxConfig?: string | Record<string, unknown>;
   readonly EncryptSetting?: string | Record<string, unknown>;
+  /** Our extension: `{"Enabled":"true","SegmentSeconds":"1"}` when leak tracing is on. */
+  readonly TraceWatermark?: string | Record<string, unknown>;
 }
 
 export function fromWireTemplates(name: string, templates: readonly WireTemplate[]): GroupDraft {
@@ -225,6 +248,7 @@ export function fromWireTemplates(name: string, templates: readonly WireTemplate
       const audio = jsonObject(w.Audio);
       const segment = jsonObject(jsonObject(w.MuxConfig).Segment);
       const encrypt = jsonObject(w.EncryptSetting);
+      const trace = jsonObject(w.TraceWatermark);
       const type = str(encrypt.EncryptType);
       const definition = (DEFINITIONS as readonly string[]).includes(w.Definition ?? '')
         ? (w.Definition as Definition)
@@ -243,6 +267,8 @@ export function fromWireTemplates(name: string, templates: readonly WireTemplate
           ? (type as EncryptionChoice)
           : 'off',
         keyRotationSegments: str(encrypt.KeyRotationSegments) || '0',
+        tracing: str(trace.Enabled) === 'true' ? 'on' : 'off',
+        traceSegmentSeconds: str(trace.SegmentSeconds) || '1',
       };
     }),
   };
@@ -262,6 +288,9 @@ const API_TEMPLATE_FIELDS: Readonly<Record<string, TemplateField>> = {
   EncryptSetting: 'encryption',
   'EncryptSetting.EncryptType': 'encryption',
   'EncryptSetting.KeyRotationSegments': 'keyRotationSegments',
+  TraceWatermark: 'tracing',
+  'TraceWatermark.Enabled': 'tracing',
+  'TraceWatermark.SegmentSeconds': 'traceSegmentSeconds',
 };
 
 /**

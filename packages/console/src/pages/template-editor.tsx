@@ -10,6 +10,8 @@ import {
   DEFINITIONS,
   ENCRYPTION_CHOICES,
   ENCRYPTION_LABELS,
+  TRACING_CHOICES,
+  TRACING_LABELS,
   fieldOfApiProblem,
   MAX_TEMPLATES,
   newTemplateDraft,
@@ -253,6 +255,19 @@ function TemplateFields(props: {
             ])}
             frameClassName="span-2"
           />
+          <SelectField
+            {...common('tracing')}
+            label="Leak tracing"
+            options={TRACING_CHOICES.map((c): [string, string] => [c, TRACING_LABELS[c]])}
+          />
+          {t.tracing === 'on' ? (
+            <TextField
+              {...common('traceSegmentSeconds')}
+              label="Tracing segment length (s)"
+              inputMode="numeric"
+              hint="1–4 s; one code bit per segment (1 s names a viewer from the shortest leaks)."
+            />
+          ) : null}
           {encrypted ? (
             <TextField
               {...common('keyRotationSegments')}

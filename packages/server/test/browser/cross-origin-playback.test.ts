@@ -9,44 +9,18 @@
  * - the RPC endpoint answers only the origins in SECUREVOD_CORS_ORIGINS.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newPage } from '../support/browser.js';
+import { startSite } from '../support/customer-site.js';
 import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
-import {
-  makeDataDir,
-  removeDir,
-  REPO_ROOT,
-  startServerProcess,
-  type ServerProcess,
-} from '../support/server-process.js';
+import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
 
 const CLIP_SECONDS = 10;
-
-/** The customer's website: two pages and hls.js, nothing from securevod's origin. */
-async function startSite(): Promise<{ server: Server; origin: string }> {
-  const hls = await readFile(join(REPO_ROOT, 'node_modules/hls.js/dist/hls.min.js'));
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/hls.min.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(hls);
-    } else if (path === '/page.html') {
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end('<!doctype html><video id="v" muted autoplay></video>');
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 /** A raw request with an Origin header, for what the browser hides (headers of refused answers). */
 function probe(

@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newPage } from '../support/browser.js';
 import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
+import { capturedFrame, FRAME_TOLERANCE, ffmpegFrame, meanRgbDifference } from '../support/frames.js';
 import {
   makeDataDir,
   removeDir,
@@ -25,10 +26,6 @@ import { vodClient } from '../support/vod-client.js';
 
 const run = promisify(execFile);
 const CLIP_SECONDS = 12;
-const FRAME_W = 160;
-const FRAME_H = 90;
-/** Mean absolute difference per RGB channel (0–255) allowed between the SDK's frame and ffmpeg's. */
-const FRAME_TOLERANCE = 12;
 
 interface PlaybackReport {
   currentTime: number;
@@ -137,25 +134,7 @@ describe('playback in Chromium against the real server', () => {
     const page = await openSdkPage(videos.private);
     try {
       await waitPast(page, 1);
-      const rgba = await page.evaluate(
-        async ({ at, w, h }) => {
-          const v = document.querySelector('video')!;
-          v.pause();
-          await new Promise<void>((resolve) => {
-            v.addEventListener('seeked', () => resolve(), { once: true });
-            v.currentTime = at;
-          });
-          await new Promise((r) => setTimeout(r, 300));
-          const canvas = document.createElement('canvas');
-          canvas.width = w;
-          canvas.height = h;
-          const ctx = canvas.getContext('2d')!;
-          ctx.drawImage(v, 0, 0, w, h);
-          return Array.from(ctx.getImageData(0, 0, w, h).data);
-        },
-        { at, w: FRAME_W, h: FRAME_H },
-      );
-      const captured = Uint8Array.from(rgba);
+      const captured = await capturedFrame(page, at);
       const diff = meanRgbDifference(captured, reference);
       const control = meanRgbDifference(captured, flipped);
       t.diagnostic(
@@ -254,39 +233,3 @@ describe('playback in Chromium against the real server', () => {
     }
   });
 });
-
-async function ffmpegFrame(source: string, at: number, extraFilter = ''): Promise<Uint8Array> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-ss',
-      String(at),
-      '-i',
-      source,
-      '-frames:v',
-      '1',
-      '-vf',
-      `${extraFilter}scale=${FRAME_W}:${FRAME_H}`,
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgba',
-      '-',
-    ],
-    { encoding: 'buffer', maxBuffer: 8 * 1024 * 1024 },
-  );
-  return new Uint8Array(stdout);
-}
-
-function meanRgbDifference(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length, 'frame sizes match');
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i += 4) {
-    for (let c = 0; c < 3; c++) sum += Math.abs(a[i + c]! - b[i + c]!);
-    n += 3;
-  }
-  return sum / n;
-}

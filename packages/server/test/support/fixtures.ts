@@ -16,6 +16,14 @@ export function encryptedTemplate(definition: string, height: number, encryptTyp
   };
 }
 
+/** A template with leak tracing on (our extension `TraceWatermark`; docs/tracing.md). */
+export function tracedTemplate(definition: string, height: number, encryptType: string, trace: object = {}) {
+  return {
+    ...encryptedTemplate(definition, height, encryptType, 4),
+    TraceWatermark: { Enabled: 'true', ...trace },
+  };
+}
+
 export async function addGroup(vod: RPCClient, name: string, templates: object[]): Promise<string> {
   const res = await vod.request<{ TranscodeTemplateGroupId: string }>('AddTranscodeTemplateGroup', {
     Name: name,

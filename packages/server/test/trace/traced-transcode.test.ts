@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { expectApiError, filesUnder } from '../e2e/e2e-helpers.js';
-import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
+import { addGroup, encryptedTemplate, tracedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { vodClient } from '../support/vod-client.js';
@@ -28,16 +28,14 @@ import { openDatabase } from '../../src/store/database.js';
 import { createSettingsStore } from '../../src/store/settings-store.js';
 import { createTraceSessionStore, type TraceSessionRecord } from '../../src/store/trace-session-store.js';
 import { TraceCode } from '../../src/trace/trace-code.js';
+import { ClearRenditionReader } from '../../src/download/clear-rendition-reader.js';
+import { createLocalDirectoryStore } from '../../src/storage/local-directory-store.js';
+import { createStreamStore } from '../../src/store/stream-store.js';
+import { createVideoStore } from '../../src/store/video-store.js';
+import { videoDataKeyContext } from '../../src/transcode/transcode-job-handler.js';
 import { loadTraceSecret } from '../../src/trace/trace-secret.js';
 
 const CLIP_SECONDS = 20;
-
-export function tracedTemplate(definition: string, height: number, encryptType: string, extra: object = {}) {
-  return {
-    ...encryptedTemplate(definition, height, encryptType, 4),
-    TraceWatermark: { Enabled: 'true', ...extra },
-  };
-}
 
 describe('traced templates and the A/B transcode, through the server', () => {
   let server: ServerProcess;
@@ -282,5 +280,51 @@ describe('traced templates and the A/B transcode, through the server', () => {
     const bare = new URL(uris[1]!);
     bare.searchParams.delete('auth_key');
     assert.equal((await fetch(bare)).status, 403);
+  });
+
+  test('a download of a traced video is its own session: recorded as such, assembled by its code word', async () => {
+    const vod = vodClient(server.url);
+    await vod.request('SetCustomerConfig', { DownloadSwitch: 'on', DownloadMode: 'Normal' });
+    await vod.request('UpdateVideoInfo', { VideoId: videoId, DownloadSwitch: 'on' });
+    const { PlayAuth } = await vod.request<{ PlayAuth: string }>('GetVideoPlayAuth', { VideoId: videoId });
+    const url = (trace: string) =>
+      `${server.url}/download/${videoId}?${new URLSearchParams({ PlayAuth, Definition: 'SD', Trace: trace })}`;
+    const refused = await fetch(url('not-alnum'));
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { Code: string }).Code, 'InvalidParameter');
+    const res = await fetch(url('dl7'));
+    assert.equal(res.status, 200);
+    const downloaded = Buffer.from(await res.arrayBuffer());
+
+    // What the file must be: the rendition read with the session's variants (the same reader the
+    // detector uses for its all-A and all-B references), opened here from storage.
+    const { code, sessions } = await traceState();
+    assert.deepEqual(
+      sessions.filter((s) => s.kind === 'download').map((s) => s.traceId),
+      ['dl7'],
+      'the download is recorded as a session of its own',
+    );
+    const kms = await openLocalKms({ dir: join(dataDir, 'kms') });
+    const db = await openDatabase({ sqlitePath: join(dataDir, 'securevod.sqlite') });
+    try {
+      const video = (await createVideoStore(db).find(videoId))!;
+      const stream = (await createStreamStore(db).listForVideo(videoId)).find((s) => s.definition === 'SD')!;
+      assert.equal(stream.traced, true);
+      const dataKey = (await kms.decrypt(video.dataKeyCiphertext!, videoDataKeyContext(videoId))).plaintext;
+      const objects = await createLocalDirectoryStore({ root: join(dataDir, 'storage') });
+      const read = async (variantOf: (i: number) => 'a' | 'b') => {
+        const reader = await ClearRenditionReader.open(objects, stream, dataKey, { variantOf });
+        const parts: Uint8Array[] = [];
+        for await (const chunk of reader.chunks()) parts.push(chunk);
+        return Buffer.concat(parts);
+      };
+      const expected = await read((i) => code.variant(videoId, 'dl7', i));
+      assert.ok(downloaded.equals(expected), 'the download follows the code word of its trace ID');
+      assert.ok(!downloaded.equals(await read(() => 'a')), 'and is not all-A');
+      assert.ok(!downloaded.equals(await read(() => 'b')), 'nor all-B');
+    } finally {
+      await db.close();
+      await kms.close();
+    }
   });
 });

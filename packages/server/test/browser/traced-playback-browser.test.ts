@@ -1,0 +1,158 @@
+/**
+ * Leak tracing "must show": traced streams play in Chromium from a customer's page on another
+ * origin, and show the source's pictures (the A/B mark is invisible at the playback tests'
+ * tolerance):
+ * - the SDK, loaded from securevod's /sdk/, plays a traced private stream (PlayAuth with `Trace`);
+ * - vanilla hls.js plays a traced standard stream from its GetPlayInfo URL with `Trace`;
+ * each fetches a mix of `a/` and `b/` segments (the session's sequence), and a captured frame
+ * matches ffmpeg's decode of the source.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, newPage } from '../support/browser.js';
+import { startSite } from '../support/customer-site.js';
+import { addGroup, tracedTemplate, uploadVideo } from '../support/fixtures.js';
+import { capturedFrame, FRAME_TOLERANCE, ffmpegFrame, meanRgbDifference } from '../support/frames.js';
+import { makeClip } from '../support/media.js';
+import {
+  makeDataDir,
+  removeDir,
+  REPO_ROOT,
+  startServerProcess,
+  type ServerProcess,
+} from '../support/server-process.js';
+import { vodClient } from '../support/vod-client.js';
+
+const run = promisify(execFile);
+const CLIP_SECONDS = 20;
+
+describe('traced playback in Chromium, from another origin', () => {
+  let server: ServerProcess;
+  let site: { server: Server; origin: string };
+  let dataDir: string;
+  let clip: string;
+  let browser: Browser;
+  const videos = { standard: '', private: '' };
+
+  before(async () => {
+    await run(process.execPath, [join(REPO_ROOT, 'scripts/build-sdk.mjs'), '--quiet']);
+    dataDir = await makeDataDir();
+    site = await startSite();
+    clip = join(dataDir, 'clip.mp4');
+    await makeClip(clip, { seconds: CLIP_SECONDS, width: 640, height: 360 });
+    server = await startServerProcess({
+      dataDir,
+      env: { SECUREVOD_X264_PRESET: 'ultrafast', SECUREVOD_CORS_ORIGINS: site.origin },
+    });
+    const vod = vodClient(server.url);
+    const standard = await addGroup(vod, 'traced standard', [tracedTemplate('SD', 360, 'HLSEncryption')]);
+    const priv = await addGroup(vod, 'traced private', [tracedTemplate('SD', 360, 'AliyunVoDEncryption')]);
+    videos.standard = await uploadVideo(vod, clip, standard, 'standard');
+    videos.private = await uploadVideo(vod, clip, priv, 'private');
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await new Promise((resolve) => site?.server.close(resolve));
+    await removeDir(dataDir);
+  });
+
+  /** A page on the site's origin that records which segment variants it fetched. */
+  async function sitePage(): Promise<{ page: Page; variants: Set<string> }> {
+    const page = await newPage(browser);
+    const variants = new Set<string>();
+    page.on('response', (response) => {
+      const match = /\/([ab])\/seg_\d+\.\w+\?/.exec(response.url());
+      if (match && response.status() === 200) variants.add(match[1]!);
+    });
+    await page.goto(`${site.origin}/page.html`);
+    return { page, variants };
+  }
+
+  const waitPlayedPast = (page: Page, seconds: number) =>
+    page.waitForFunction(
+      (t) => {
+        const v = document.getElementById('v') as HTMLVideoElement;
+        if (v.paused && v.readyState >= 2) void v.play().catch(() => undefined);
+        return v.currentTime > t;
+      },
+      seconds,
+      { timeout: 60_000, polling: 200 },
+    );
+
+  async function checkFrame(page: Page, t: { diagnostic(message: string): void }) {
+    // Mid-segment, where the mark is at full strength (it fades out at segment edges), and on a
+    // frame's timestamp (frame 87 at 25 fps), so the browser and ffmpeg show the same frame.
+    const at = 3.48;
+    const captured = await capturedFrame(page, at, '#v');
+    const diff = meanRgbDifference(captured, await ffmpegFrame(clip, at));
+    const control = meanRgbDifference(captured, await ffmpegFrame(clip, at, 'hflip,'));
+    t.diagnostic(`mean RGB difference ${diff.toFixed(2)} (mirrored control ${control.toFixed(2)})`);
+    assert.ok(diff < FRAME_TOLERANCE, `frame differs from ffmpeg's by ${diff.toFixed(2)}`);
+    assert.ok(control > 2 * FRAME_TOLERANCE, `negative control: ${control.toFixed(2)}`);
+  }
+
+  test('vanilla hls.js plays a traced standard stream from its GetPlayInfo URL with Trace', async (t) => {
+    const { PlayInfoList } = await vodClient(server.url).request<{
+      PlayInfoList: { PlayInfo: Array<{ PlayURL: string }> };
+    }>('GetPlayInfo', { VideoId: videos.standard, DigitalWatermarkType: 'TraceMark', Trace: 'student42' });
+    const url = PlayInfoList.PlayInfo[0]!.PlayURL;
+    assert.notEqual(new URL(url).origin, site.origin);
+    const { page, variants } = await sitePage();
+    try {
+      await page.addScriptTag({ url: `${site.origin}/hls.min.js` });
+      await page.evaluate((src) => {
+        const w = window as unknown as {
+          Hls: new () => { loadSource(u: string): void; attachMedia(v: HTMLMediaElement): void };
+        };
+        const hls = new w.Hls();
+        hls.loadSource(src);
+        hls.attachMedia(document.getElementById('v') as HTMLVideoElement);
+      }, url);
+      await waitPlayedPast(page, 6);
+      assert.deepEqual([...variants].sort(), ['a', 'b'], 'the session fetched both variants');
+      await checkFrame(page, t);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('the SDK plays a traced private stream (PlayAuth with Trace)', async (t) => {
+    const { PlayAuth } = await vodClient(server.url).request<{ PlayAuth: string }>('GetVideoPlayAuth', {
+      VideoId: videos.private,
+      AuthInfoTimeout: '600',
+      Trace: 'student43',
+    });
+    const { page, variants } = await sitePage();
+    try {
+      await page.addScriptTag({ url: `${server.url}/sdk/securevod-player.js` });
+      await page.evaluate(
+        ({ vid, playAuth }) => {
+          const w = window as unknown as {
+            SecureVod: {
+              createPlayer(o: object): { on(e: string, cb: (x: { fatal: boolean }) => void): void };
+            };
+            __fatal: unknown[];
+          };
+          w.__fatal = [];
+          const player = w.SecureVod.createPlayer({ video: document.getElementById('v'), vid, playAuth });
+          player.on('error', (e) => e.fatal && w.__fatal.push(e));
+        },
+        { vid: videos.private, playAuth: PlayAuth },
+      );
+      await waitPlayedPast(page, 6);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __fatal: unknown[] }).__fatal), []);
+      assert.deepEqual([...variants].sort(), ['a', 'b'], 'the session fetched both variants');
+      await checkFrame(page, t);
+    } finally {
+      await page.close();
+    }
+  });
+});
