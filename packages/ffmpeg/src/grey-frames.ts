@@ -6,14 +6,15 @@ import { runTool, summarizeStderr } from './tool-process.js';
 /**
  * A video decoded to small grey thumbnails at a fixed frame rate: frame `i` shows the picture at
  * `i / fps` seconds from the start of the input, `width × height` luma bytes (full range 0–255
- * as ffmpeg's `gray` format gives them), frames back to back in `data`.
+ * as ffmpeg's `gray` format gives them), frames back to back in `data`. Derived frames (resampled
+ * by the detector) may hold fractional values in a Float32Array.
  */
 export interface GreyFrames {
   width: number;
   height: number;
   fps: number;
   count: number;
-  data: Uint8Array;
+  data: Uint8Array | Float32Array;
 }
 
 export interface DecodeGreyFramesOptions {

@@ -25,6 +25,11 @@ export interface Alignment {
   overlapFrames: number;
 }
 
+/** The best alignment, and the best few distinct peaks (best first, the best included). */
+export interface AlignmentPeaks extends Alignment {
+  peaks: Alignment[];
+}
+
 export interface AlignOptions {
   /** Least overlap (frames) an offset must have to be considered. Default: half the leak or 20 s. */
   minOverlapFrames?: number;
@@ -98,8 +103,16 @@ function correlationAt(
   return { ncc: nl > 0 && nr > 0 ? dot / Math.sqrt(nl * nr) : 0, overlap };
 }
 
-/** Finds the offset of `leak` in `reference` (same fps). */
-export function alignLeak(leak: GreyFrames, reference: GreyFrames, options: AlignOptions = {}): Alignment {
+/**
+ * Finds the offset of `leak` in `reference` (same fps). Content that repeats (a loop, a static
+ * slide) correlates almost as well at several offsets: the best `PEAKS` distinct peaks are
+ * returned too, for the caller to decide between them by the mark itself (leak-detector.ts).
+ */
+export function alignLeak(
+  leak: GreyFrames,
+  reference: GreyFrames,
+  options: AlignOptions = {},
+): AlignmentPeaks {
   if (leak.fps !== reference.fps) throw new RangeError('leak and reference must share a frame rate');
   const leakThumbs = thumbnails(leak);
   const refThumbs = thumbnails(reference);
@@ -119,12 +132,24 @@ export function alignLeak(leak: GreyFrames, reference: GreyFrames, options: Alig
     coarse.push({ offset: o, ncc: correlationAt(leakThumbs, refThumbs, o, step).ncc });
   }
   coarse.sort((x, y) => y.ncc - x.ncc);
-  let best: Alignment = { offsetFrames: 0, correlation: -Infinity, overlapFrames: 0 };
-  for (const candidate of coarse.slice(0, 3)) {
-    for (let o = Math.max(lo, candidate.offset - step); o <= Math.min(hi, candidate.offset + step); o++) {
+  // Distinct coarse peaks: each at least two steps from every one taken before it.
+  const chosen: number[] = [];
+  for (const c of coarse) {
+    if (chosen.length >= PEAKS) break;
+    if (chosen.every((o) => Math.abs(o - c.offset) > 2 * step)) chosen.push(c.offset);
+  }
+  const peaks: Alignment[] = chosen.map((center) => {
+    let best: Alignment = { offsetFrames: center, correlation: -Infinity, overlapFrames: 0 };
+    for (let o = Math.max(lo, center - step); o <= Math.min(hi, center + step); o++) {
       const { ncc, overlap } = correlationAt(leakThumbs, refThumbs, o, 1);
       if (ncc > best.correlation) best = { offsetFrames: o, correlation: ncc, overlapFrames: overlap };
     }
-  }
-  return best;
+    return best;
+  });
+  peaks.sort((x, y) => y.correlation - x.correlation);
+  const best = peaks[0] ?? { offsetFrames: 0, correlation: -Infinity, overlapFrames: 0 };
+  return { ...best, peaks };
 }
+
+/** How many distinct correlation peaks `alignLeak` returns. */
+export const PEAKS = 5;

@@ -6,7 +6,8 @@
  * trace-extract-service.ts.
  */
 import type { GreyFrames } from '@securevod/ffmpeg';
-import { alignLeak, type Alignment } from './leak-alignment.js';
+import { alignLeak, type AlignmentPeaks } from './leak-alignment.js';
+import { CROP_STEPS, cropFrames } from './reference-geometry.js';
 import {
   segmentSoftBits,
   type SegmentBounds,
@@ -40,6 +41,8 @@ export interface DetectionReport {
   message: string | null;
   /** Where the leak starts in the source, seconds (negative: it starts before the source). */
   offsetSeconds: number;
+  /** The crop of the leak found (fractions of the width and height, both edges together). */
+  crop: { x: number; y: number };
   alignmentCorrelation: number;
   segmentsUsed: number;
   bitsRead: number;
@@ -53,17 +56,16 @@ export interface DetectionReport {
 }
 
 export function detectLeak(input: DetectionInput, options: DetectionOptions = {}): DetectionReport {
-  const alignment: Alignment = alignLeak(input.leak, input.refA);
+  const alignment: AlignmentPeaks = alignLeak(input.leak, input.refA);
   const fps = input.leak.fps;
   const bound = options.falseAccusationBound ?? 1e-6;
-  const base = {
-    offsetSeconds: alignment.offsetFrames / fps,
-    alignmentCorrelation: alignment.correlation,
-    candidatesScored: input.candidates.length,
-  };
-  if (!(alignment.correlation >= (options.minAlignmentCorrelation ?? MIN_ALIGNMENT_CORRELATION))) {
+  const minCorrelation = options.minAlignmentCorrelation ?? MIN_ALIGNMENT_CORRELATION;
+  if (!(alignment.correlation >= minCorrelation)) {
     return {
-      ...base,
+      offsetSeconds: alignment.offsetFrames / fps,
+      crop: { x: 0, y: 0 },
+      alignmentCorrelation: alignment.correlation,
+      candidatesScored: input.candidates.length,
       verdict: 'no-match',
       traceId: null,
       message: 'no match: the file does not show the source video (time alignment failed)',
@@ -79,18 +81,19 @@ export function detectLeak(input: DetectionInput, options: DetectionOptions = {}
       top: [],
     };
   }
-  const softBits: SoftBit[] = segmentSoftBits(
-    input.leak,
-    input.refA,
-    input.refB,
-    input.segments,
-    alignment.offsetFrames,
+  const { softBits, offsetFrames, crop, correlation } = readSoftBits(
+    input,
+    alignment,
+    minCorrelation,
     options,
   );
   const scored = scoreCandidates(softBits, input.candidates, input.codeWord, options);
   const best = scored.top[0] ?? null;
   return {
-    ...base,
+    offsetSeconds: offsetFrames / fps,
+    crop,
+    alignmentCorrelation: correlation,
+    candidatesScored: input.candidates.length,
     verdict: scored.verdict,
     traceId: scored.traceId,
     message:
@@ -108,4 +111,75 @@ export function detectLeak(input: DetectionInput, options: DetectionOptions = {}
     score: best,
     top: scored.top,
   };
+}
+
+/**
+ * How much mark a reading finds: Σ|z| over the segments. A wrong offset or crop leaves content in
+ * the residual, which inflates γ's standard error, so marked segments score far lower than with
+ * the right one (no cap: a cap would let the noise of unmarked segments decide).
+ */
+function markEnergy(bits: readonly SoftBit[]): number {
+  let sum = 0;
+  for (const b of bits) sum += Math.abs(b.z);
+  return sum;
+}
+
+/**
+ * Chooses how to read the leak by the mark itself, never by any trace ID's code word (so the
+ * choice cannot favour a candidate, and the false-accusation bound holds): the crop of the
+ * references (CROP_STEPS on each axis) at the best content alignment, then, among the
+ * correlation peaks within 0.05 of the best (repeating content looks alike at several offsets),
+ * the one whose reading has the most mark energy.
+ */
+function readSoftBits(
+  input: DetectionInput,
+  alignment: AlignmentPeaks,
+  minCorrelation: number,
+  options: SoftBitOptions,
+): { softBits: SoftBit[]; offsetFrames: number; crop: { x: number; y: number }; correlation: number } {
+  const { leak, segments } = input;
+  const read = (a: GreyFrames, b: GreyFrames, offset: number) =>
+    segmentSoftBits(leak, a, b, segments, offset, options);
+  const range = (offset: number): [number, number] => [offset - leak.fps, offset + leak.count + leak.fps];
+  let bestCrop = { x: 0, y: 0 };
+  let refA = input.refA;
+  let refB = input.refB;
+  let bestEnergy = -1;
+  const [first, last] = range(alignment.offsetFrames);
+  for (const x of CROP_STEPS) {
+    for (const y of CROP_STEPS) {
+      const a = cropFrames(input.refA, x, y, first, last);
+      const b = cropFrames(input.refB, x, y, first, last);
+      const energy = markEnergy(read(a, b, alignment.offsetFrames));
+      if (energy > bestEnergy) {
+        bestEnergy = energy;
+        bestCrop = { x, y };
+        refA = a;
+        refB = b;
+      }
+    }
+  }
+  let best = {
+    softBits: read(refA, refB, alignment.offsetFrames),
+    offsetFrames: alignment.offsetFrames,
+    correlation: alignment.correlation,
+  };
+  bestEnergy = markEnergy(best.softBits);
+  for (const peak of alignment.peaks) {
+    if (peak.correlation < Math.max(minCorrelation, alignment.correlation - 0.05)) continue;
+    let a = refA;
+    let b = refB;
+    if (peak.offsetFrames !== alignment.offsetFrames && (bestCrop.x !== 0 || bestCrop.y !== 0)) {
+      const [f, l] = range(peak.offsetFrames);
+      a = cropFrames(input.refA, bestCrop.x, bestCrop.y, f, l);
+      b = cropFrames(input.refB, bestCrop.x, bestCrop.y, f, l);
+    }
+    const softBits = read(a, b, peak.offsetFrames);
+    const energy = markEnergy(softBits);
+    if (energy > bestEnergy) {
+      bestEnergy = energy;
+      best = { softBits, offsetFrames: peak.offsetFrames, correlation: peak.correlation };
+    }
+  }
+  return { ...best, crop: bestCrop };
 }

@@ -26,6 +26,11 @@ export interface SoftBit {
   /** γ/α: ≈ +½ for variant A, ≈ −½ for B, ≈ 0 unmarked. */
   soft: number;
   erased: boolean;
+  /**
+   * γ over its standard error (from the fit's residual): how clearly the segment shows a mark at
+   * all, whichever variant. Used to choose how to read a leak (offset, crop), never to score.
+   */
+  z: number;
   /** Plateau frames the fit used. */
   frames: number;
 }
@@ -74,7 +79,8 @@ export function segmentSoftBits(
       n = 0,
       slm = 0,
       sld = 0,
-      sl = 0;
+      sl = 0,
+      sll = 0;
     for (let j = first; j <= last; j++) {
       const ra = j * size;
       const rl = (j - offsetFrames) * size;
@@ -93,25 +99,29 @@ export function segmentSoftBits(
         slm += l * m;
         sld += l * d;
         sl += l;
+        sll += l * l;
       }
     }
-    const solution = solve3(
-      [
-        [smm, smd, sm],
-        [smd, sdd, sd],
-        [sm, sd, n],
-      ],
-      [slm, sld, sl],
-    );
+    const normal = [
+      [smm, smd, sm],
+      [smd, sdd, sd],
+      [sm, sd, n],
+    ];
+    const solution = solve3(normal, [slm, sld, sl]);
+    // Var(γ) = σ² · (XᵀX)⁻¹[γ,γ], σ² from the residual sum of squares.
+    const unit = solve3(normal, [0, 1, 0]);
     const frames = last - first + 1;
     // Mark energy: the variance of D must stand out of rounding noise (0.05 code values² per pixel).
     const dVariance = sdd / n - (sd / n) ** 2;
-    if (!solution || dVariance < 0.05 || solution[0] < 0.2) {
-      out.push({ index: segment.index, soft: 0, erased: true, frames });
+    if (!solution || !unit || dVariance < 0.05 || solution[0] < 0.2) {
+      out.push({ index: segment.index, soft: 0, erased: true, z: 0, frames });
       continue;
     }
+    const rss = Math.max(0, sll - (solution[0] * slm + solution[1] * sld + solution[2] * sl));
+    const se = Math.sqrt((rss / Math.max(1, n - 3)) * Math.max(0, unit[1]));
     const soft = solution[1] / solution[0];
-    out.push({ index: segment.index, soft, erased: !(Math.abs(soft) >= erasure), frames });
+    const z = se > 0 ? solution[1] / se : 0;
+    out.push({ index: segment.index, soft, erased: !(Math.abs(soft) >= erasure), z, frames });
   }
   return out;
 }

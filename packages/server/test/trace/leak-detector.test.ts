@@ -70,6 +70,7 @@ describe('leak detector core (synthetic A/B fixtures)', () => {
     assert.equal(report.verdict, 'match');
     assert.equal(report.traceId, 'viewer17');
     assert.ok(Math.abs(report.offsetSeconds - 10) <= 0.1, `offset ${report.offsetSeconds}`);
+    assert.ok(report.crop.x + report.crop.y > 0, `the crop is found: ${JSON.stringify(report.crop)}`);
     assert.ok(report.segmentsUsed >= 105, `${report.segmentsUsed} segments`);
     assert.ok(report.score!.agreements >= report.threshold.agreementsNeeded!, JSON.stringify(report.score));
     // Nobody else comes near the threshold.
@@ -194,6 +195,7 @@ describe('trace scoring math', () => {
       index: k,
       soft: random(),
       erased: false,
+      z: 5,
       frames: 8,
     }));
     const ids = Array.from({ length: 1000 }, (_, i) => `id${i}`);
@@ -209,6 +211,7 @@ describe('trace scoring math', () => {
       index: k,
       soft: word[k] === 0 ? 0.5 : -0.5,
       erased: false,
+      z: 5,
       frames: 8,
     }));
     const result = scoreCandidates(soft, candidates, (id) => code.bits(VIDEO, id, 14));
