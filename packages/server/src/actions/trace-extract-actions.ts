@@ -127,6 +127,7 @@ async function wireResult(job: TraceExtractJobRecord, sessions: Pick<TraceSessio
             SegmentsUsed: report.segmentsUsed,
             BitsRead: report.bitsRead,
             OffsetSeconds: report.offsetSeconds,
+            Crop: { Width: report.crop?.x ?? 0, Height: report.crop?.y ?? 0 },
             AlignmentCorrelation: report.alignmentCorrelation,
             CandidatesScored: report.candidatesScored,
             WindowsTested: report.windowsTested,
