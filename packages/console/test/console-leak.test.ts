@@ -116,6 +116,10 @@ describe('console: investigate a leak', { timeout: 300_000 }, () => {
     const verdict = page.getByTestId('leak-verdict');
     await verdict.getByRole('heading', { name: 'No match' }).waitFor({ timeout: 120_000 });
     assert.match((await verdict.textContent()) ?? '', /no match/);
+    // The verdict fits a phone without sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page overflows by ${overflow}px at 390 px`);
     assert.deepEqual(pageErrors, []);
   });
 });
