@@ -23,6 +23,7 @@ interface DownloadFlags extends ClientFlags {
   output: string;
   appIdentification?: string;
   definition?: string;
+  trace?: string;
   json?: boolean;
 }
 
@@ -33,6 +34,11 @@ export function downloadCommand(): Command {
     .requiredOption('-o, --output <file>', 'where to write it (via FILE.part; nothing is left on failure)')
     .option('--app-identification <id>', 'Secure mode: the app that will open the package', nonEmpty)
     .option('--definition <def>', 'LD, SD, HD, FHD, … (default: the first stream)', nonEmpty)
+    .option(
+      '--trace <id>',
+      'traced videos: the trace ID of this download (letters and digits; default: generated)',
+      nonEmpty,
+    )
     .option('--json', 'print one JSON object on stdout at the end, no progress output')
     .option('--endpoint <url>', 'server URL (env SECUREVOD_ENDPOINT, default http://127.0.0.1:8080)')
     .option('--credentials <file>', 'JSON file with {"accessKeyId", "accessKeySecret"}')
@@ -70,6 +76,7 @@ async function runDownload(videoId: string, flags: DownloadFlags): Promise<void>
       playAuth: PlayAuth,
       definition: flags.definition,
       appIdentification: flags.appIdentification,
+      trace: flags.trace,
     });
   } catch (error) {
     throw refusalMessage(error, videoId, flags.appIdentification);

@@ -1,6 +1,6 @@
 /**
  * The CLI side of the server's download routes (src/download/download-routes.ts, DESIGN §6):
- *   GET /download/<vid>?PlayAuth=…&Definition=…&AppIdentification=…   the file (MP4 or package)
+ *   GET /download/<vid>?PlayAuth=…&Definition=…&AppIdentification=…&Trace=…   the file (MP4 or package)
  *   GET /download/revocations?AppIdentification=…                     revoked secret versions
  * Refusals come back as the player endpoints' JSON `{RequestId, Code, Message}`; they are raised
  * as `VodApiError` (action `download`), so `describeCliError` words them like any API error.
@@ -17,6 +17,8 @@ export interface DownloadRequest {
   readonly playAuth: string;
   readonly definition?: string;
   readonly appIdentification?: string;
+  /** Leak tracing: the download's trace ID (our `Trace` extension; docs/tracing.md). */
+  readonly trace?: string;
   /** Until the response headers arrive. */
   readonly headersTimeoutMs?: number;
   /** Longest pause between two pieces of the body. */
@@ -40,6 +42,7 @@ export async function requestDownload(request: DownloadRequest): Promise<Downloa
   url.searchParams.set('PlayAuth', request.playAuth);
   if (request.definition) url.searchParams.set('Definition', request.definition);
   if (request.appIdentification) url.searchParams.set('AppIdentification', request.appIdentification);
+  if (request.trace) url.searchParams.set('Trace', request.trace);
 
   const controller = new AbortController();
   const headersTimeoutMs = request.headersTimeoutMs ?? 30_000;

@@ -5,8 +5,9 @@
  *
  * - Grids: 8 grids of 16×9 cells, each cell ±1 from a fresh random key per transcode job (the
  *   detector compares a leak with the stored A and B, so it never needs the pattern; nothing of
- *   it is stored). Segment k carries grid k mod 8, so no single pattern can be estimated by
- *   averaging segments.
+ *   it is stored). Each grid is balanced — 72 cells +1, 72 cells −1 — so the mark adds no mean
+ *   luma and A and B have the same brightness frame by frame. Segment k carries grid k mod 8, so
+ *   no single pattern can be estimated by averaging segments.
  * - Shape: raised-cosine interpolation between cell centres, so the mark has no edges.
  * - Envelope: within every segment the amplitude ramps 0 → δ over the first 0.25 s and back to 0
  *   over the last 0.25 s (raised cosine), so a sequence mixing A and B never steps at a switch.
@@ -32,7 +33,7 @@ export interface TracePatternSpec {
   fps: number;
   segmentSeconds: number;
   delta?: number;
-  /** PATTERN_GRIDS × 16 × 9 bytes; a cell is +1 when its byte is odd. Default: fresh random. */
+  /** PATTERN_GRIDS × 16 × 9 random bytes: per grid, the half of the cells with the lowest bytes is +1. Default: fresh random. */
   seed?: Uint8Array;
 }
 
@@ -87,10 +88,15 @@ export async function writeTracePattern(path: string, spec: TracePatternSpec): P
 
 /** Grid `j` as PATTERN_WIDTH × PATTERN_HEIGHT values in [-1, 1], raised-cosine interpolated. */
 function smoothGrid(seed: Uint8Array, j: number): Float64Array {
+  const cells = GRID_COLUMNS * GRID_ROWS;
+  const keys = seed.subarray(j * cells, (j + 1) * cells);
+  const order = Array.from({ length: cells }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+  const signs = new Int8Array(cells).fill(-1);
+  for (const i of order.slice(0, cells / 2)) signs[i] = 1;
   const cell = (cx: number, cy: number): number => {
     const x = Math.min(GRID_COLUMNS - 1, Math.max(0, cx));
     const y = Math.min(GRID_ROWS - 1, Math.max(0, cy));
-    return (seed[j * GRID_COLUMNS * GRID_ROWS + y * GRID_COLUMNS + x]! & 1) === 1 ? 1 : -1;
+    return signs[y * GRID_COLUMNS + x]!;
   };
   const axis = (pixel: number, pixels: number, cells: number): [number, number] => {
     const u = ((pixel + 0.5) * cells) / pixels - 0.5;

@@ -10,8 +10,9 @@
  *   segment k is exactly `TraceCode(secret).variant(video, trace, k)`; two trace IDs get different
  *   sequences, one trace ID the same; every issuance is in trace_sessions;
  * - swapping `/a/` for `/b/` in a segment URI gets a 403 (AuthKeyInvalid), the listed URIs a 200;
- * - a traced Secure-mode-off (Normal) download carries the download's own sequence, recorded as
- *   kind `download`.
+ * - a traced download — Normal over HTTP, and Secure with `securevod download --trace`, decrypted
+ *   with `securevod offline decrypt` — carries the download's own sequence, recorded as kind
+ *   `download`.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -29,6 +30,7 @@ import { createSettingsStore } from '../../src/store/settings-store.js';
 import { createTraceSessionStore, type TraceSessionRecord } from '../../src/store/trace-session-store.js';
 import { TraceCode } from '../../src/trace/trace-code.js';
 import { ClearRenditionReader } from '../../src/download/clear-rendition-reader.js';
+import { ROOT_KEY_ENV, runCli } from '../cli/cli-process.js';
 import { createLocalDirectoryStore } from '../../src/storage/local-directory-store.js';
 import { createStreamStore } from '../../src/store/stream-store.js';
 import { createVideoStore } from '../../src/store/video-store.js';
@@ -296,13 +298,65 @@ describe('traced templates and the A/B transcode, through the server', () => {
     assert.equal(res.status, 200);
     const downloaded = Buffer.from(await res.arrayBuffer());
 
+    // Secure mode through the CLI: the package decrypts to the dl8 sequence.
+    const app = 'com.example.traced';
+    const appKey = 'TracedPlayerKey0123456789abXY';
+    const cli = (args: string[]) =>
+      runCli(args, { cwd: dataDir, env: { ...ROOT_KEY_ENV, SECUREVOD_APP_DECRYPT_KEY: appKey } });
+    await vod.request('SetCustomerConfig', { DownloadMode: 'Secure' });
+    const keyFile = join(dataDir, 'traced-key.dat');
+    const registered = await cli([
+      'keys',
+      'register',
+      '--app-identification',
+      app,
+      '-o',
+      keyFile,
+      '--endpoint',
+      server.url,
+    ]);
+    assert.equal(registered.code, 0, registered.stderr);
+    const pkg = join(dataDir, 'traced.svpk');
+    const fetched = await cli([
+      'download',
+      videoId,
+      '-o',
+      pkg,
+      '--app-identification',
+      app,
+      '--definition',
+      'SD',
+      '--trace',
+      'dl8',
+      '--endpoint',
+      server.url,
+    ]);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    const opened = join(dataDir, 'traced-package.mp4');
+    const decrypted = await cli([
+      'offline',
+      'decrypt',
+      pkg,
+      '-o',
+      opened,
+      '--key-file',
+      keyFile,
+      '--app-identification',
+      app,
+    ]);
+    assert.equal(decrypted.code, 0, decrypted.stderr);
+    const fromPackage = await readFile(opened);
+
     // What the file must be: the rendition read with the session's variants (the same reader the
     // detector uses for its all-A and all-B references), opened here from storage.
     const { code, sessions } = await traceState();
     assert.deepEqual(
-      sessions.filter((s) => s.kind === 'download').map((s) => s.traceId),
-      ['dl7'],
-      'the download is recorded as a session of its own',
+      sessions
+        .filter((s) => s.kind === 'download')
+        .map((s) => s.traceId)
+        .sort(),
+      ['dl7', 'dl8'],
+      'each download is recorded as a session of its own',
     );
     const kms = await openLocalKms({ dir: join(dataDir, 'kms') });
     const db = await openDatabase({ sqlitePath: join(dataDir, 'securevod.sqlite') });
@@ -322,6 +376,10 @@ describe('traced templates and the A/B transcode, through the server', () => {
       assert.ok(downloaded.equals(expected), 'the download follows the code word of its trace ID');
       assert.ok(!downloaded.equals(await read(() => 'a')), 'and is not all-A');
       assert.ok(!downloaded.equals(await read(() => 'b')), 'nor all-B');
+      assert.ok(
+        fromPackage.equals(await read((i) => code.variant(videoId, 'dl8', i))),
+        'the Secure package follows the code word of its trace ID',
+      );
     } finally {
       await db.close();
       await kms.close();
