@@ -228,7 +228,7 @@ const bench: Benchmark = {
           const start = await attack(file, a, leakFile);
           const t0 = performance.now();
           const leak = await decode(leakFile);
-          const report = detectLeak({ leak, refA, refB, segments, candidates, codeWord });
+          const report = await detectLeak({ leak, refA, refB, segments, candidates, codeWord });
           const seconds = (performance.now() - t0) / 1000;
           const row = tally[i]!;
           row.coreSeconds.push(seconds);
@@ -255,7 +255,7 @@ const bench: Benchmark = {
       for (let i = 0; i < 3; i++) {
         const leakFile = join(ctx.workDir, `control-${i}.mp4`);
         await attack(clip, ATTACKS[1]!, leakFile);
-        const report = detectLeak({
+        const report = await detectLeak({
           leak: await decode(leakFile),
           refA,
           refB,

@@ -15,6 +15,11 @@ export interface GreyFrames {
   fps: number;
   count: number;
   data: Uint8Array | Float32Array;
+  /**
+   * Derived frames may hold only a window: `data` then starts with frame `start` (frames before it
+   * and after `count` are absent). Decoded frames start at 0.
+   */
+  start?: number;
 }
 
 export interface DecodeGreyFramesOptions {

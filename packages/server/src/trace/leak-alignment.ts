@@ -108,11 +108,11 @@ function correlationAt(
  * slide) correlates almost as well at several offsets: the best `PEAKS` distinct peaks are
  * returned too, for the caller to decide between them by the mark itself (leak-detector.ts).
  */
-export function alignLeak(
+export async function alignLeak(
   leak: GreyFrames,
   reference: GreyFrames,
   options: AlignOptions = {},
-): AlignmentPeaks {
+): Promise<AlignmentPeaks> {
   if (leak.fps !== reference.fps) throw new RangeError('leak and reference must share a frame rate');
   const leakThumbs = thumbnails(leak);
   const refThumbs = thumbnails(reference);
@@ -128,8 +128,10 @@ export function alignLeak(
   const lo = minOverlap - leak.count;
   const hi = reference.count - minOverlap;
   const coarse: { offset: number; ncc: number }[] = [];
-  for (let o = lo; o <= hi; o += step) {
+  for (let o = lo, n = 0; o <= hi; o += step, n++) {
     coarse.push({ offset: o, ncc: correlationAt(leakThumbs, refThumbs, o, step).ncc });
+    // The worker shares its process with the API and media roles: let them run between batches.
+    if (n % 256 === 255) await yieldToEventLoop();
   }
   coarse.sort((x, y) => y.ncc - x.ncc);
   // Distinct coarse peaks: each at least two steps from every one taken before it.
@@ -150,6 +152,9 @@ export function alignLeak(
   const best = peaks[0] ?? { offsetFrames: 0, correlation: -Infinity, overlapFrames: 0 };
   return { ...best, peaks };
 }
+
+/** Lets other work of the process run (the detector runs on the server's event loop). */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** How many distinct correlation peaks `alignLeak` returns. */
 export const PEAKS = 5;

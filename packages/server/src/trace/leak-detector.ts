@@ -6,7 +6,7 @@
  * trace-extract-service.ts.
  */
 import type { GreyFrames } from '@securevod/ffmpeg';
-import { alignLeak, type AlignmentPeaks } from './leak-alignment.js';
+import { alignLeak, yieldToEventLoop, type AlignmentPeaks } from './leak-alignment.js';
 import { CROP_STEPS, cropFrames } from './reference-geometry.js';
 import {
   segmentSoftBits,
@@ -55,8 +55,16 @@ export interface DetectionReport {
   top: CandidateScore[];
 }
 
-export function detectLeak(input: DetectionInput, options: DetectionOptions = {}): DetectionReport {
-  const alignment: AlignmentPeaks = alignLeak(input.leak, input.refA);
+/**
+ * Runs on the caller's event loop in slices (it yields between units of work of well under a
+ * second), so a server process keeps answering while a worker slot detects.
+ */
+export async function detectLeak(
+  input: DetectionInput,
+  options: DetectionOptions = {},
+): Promise<DetectionReport> {
+  const alignment: AlignmentPeaks = await alignLeak(input.leak, input.refA);
+  await yieldToEventLoop();
   const fps = input.leak.fps;
   const bound = options.falseAccusationBound ?? 1e-6;
   const minCorrelation = options.minAlignmentCorrelation ?? MIN_ALIGNMENT_CORRELATION;
@@ -81,7 +89,7 @@ export function detectLeak(input: DetectionInput, options: DetectionOptions = {}
       top: [],
     };
   }
-  const { softBits, offsetFrames, crop, correlation } = readSoftBits(
+  const { softBits, offsetFrames, crop, correlation } = await readSoftBits(
     input,
     alignment,
     minCorrelation,
@@ -124,62 +132,77 @@ function markEnergy(bits: readonly SoftBit[]): number {
   return sum;
 }
 
+/** At most this many segments, spread over the leak, decide the crop. */
+const CROP_SAMPLE_SEGMENTS = 24;
+
 /**
  * Chooses how to read the leak by the mark itself, never by any trace ID's code word (so the
  * choice cannot favour a candidate, and the false-accusation bound holds): the crop of the
- * references (CROP_STEPS on each axis) at the best content alignment, then, among the
- * correlation peaks within 0.05 of the best (repeating content looks alike at several offsets),
- * the one whose reading has the most mark energy.
+ * references (CROP_STEPS on each axis, judged on up to CROP_SAMPLE_SEGMENTS segments) at the best
+ * content alignment, then, among the correlation peaks within 0.05 of the best (repeating content
+ * looks alike at several offsets), the one whose reading has the most mark energy.
  */
-function readSoftBits(
+async function readSoftBits(
   input: DetectionInput,
   alignment: AlignmentPeaks,
   minCorrelation: number,
   options: SoftBitOptions,
-): { softBits: SoftBit[]; offsetFrames: number; crop: { x: number; y: number }; correlation: number } {
-  const { leak, segments } = input;
-  const read = (a: GreyFrames, b: GreyFrames, offset: number) =>
-    segmentSoftBits(leak, a, b, segments, offset, options);
-  const range = (offset: number): [number, number] => [offset - leak.fps, offset + leak.count + leak.fps];
-  let bestCrop = { x: 0, y: 0 };
-  let refA = input.refA;
-  let refB = input.refB;
+): Promise<{
+  softBits: SoftBit[];
+  offsetFrames: number;
+  crop: { x: number; y: number };
+  correlation: number;
+}> {
+  const { leak, segments, refA, refB } = input;
+  const fps = leak.fps;
+  const framesOf = (segs: readonly SegmentBounds[]): [number, number][] =>
+    segs.map((s) => [Math.floor(s.start * fps) - 1, Math.ceil(s.end * fps) + 1]);
+  const covered = (offset: number) =>
+    segments.filter((s) => s.start * fps >= offset && s.end * fps <= offset + leak.count);
+
+  const onAlignment = covered(alignment.offsetFrames);
+  const every = Math.max(1, Math.ceil(onAlignment.length / CROP_SAMPLE_SEGMENTS));
+  const sample = onAlignment.filter((_, i) => i % every === 0);
+  const sampleRanges = framesOf(sample);
+  let crop = { x: 0, y: 0 };
   let bestEnergy = -1;
-  const [first, last] = range(alignment.offsetFrames);
   for (const x of CROP_STEPS) {
     for (const y of CROP_STEPS) {
-      const a = cropFrames(input.refA, x, y, first, last);
-      const b = cropFrames(input.refB, x, y, first, last);
-      const energy = markEnergy(read(a, b, alignment.offsetFrames));
+      const a = cropFrames(refA, x, y, sampleRanges);
+      const b = cropFrames(refB, x, y, sampleRanges);
+      const energy = markEnergy(segmentSoftBits(leak, a, b, sample, alignment.offsetFrames, options));
       if (energy > bestEnergy) {
         bestEnergy = energy;
-        bestCrop = { x, y };
-        refA = a;
-        refB = b;
+        crop = { x, y };
       }
+      await yieldToEventLoop();
     }
   }
+
+  const readAt = async (offset: number) => {
+    const segs = covered(offset);
+    const ranges = framesOf(segs);
+    const a = cropFrames(refA, crop.x, crop.y, ranges);
+    const b = cropFrames(refB, crop.x, crop.y, ranges);
+    const softBits = segmentSoftBits(leak, a, b, segments, offset, options);
+    await yieldToEventLoop();
+    return softBits;
+  };
   let best = {
-    softBits: read(refA, refB, alignment.offsetFrames),
+    softBits: await readAt(alignment.offsetFrames),
     offsetFrames: alignment.offsetFrames,
     correlation: alignment.correlation,
   };
   bestEnergy = markEnergy(best.softBits);
   for (const peak of alignment.peaks) {
+    if (peak.offsetFrames === alignment.offsetFrames) continue;
     if (peak.correlation < Math.max(minCorrelation, alignment.correlation - 0.05)) continue;
-    let a = refA;
-    let b = refB;
-    if (peak.offsetFrames !== alignment.offsetFrames && (bestCrop.x !== 0 || bestCrop.y !== 0)) {
-      const [f, l] = range(peak.offsetFrames);
-      a = cropFrames(input.refA, bestCrop.x, bestCrop.y, f, l);
-      b = cropFrames(input.refB, bestCrop.x, bestCrop.y, f, l);
-    }
-    const softBits = read(a, b, peak.offsetFrames);
+    const softBits = await readAt(peak.offsetFrames);
     const energy = markEnergy(softBits);
     if (energy > bestEnergy) {
       bestEnergy = energy;
       best = { softBits, offsetFrames: peak.offsetFrames, correlation: peak.correlation };
     }
   }
-  return { ...best, crop: bestCrop };
+  return { ...best, crop };
 }

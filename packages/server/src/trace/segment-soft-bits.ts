@@ -64,12 +64,17 @@ export function segmentSoftBits(
   const edge = options.edgeSeconds ?? 0.1;
   const erasure = options.erasureThreshold ?? DEFAULT_ERASURE_THRESHOLD;
   const refCount = Math.min(refA.count, refB.count);
+  // Windows of derived references (reference-geometry.ts) start later than frame 0.
+  const aStart = refA.start ?? 0;
+  const bStart = refB.start ?? 0;
+  const leakStart = leak.start ?? 0;
   const out: SoftBit[] = [];
   for (const segment of segments) {
     const first = Math.ceil((segment.start + edge) * fps);
     const last = Math.floor((segment.end - edge) * fps - 1e-9);
     if (last < first) continue;
-    if (first - offsetFrames < 0 || last - offsetFrames >= leak.count || last >= refCount) continue;
+    if (first - offsetFrames < leakStart || last - offsetFrames >= leak.count || last >= refCount) continue;
+    if (first < aStart || first < bStart) continue;
     // Normal equations of L = α·M + β + γ·D over every pixel of the plateau frames.
     let smm = 0,
       smd = 0,
@@ -82,11 +87,12 @@ export function segmentSoftBits(
       sl = 0,
       sll = 0;
     for (let j = first; j <= last; j++) {
-      const ra = j * size;
-      const rl = (j - offsetFrames) * size;
+      const ra = (j - aStart) * size;
+      const rb = (j - bStart) * size;
+      const rl = (j - offsetFrames - leakStart) * size;
       for (let p = 0; p < size; p++) {
         const a = refA.data[ra + p]!;
-        const b = refB.data[ra + p]!;
+        const b = refB.data[rb + p]!;
         const m = (a + b) / 2;
         const d = a - b;
         const l = leak.data[rl + p]!;

@@ -50,7 +50,7 @@ describe('leak detector core (synthetic A/B fixtures)', () => {
   const sessionList = (traceId: string) =>
     writeSessionList(fixture, join(dir, `${traceId}.txt`), (k) => code.variant(VIDEO, traceId, k));
   const detect = async (file: string) =>
-    detectLeak({ leak: await decode(file), refA, refB, segments, candidates, codeWord });
+    await detectLeak({ leak: await decode(file), refA, refB, segments, candidates, codeWord });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'securevod-detect-'));
@@ -84,13 +84,13 @@ describe('leak detector core (synthetic A/B fixtures)', () => {
         durationSeconds: 40,
       }),
     );
-    const alignment = alignLeak(leak, refA);
+    const alignment = await alignLeak(leak, refA);
     assert.ok(Math.abs(alignment.offsetFrames - 373) <= 1, `offset ${alignment.offsetFrames}`);
     assert.ok(alignment.correlation > 0.95);
   });
 
   it('reads soft bits near ±½ on the plateau of every covered segment', async () => {
-    const report = detectLeak({
+    const report = await detectLeak({
       leak: await decode({ stream: variantBytes(fixture, 'b') }),
       refA,
       refB,
