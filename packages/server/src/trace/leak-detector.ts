@@ -132,14 +132,11 @@ function markEnergy(bits: readonly SoftBit[]): number {
   return sum;
 }
 
-/** At most this many segments, spread over the leak, decide the crop. */
-const CROP_SAMPLE_SEGMENTS = 24;
-
 /**
  * Chooses how to read the leak by the mark itself, never by any trace ID's code word (so the
  * choice cannot favour a candidate, and the false-accusation bound holds): the crop of the
- * references (CROP_STEPS on each axis, judged on up to CROP_SAMPLE_SEGMENTS segments) at the best
- * content alignment, then, among the correlation peaks within 0.05 of the best (repeating content
+ * references (CROP_STEPS on each axis, judged on every covered segment: a sample of 24 segments
+ * chose wrong crops on some leaks) at the best content alignment, then, among the correlation peaks within 0.05 of the best (repeating content
  * looks alike at several offsets), the one whose reading has the most mark energy.
  */
 async function readSoftBits(
@@ -160,9 +157,7 @@ async function readSoftBits(
   const covered = (offset: number) =>
     segments.filter((s) => s.start * fps >= offset && s.end * fps <= offset + leak.count);
 
-  const onAlignment = covered(alignment.offsetFrames);
-  const every = Math.max(1, Math.ceil(onAlignment.length / CROP_SAMPLE_SEGMENTS));
-  const sample = onAlignment.filter((_, i) => i % every === 0);
+  const sample = covered(alignment.offsetFrames);
   const sampleRanges = framesOf(sample);
   let crop = { x: 0, y: 0 };
   let bestEnergy = -1;
