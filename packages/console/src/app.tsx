@@ -21,6 +21,7 @@ import { PoliciesPage } from './pages/policies-page.js';
 import { RolesPage } from './pages/roles-page.js';
 import { UserPage } from './pages/user-page.js';
 import { UsersPage } from './pages/users-page.js';
+import { LeakPage } from './pages/leak-page.js';
 
 const NAV: readonly (readonly [PageName, string])[] = [
   ['library', 'Library'],
@@ -33,6 +34,7 @@ const NAV: readonly (readonly [PageName, string])[] = [
   ['policies', 'Policies'],
   ['roles', 'Roles'],
   ['key-deliveries', 'Key-delivery log'],
+  ['leaks', 'Investigate a leak'],
 ];
 
 const IDLE_CHECK_MS = 60_000;
@@ -187,5 +189,7 @@ function Page(props: { readonly route: Route }): ReactNode {
       return <PoliciesPage />;
     case 'roles':
       return <RolesPage />;
+    case 'leaks':
+      return <LeakPage />;
   }
 }

@@ -17,7 +17,8 @@ export type Route =
   | { readonly page: 'users' }
   | { readonly page: 'user'; readonly userName: string }
   | { readonly page: 'policies' }
-  | { readonly page: 'roles' };
+  | { readonly page: 'roles' }
+  | { readonly page: 'leaks' };
 
 export type PageName = Route['page'];
 
@@ -31,6 +32,7 @@ const SIMPLE_PAGES: readonly PageName[] = [
   'users',
   'policies',
   'roles',
+  'leaks',
 ];
 
 /** The route for a path (`/console/templates`); unknown paths show the library. */

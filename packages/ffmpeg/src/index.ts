@@ -13,3 +13,4 @@ export * from './hls-ladder-args.js';
 export * from './hls-playlist-parser.js';
 export * from './hls-output.js';
 export * from './snapshot-args.js';
+export * from './grey-frames.js';

@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FfmpegError } from './ffmpeg-error.js';
 
 /**
@@ -20,6 +22,14 @@ export interface ToolRunOptions {
   killGraceMs?: number;
   /** Receives stdout as UTF-8 text chunks (may split lines). */
   onStdout?: (chunk: string) => void;
+  /** Receives stdout as raw bytes instead (e.g. `-f rawvideo pipe:1`); excludes `onStdout`. */
+  onStdoutBytes?: (chunk: Buffer) => void;
+  /**
+   * Bytes written to the child's stdin (e.g. a clear fMP4 read from storage, so nothing clear
+   * touches disk); stdin is closed at its end. Without it, stdin is ignored. A failing source
+   * kills the child and the run rejects with its error.
+   */
+  stdin?: AsyncIterable<Uint8Array>;
   /** Receives every complete stderr line (without the line break). */
   onStderrLine?: (line: string) => void;
   /** How many trailing stderr lines to keep. Default 50. */
@@ -53,7 +63,20 @@ export function runTool(
     let spawnError: NodeJS.ErrnoException | undefined;
     let killTimer: NodeJS.Timeout | undefined;
 
-    const child = spawn(binaryPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binaryPath, args, {
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+    let stdinError: unknown;
+    if (opts.stdin && child.stdin) {
+      const sink = child.stdin;
+      // ffmpeg may stop reading early (EPIPE) once it has what it needs; that is not an error.
+      sink.on('error', () => undefined);
+      pipeline(Readable.from(opts.stdin), sink).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+        stdinError = err;
+        child.kill('SIGKILL');
+      });
+    }
 
     const pushLine = (line: string): void => {
       tail.push(line);
@@ -61,8 +84,13 @@ export function runTool(
       opts.onStderrLine?.(line);
     };
 
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => opts.onStdout?.(chunk));
+    if (opts.onStdoutBytes) {
+      const onBytes = opts.onStdoutBytes;
+      child.stdout.on('data', (chunk: Buffer) => onBytes(chunk));
+    } else {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => opts.onStdout?.(chunk));
+    }
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       const lines = (pendingStderr + chunk).split(/\r\n|\r|\n/);
@@ -103,6 +131,8 @@ export function runTool(
             cause: spawnError,
           }),
         );
+      } else if (stdinError !== undefined) {
+        reject(stdinError instanceof Error ? stdinError : new Error(String(stdinError)));
       } else if (aborted) {
         reject(abortedError(toolName, signal, tail, exitCode));
       } else {

@@ -101,6 +101,10 @@ import { createUrlUploadStore } from './store/url-upload-store.js';
 import { createVideoStore } from './store/video-store.js';
 import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
 import { createSnapshotJobHandler } from './transcode/snapshot-job-handler.js';
+import { traceExtractActions } from './actions/trace-extract-actions.js';
+import { createTraceExtractJobStore } from './store/trace-extract-job-store.js';
+import { createTraceExtractJobHandler } from './trace/trace-extract-job-handler.js';
+import { clearRenditionOpener } from './trace/trace-references.js';
 import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
@@ -229,6 +233,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const urlUploads = createUrlUploadStore(db);
   const images = createImageStore(db);
   const snapshots = createSnapshotStore(db);
+  // Leak tracing: extraction jobs and the issued trace IDs they score against (issue 13).
+  const traceExtractJobs = createTraceExtractJobStore(db);
+  const issuedTraceIds = createTraceSessionStore(db);
   const accessKeyStore = publishingAccessKeyStore(createAccessKeyStore(db), invalidation, app.log);
   const accessKeys = new AccessKeyService(accessKeyStore, kms);
   const rootCredentialsFile = join(config.dataDir, ROOT_CREDENTIALS_FILE);
@@ -419,6 +426,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         streamLimitSettings,
       ),
       ...playbackActions({ playback, keyLog }),
+      ...traceExtractActions({
+        videos,
+        streams,
+        jobs: traceExtractJobs,
+        traceSessions: issuedTraceIds,
+        queue,
+        wake,
+      }),
     };
     await app.register(rpcPlugin, {
       apis: { [API_VERSION]: actions, [RAM_VERSION]: accessControl.ram, [STS_VERSION]: accessControl.sts },
@@ -510,6 +525,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         mediaUrl: (path) => playback.assetUrl(path, playback.nowSeconds() + 3600),
         publicUrl: getPublicUrl,
       }),
+      'trace-extract': createTraceExtractJobHandler({
+        jobs: traceExtractJobs,
+        videos,
+        streams,
+        traceSessions: issuedTraceIds,
+        objects,
+        sources,
+        openRendition: clearRenditionOpener({ objects, videos, dataKeys }),
+        traceCode: async () => {
+          const secret = await loadTraceSecret(kms, settings);
+          try {
+            return new TraceCode(secret);
+          } finally {
+            secret.fill(0);
+          }
+        },
+        ffmpegPath: config.ffmpegPath,
+      }),
     };
     const common = {
       queue,
@@ -547,6 +580,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         types: ['snapshot'],
         concurrency: 1,
         workerId: `${hostname()}:${process.pid}:snapshot`,
+      }),
+      // Leak detection decodes three videos at 64×36: minutes of one core, apart from transcodes.
+      new Worker({
+        ...common,
+        types: ['trace-extract'],
+        concurrency: 1,
+        workerId: `${hostname()}:${process.pid}:trace-extract`,
       }),
     );
     const sweep = () =>

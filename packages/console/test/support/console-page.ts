@@ -13,6 +13,7 @@ export const PAGES = {
   users: { nav: 'Users', heading: 'Users', path: 'users' },
   policies: { nav: 'Policies', heading: 'Policies', path: 'policies' },
   roles: { nav: 'Roles', heading: 'Roles', path: 'roles' },
+  leaks: { nav: 'Investigate a leak', heading: 'Investigate a leak', path: 'leaks' },
 } as const;
 
 export type PageKey = keyof typeof PAGES;

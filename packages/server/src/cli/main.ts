@@ -10,6 +10,7 @@ import { playAuthCommand, playUrlCommand } from './play-commands.js';
 import { downloadCommand } from './download-command.js';
 import { keysCommand } from './keys-command.js';
 import { offlineCommand } from './offline-command.js';
+import { traceCommand } from './trace-command.js';
 
 const program = new Command('securevod')
   .description('securevod: self-hosted encrypted video on demand')
@@ -24,6 +25,7 @@ program.addCommand(playAuthCommand());
 program.addCommand(downloadCommand());
 program.addCommand(offlineCommand());
 program.addCommand(keysCommand());
+program.addCommand(traceCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`securevod: ${error instanceof Error ? error.message : String(error)}`);

@@ -35,7 +35,20 @@ export interface JobPayloads {
   snapshot: {
     jobId: string;
   };
+  /**
+   * One leak extraction (SubmitDigitalWatermarkExtractJob, issue 13). The request, progress and
+   * outcome live in the `trace_extract_jobs` row; the payload only names it.
+   */
+  'trace-extract': {
+    jobId: string;
+  };
 }
 
 export type JobType = keyof JobPayloads;
-export const JOB_TYPES: readonly JobType[] = ['transcode', 'callback', 'url-upload', 'snapshot'];
+export const JOB_TYPES: readonly JobType[] = [
+  'transcode',
+  'callback',
+  'url-upload',
+  'snapshot',
+  'trace-extract',
+];

@@ -20,4 +20,6 @@ export const JOB_RETRY_POLICIES: Readonly<Record<JobType, RetryPolicy>> = {
   'url-upload': { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 60_000 },
   // Like a transcode: storage or KMS trouble passes; a bad source fails at once (permanent).
   snapshot: { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 60_000 },
+  // Detection only reads: storage or KMS trouble passes; an unreadable leak fails at once.
+  'trace-extract': { maxAttempts: 2, baseDelayMs: 5000, maxDelayMs: 30_000 },
 };

@@ -22,6 +22,7 @@ import * as m0040 from './migrations/0040-access-control.js';
 import * as m0070 from './migrations/0070-images-snapshots.js';
 import * as m0080 from './migrations/0080-trace-sessions.js';
 import * as m0081 from './migrations/0081-traced-streams.js';
+import * as m0085 from './migrations/0085-trace-extract-jobs.js';
 import { StoreError } from './store-error.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -38,6 +39,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0070-images-snapshots': m0070,
   '0080-trace-sessions': m0080,
   '0081-traced-streams': m0081,
+  '0085-trace-extract-jobs': m0085,
 };
 
 export interface MigrationOutcome {

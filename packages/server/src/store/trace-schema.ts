@@ -19,6 +19,30 @@ export interface TraceSessionsTable {
   issued_at: IsoTimestamp;
 }
 
+/** GetDigitalWatermarkExtractResult `Status`. */
+export type TraceExtractStatus = 'Processing' | 'Success' | 'Failed';
+
+/** Migration 0085: one leak extraction job (SubmitDigitalWatermarkExtractJob). */
+export interface TraceExtractJobsTable {
+  job_id: string;
+  /** The leaked copy: an uploaded video. */
+  media_id: string;
+  /** The traced original the leak is compared with (our extension `SourceVideoId`). */
+  source_video_id: string;
+  extract_type: string;
+  status: TraceExtractStatus;
+  /** 0–100 while Processing. */
+  progress: number;
+  /** The named trace ID; null or empty while processing, on failure and on "no match". */
+  water_mark_text: string | null;
+  /** JSON text: the detector's report (trace/leak-detector.ts DetectionReport), once done. */
+  report: string | null;
+  error_message: string | null;
+  create_time: IsoTimestamp;
+  modify_time: IsoTimestamp;
+}
+
 export interface TraceTables {
   trace_sessions: TraceSessionsTable;
+  trace_extract_jobs: TraceExtractJobsTable;
 }

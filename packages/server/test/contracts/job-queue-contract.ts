@@ -454,6 +454,7 @@ export function jobQueueContract(
             transcode: { queued: 1, running: 0, succeeded: 0, failed: 1 },
             'url-upload': { queued: 0, running: 0, succeeded: 0, failed: 0 },
             snapshot: { queued: 0, running: 0, succeeded: 0, failed: 0 },
+            'trace-extract': { queued: 0, running: 0, succeeded: 0, failed: 0 },
           },
         });
         assert.deepEqual(

@@ -15,6 +15,7 @@ import { ramRoleActions } from '../../src/actions/ram-role-actions.js';
 import { ramUserActions } from '../../src/actions/ram-user-actions.js';
 import { stsActions } from '../../src/actions/sts-actions.js';
 import { templateGroupActions } from '../../src/actions/template-group-actions.js';
+import { traceExtractActions } from '../../src/actions/trace-extract-actions.js';
 import { videoActions } from '../../src/actions/video-actions.js';
 import { vodAppActions } from '../../src/actions/vod-app-actions.js';
 
@@ -33,6 +34,7 @@ export function actionNames(): string[] {
     ...Object.keys(videoActions(inert)),
     ...Object.keys(imageActions(inert)),
     ...Object.keys(snapshotActions(inert)),
+    ...Object.keys(traceExtractActions(inert)),
     ...Object.keys(transcodeTaskActions(inert)),
     ...Object.keys(templateGroupActions(inert)),
     ...Object.keys(messageCallbackActions(inert)),

@@ -27,6 +27,7 @@ const POLICIES: Record<JobType, RetryPolicy> = {
   callback: POLICY,
   'url-upload': POLICY,
   snapshot: POLICY,
+  'trace-extract': POLICY,
 };
 const callback = (n: number): JobPayloads['callback'] => ({
   url: `http://127.0.0.1:9/${n}`,
@@ -81,6 +82,7 @@ async function withHarness(body: (h: Harness) => Promise<void>): Promise<void> {
             callback: async () => {},
             'url-upload': async () => {},
             snapshot: async () => {},
+            'trace-extract': async () => {},
           },
           workerId: `worker-${workers.length + 1}`,
           concurrency: 2,
@@ -141,6 +143,7 @@ describe('job worker', () => {
         handlers: {
           'url-upload': async () => {},
           snapshot: async () => {},
+          'trace-extract': async () => {},
           callback: async (job, ctx) => {
             handled.push(`callback ${job.payload.url}`);
             ctx.log.info({ step: 'sent' }, 'callback delivered');
@@ -180,6 +183,7 @@ describe('job worker', () => {
         handlers: {
           'url-upload': async () => {},
           snapshot: async () => {},
+          'trace-extract': async () => {},
           transcode: async (job, ctx) => {
             await probe(notAVideo, { ffprobePath: 'ffprobe', signal: ctx.signal });
             assert.fail(`ffprobe accepted ${job.payload.videoId}`);
@@ -220,6 +224,7 @@ describe('job worker', () => {
         handlers: {
           'url-upload': async () => {},
           snapshot: async () => {},
+          'trace-extract': async () => {},
           transcode: async () => {},
           callback: async (job) => {
             attempts.set(job.id, [...(attempts.get(job.id) ?? []), Date.now()]);
@@ -269,6 +274,7 @@ describe('job worker', () => {
         handlers: {
           'url-upload': async () => {},
           snapshot: async () => {},
+          'trace-extract': async () => {},
           transcode: async (_job, ctx) => {
             reason = await aborted(ctx.signal);
             throw reason;
@@ -316,6 +322,7 @@ describe('job worker', () => {
         handlers: {
           'url-upload': async () => {},
           snapshot: async () => {},
+          'trace-extract': async () => {},
           transcode: async () => {},
           callback: async (_job, ctx) => {
             reason = await aborted(ctx.signal);
@@ -356,6 +363,7 @@ describe('job worker', () => {
         handlers: {
           'url-upload': async () => {},
           snapshot: async () => {},
+          'trace-extract': async () => {},
           transcode: async () => {
             await sleep(700);
           },
@@ -391,7 +399,13 @@ describe('job worker', () => {
       };
       const w = worker({
         concurrency: 3,
-        handlers: { transcode: slow, callback: slow, 'url-upload': slow, snapshot: slow },
+        handlers: {
+          transcode: slow,
+          callback: slow,
+          'url-upload': slow,
+          snapshot: slow,
+          'trace-extract': slow,
+        },
       });
       for (let n = 0; n < 12; n++) {
         if (n % 2) await queue.enqueue('callback', callback(n));

@@ -25,6 +25,7 @@ const POLICIES = {
   callback: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
   'url-upload': { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
   snapshot: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+  'trace-extract': { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
 };
 const quiet: WorkerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const callback = (n: number): JobPayloads['callback'] => ({
@@ -100,6 +101,7 @@ setInterval(() => {}, 1000);
             callback: async () => {},
             'url-upload': async () => {},
             snapshot: async () => {},
+            'trace-extract': async () => {},
           },
           workerId: 'survivor',
           concurrency: 1,
@@ -147,6 +149,7 @@ setInterval(() => {}, 1000);
             transcode: async () => {},
             'url-upload': async () => {},
             snapshot: async () => {},
+            'trace-extract': async () => {},
             callback: async (job) => {
               handled.set(job.id, (handled.get(job.id) ?? 0) + 1);
               await sleep(40);
