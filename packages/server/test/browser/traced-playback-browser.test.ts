@@ -4,8 +4,8 @@
  * tolerance):
  * - the SDK, loaded from securevod's /sdk/, plays a traced private stream (PlayAuth with `Trace`);
  * - vanilla hls.js plays a traced standard stream from its GetPlayInfo URL with `Trace`;
- * each fetches a mix of `a/` and `b/` segments (the session's sequence), and a captured frame
- * matches ffmpeg's decode of the source.
+ * each fetches exactly the `a/` and `b/` segments its session's playlist names (a mix of both), and
+ * a captured frame matches ffmpeg's decode of the source.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -64,16 +64,33 @@ describe('traced playback in Chromium, from another origin', () => {
     await removeDir(dataDir);
   });
 
-  /** A page on the site's origin that records which segment variants it fetched. */
-  async function sitePage(): Promise<{ page: Page; variants: Set<string> }> {
+  /**
+   * A page on the site's origin that records the segments it fetched (index → variant) and the
+   * variants its session's media playlist named.
+   */
+  async function sitePage(): Promise<{ page: Page; fetched: Map<number, string>; listed: string[] }> {
     const page = await newPage(browser);
-    const variants = new Set<string>();
+    const fetched = new Map<number, string>();
+    const listed: string[] = [];
     page.on('response', (response) => {
-      const match = /\/([ab])\/seg_\d+\.\w+\?/.exec(response.url());
-      if (match && response.status() === 200) variants.add(match[1]!);
+      const segment = /\/([ab])\/seg_(\d+)\.\w+\?/.exec(response.url());
+      if (segment && response.status() === 200) fetched.set(Number(segment[2]), segment[1]!);
+      if (/\/index\.m3u8\?/.test(response.url())) {
+        void response.text().then((text) => {
+          for (const m of text.matchAll(/\/([ab])\/seg_(\d+)\./g)) listed[Number(m[2])] = m[1]!;
+        });
+      }
     });
     await page.goto(`${site.origin}/page.html`);
-    return { page, variants };
+    return { page, fetched, listed };
+  }
+
+  /** The player fetched this session's variants, and the session's sequence mixes A and B. */
+  function checkSequence(fetched: Map<number, string>, listed: string[]) {
+    assert.equal(listed.length, CLIP_SECONDS, 'the session playlist names every segment');
+    assert.deepEqual([...new Set(listed)].sort(), ['a', 'b'], 'the sequence mixes A and B');
+    assert.ok(fetched.size >= 5, `segments fetched: ${fetched.size}`);
+    for (const [index, variant] of fetched) assert.equal(variant, listed[index], `segment ${index}`);
   }
 
   const waitPlayedPast = (page: Page, seconds: number) =>
@@ -105,7 +122,7 @@ describe('traced playback in Chromium, from another origin', () => {
     }>('GetPlayInfo', { VideoId: videos.standard, DigitalWatermarkType: 'TraceMark', Trace: 'student42' });
     const url = PlayInfoList.PlayInfo[0]!.PlayURL;
     assert.notEqual(new URL(url).origin, site.origin);
-    const { page, variants } = await sitePage();
+    const { page, fetched, listed } = await sitePage();
     try {
       await page.addScriptTag({ url: `${site.origin}/hls.min.js` });
       await page.evaluate((src) => {
@@ -117,7 +134,7 @@ describe('traced playback in Chromium, from another origin', () => {
         hls.attachMedia(document.getElementById('v') as HTMLVideoElement);
       }, url);
       await waitPlayedPast(page, 6);
-      assert.deepEqual([...variants].sort(), ['a', 'b'], 'the session fetched both variants');
+      checkSequence(fetched, listed);
       await checkFrame(page, t);
     } finally {
       await page.close();
@@ -130,7 +147,7 @@ describe('traced playback in Chromium, from another origin', () => {
       AuthInfoTimeout: '600',
       Trace: 'student43',
     });
-    const { page, variants } = await sitePage();
+    const { page, fetched, listed } = await sitePage();
     try {
       await page.addScriptTag({ url: `${server.url}/sdk/securevod-player.js` });
       await page.evaluate(
@@ -149,7 +166,7 @@ describe('traced playback in Chromium, from another origin', () => {
       );
       await waitPlayedPast(page, 6);
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __fatal: unknown[] }).__fatal), []);
-      assert.deepEqual([...variants].sort(), ['a', 'b'], 'the session fetched both variants');
+      checkSequence(fetched, listed);
       await checkFrame(page, t);
     } finally {
       await page.close();

@@ -7,6 +7,7 @@
  *   same frames as all-A;
  * - private (AES-256-GCM) variants never repeat a (period key, nonce) pair, found by scanning
  *   what storage holds;
+ * - variants whose init segments differ are refused (one stored init.mp4 must serve both);
  * - the mark itself, before encoding: PSNR ≥ 45 dB and SSIM ≥ 0.999 against the source, and no
  *   global luma step between A and B (watermark.md §6.5 item 5).
  */
@@ -181,6 +182,40 @@ describe('A/B transcode (ffmpeg → HTTP sink → streaming packager)', () => {
       assert.deepEqual(frames, [SECONDS * FPS, SECONDS * FPS, SECONDS * FPS], `${r.name}: A, B and a mix`);
     }
     assert.equal(nonces.size, 2 * SECONDS, 'every private segment was scanned');
+  });
+
+  test('A and B init segments that differ fail the job', async () => {
+    const spec: StreamedRendition = {
+      name: 'sd',
+      storedName: 'job2-sd',
+      scheme: 'none',
+      keyRotationSegments: 0,
+      outputPrefix: 'bad/sd/',
+      traced: true,
+    };
+    await assert.rejects(
+      encodeAndPackage({
+        store,
+        videoId: VIDEO_ID,
+        renditions: [spec],
+        masterKey: 'bad/master.m3u8',
+        // What ffmpeg would PUT first, but with init segments that are not byte-identical. Like
+        // ffmpeg, it does not wait for answers; it stops when packaging fails (`signal`).
+        encode: (outputUrl, signal) =>
+          new Promise<void>((resolve) => {
+            signal.addEventListener('abort', () => resolve(), { once: true });
+            const puts = [
+              ['sd_ta/init_sd_ta.mp4', 'init A'],
+              ['sd_tb/init_sd_tb.mp4', 'init B'],
+            ].map(([path, body]) =>
+              fetch(`${outputUrl}/${path}`, { method: 'PUT', body, signal }).catch(() => undefined),
+            );
+            // Without the check, both are accepted: "ffmpeg" exits and the output is incomplete.
+            void Promise.all(puts).then(() => resolve());
+          }),
+      }),
+      /the A and B init segments of sd differ/,
+    );
   });
 
   test('the mark before encoding: PSNR ≥ 45 dB, SSIM ≥ 0.999, no global luma step between A and B', async () => {
