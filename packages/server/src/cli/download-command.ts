@@ -11,7 +11,8 @@ import {
   readPackageHeader,
   type PackageHeader,
 } from '@securevod/crypto';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { trimmedNonEmpty as nonEmpty } from './cli-options.js';
 import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
 import { requestDownload, type DownloadResponse } from './download-endpoint-client.js';
@@ -206,9 +207,4 @@ function definitionFromName(fileName: string | undefined, videoId: string): stri
   const prefix = `${videoId}-`;
   if (!fileName?.startsWith(prefix)) return undefined;
   return fileName.slice(prefix.length).replace(/\.[^.]+$/, '') || undefined;
-}
-
-function nonEmpty(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
-  return value.trim();
 }

@@ -9,6 +9,7 @@
  */
 import { checkAppDecryptKey, decodeAppEncryptKey } from '@securevod/crypto';
 import { Command, InvalidArgumentError } from 'commander';
+import { trimmedNonEmpty as nonEmpty } from './cli-options.js';
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
@@ -222,9 +223,4 @@ function parseVersion(value: string): number {
   if (!/^\d+$/.test(value) || n < 1 || n > 2 ** 31 - 1)
     throw new InvalidArgumentError('must be a positive integer');
   return n;
-}
-
-function nonEmpty(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
-  return value.trim();
 }

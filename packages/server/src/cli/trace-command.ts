@@ -6,17 +6,15 @@
  * GetDigitalWatermarkExtractResult. Progress goes to stderr; the verdict to stdout (one JSON
  * object with `--json`). Exit 0 for a match and for "no match" (both are answers), 1 for a failure.
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { Command } from 'commander';
 import { basename } from 'node:path';
+import { nonEmpty } from './cli-options.js';
 import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
-import { decodeUploadTicket } from './oss-upload-client.js';
 import { createProgressReporter, progressMode } from './progress-reporter.js';
-import { uploadSource } from './source-uploader.js';
 import { getVideoInfo } from './transcode-waiter.js';
 import { VodApiClient } from './vod-api-client.js';
+import { readableFileSize, uploadVideoFile } from './video-file-upload.js';
 
 interface TraceFlags extends ClientFlags {
   video: string;
@@ -84,28 +82,13 @@ async function runTrace(file: string, flags: TraceFlags): Promise<void> {
   const mode = progressMode({ json: flags.json === true, stream: process.stderr });
   const fileName = basename(file);
 
-  const ticket = decodeUploadTicket(
-    await api.request('CreateUploadVideo', {
-      Title: `leak: ${fileName}`.slice(0, 128),
-      FileName: fileName,
-      FileSize: String(size),
-      TemplateGroupId: 'VOD_NO_TRANSCODE',
-    }),
-  );
-  const uploadBar = createProgressReporter(mode, 'upload', 'bytes', process.stderr);
-  uploadBar.start(size);
-  try {
-    await uploadSource({
-      file,
-      size,
-      ticket,
-      refresh: async () =>
-        decodeUploadTicket(await api.request('RefreshUploadVideo', { VideoId: ticket.videoId })),
-      onProgress: (bytes) => uploadBar.update(bytes),
-    });
-  } finally {
-    uploadBar.stop();
-  }
+  const ticket = await uploadVideoFile(api, {
+    file,
+    size,
+    title: `leak: ${fileName}`.slice(0, 128),
+    templateGroupId: 'VOD_NO_TRANSCODE',
+    mode,
+  });
   for (;;) {
     const info = await getVideoInfo(api, ticket.videoId);
     if (info.Status === 'UploadSucc' || info.Status === 'Normal') break;
@@ -188,27 +171,6 @@ function print(result: ExtractResult, options: { json: boolean; leakId: string; 
   }
   if (result.ErrorMessage) lines.push(`note:           ${result.ErrorMessage}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-async function readableFileSize(file: string): Promise<number> {
-  let info;
-  try {
-    info = await stat(file);
-    await access(file, constants.R_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
-    );
-  }
-  if (!info.isFile()) throw new CliError(`${file} is not a regular file`);
-  if (info.size === 0) throw new CliError(`${file} is empty`);
-  return info.size;
-}
-
-function nonEmpty(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
-  return value;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

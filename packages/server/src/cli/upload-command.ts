@@ -4,17 +4,15 @@
  * GetVideoInfo until transcoding ends. Progress goes to stderr, the result to stdout (one JSON
  * object with `--json`). Configuration is read once, here (see `client-config.ts`).
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { Command } from 'commander';
 import { basename } from 'node:path';
+import { nonEmpty } from './cli-options.js';
 import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
-import { decodeUploadTicket, type UploadTicket } from './oss-upload-client.js';
 import { createProgressReporter, formatBytes, progressMode } from './progress-reporter.js';
-import { SourceUploadError, uploadSource } from './source-uploader.js';
 import { FAILED_STATUSES, getVideoInfo, waitForTranscode, type VideoInfo } from './transcode-waiter.js';
 import { VodApiClient } from './vod-api-client.js';
+import { readableFileSize, uploadVideoFile } from './video-file-upload.js';
 
 interface UploadFlags extends ClientFlags {
   title?: string;
@@ -69,31 +67,13 @@ async function runUpload(file: string, flags: UploadFlags): Promise<void> {
   const mode = progressMode({ json: flags.json === true, stream: process.stderr });
   const fileName = basename(file);
 
-  const ticket = decodeUploadTicket(
-    await api.request('CreateUploadVideo', {
-      Title: flags.title ?? truncateUtf8(fileName, TITLE_MAX_BYTES),
-      FileName: fileName,
-      FileSize: String(size),
-      TemplateGroupId: flags.templateGroupId,
-    }),
-  );
-
-  const uploadBar = createProgressReporter(mode, 'upload', 'bytes', process.stderr);
-  uploadBar.start(size);
-  try {
-    await uploadSource({
-      file,
-      size,
-      ticket,
-      refresh: async () =>
-        decodeUploadTicket(await api.request('RefreshUploadVideo', { VideoId: ticket.videoId })),
-      onProgress: (bytes) => uploadBar.update(bytes),
-    });
-  } catch (error) {
-    throw uploadFailure(error, ticket);
-  } finally {
-    uploadBar.stop();
-  }
+  const ticket = await uploadVideoFile(api, {
+    file,
+    size,
+    title: flags.title ?? truncateUtf8(fileName, TITLE_MAX_BYTES),
+    templateGroupId: flags.templateGroupId,
+    mode,
+  });
 
   let video = await getVideoInfo(api, ticket.videoId);
   if (flags.wait) {
@@ -143,39 +123,8 @@ function report(video: VideoInfo, options: { fileName: string; json: boolean }):
   }
 }
 
-/** Checks FILE before any API call, so a typo costs no video record. */
-async function readableFileSize(file: string): Promise<number> {
-  let info;
-  try {
-    info = await stat(file);
-    await access(file, constants.R_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(error));
-    throw new CliError(`cannot read ${file}: ${reason}`);
-  }
-  if (!info.isFile()) throw new CliError(`${file} is not a regular file`);
-  if (info.size === 0) throw new CliError(`${file} is empty`);
-  return info.size;
-}
-
-function uploadFailure(error: unknown, ticket: UploadTicket): unknown {
-  if (!(error instanceof SourceUploadError)) return error;
-  const network = error.httpStatus === undefined;
-  const where = network ? `cannot reach the upload endpoint ${ticket.address.Endpoint}: ` : '';
-  return new CliError(`upload of video ${ticket.videoId} failed: ${where}${error.message}`, 1, {
-    cause: error,
-  });
-}
-
 function truncateUtf8(text: string, maxBytes: number): string {
   let result = text;
   while (Buffer.byteLength(result) > maxBytes) result = result.slice(0, -1);
   return result;
-}
-
-function nonEmpty(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
-  return value;
 }
