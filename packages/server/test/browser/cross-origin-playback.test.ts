@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newPage } from '../support/browser.js';
-import { startSite } from '../support/customer-site.js';
+import { fatalErrors, startSdkPlayer, startSite } from '../support/customer-site.js';
 import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
 import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -134,22 +134,9 @@ describe('cross-origin playback in Chromium (page on another port than securevod
     try {
       await page.addScriptTag({ url: `${server.url}/sdk/securevod-player.js` });
       const auth = await playAuth(videos.private);
-      await page.evaluate(
-        ({ vid, playAuth }) => {
-          const w = window as unknown as {
-            SecureVod: {
-              createPlayer(o: object): { on(e: string, cb: (x: { fatal: boolean }) => void): void };
-            };
-            __fatal: unknown[];
-          };
-          w.__fatal = [];
-          const player = w.SecureVod.createPlayer({ video: document.getElementById('v'), vid, playAuth });
-          player.on('error', (e) => e.fatal && w.__fatal.push(e));
-        },
-        { vid: videos.private, playAuth: auth },
-      );
+      await startSdkPlayer(page, { vid: videos.private, playAuth: auth });
       await waitPlayedPast(page, 5);
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __fatal: unknown[] }).__fatal), []);
+      assert.deepEqual(await fatalErrors(page), []);
     } finally {
       await page.close();
     }

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newPage } from '../support/browser.js';
-import { startSite } from '../support/customer-site.js';
+import { fatalErrors, startSdkPlayer, startSite } from '../support/customer-site.js';
 import { addGroup, tracedTemplate, uploadVideo } from '../support/fixtures.js';
 import { capturedFrame, FRAME_TOLERANCE, ffmpegFrame, meanRgbDifference } from '../support/frames.js';
 import { makeClip } from '../support/media.js';
@@ -150,22 +150,9 @@ describe('traced playback in Chromium, from another origin', () => {
     const { page, fetched, listed } = await sitePage();
     try {
       await page.addScriptTag({ url: `${server.url}/sdk/securevod-player.js` });
-      await page.evaluate(
-        ({ vid, playAuth }) => {
-          const w = window as unknown as {
-            SecureVod: {
-              createPlayer(o: object): { on(e: string, cb: (x: { fatal: boolean }) => void): void };
-            };
-            __fatal: unknown[];
-          };
-          w.__fatal = [];
-          const player = w.SecureVod.createPlayer({ video: document.getElementById('v'), vid, playAuth });
-          player.on('error', (e) => e.fatal && w.__fatal.push(e));
-        },
-        { vid: videos.private, playAuth: PlayAuth },
-      );
+      await startSdkPlayer(page, { vid: videos.private, playAuth: PlayAuth });
       await waitPlayedPast(page, 6);
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __fatal: unknown[] }).__fatal), []);
+      assert.deepEqual(await fatalErrors(page), []);
       checkSequence(fetched, listed);
       await checkFrame(page, t);
     } finally {

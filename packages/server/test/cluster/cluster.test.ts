@@ -38,6 +38,7 @@ import { ROOT_KEY_ENV, runCli } from '../cli/cli-process.js';
 import { filesUnder } from '../e2e/e2e-helpers.js';
 import { launchChromium, newPage } from '../support/browser.js';
 import { startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
+import { fatalErrors, startSdkPlayer } from '../support/customer-site.js';
 import { addGroup, encryptedTemplate } from '../support/fixtures.js';
 import { decodeVideo, makeClip } from '../support/media.js';
 import { signedUrl, within } from '../support/multi-node.js';
@@ -171,20 +172,7 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
         VideoId: videos.private,
         AuthInfoTimeout: '600',
       });
-      await page.evaluate(
-        ({ vid, playAuth }) => {
-          const w = window as unknown as {
-            SecureVod: {
-              createPlayer(o: object): { on(e: string, cb: (x: { fatal: boolean }) => void): void };
-            };
-            __fatal: unknown[];
-          };
-          w.__fatal = [];
-          const player = w.SecureVod.createPlayer({ video: document.getElementById('v'), vid, playAuth });
-          player.on('error', (e) => e.fatal && w.__fatal.push(e));
-        },
-        { vid: videos.private, playAuth: PlayAuth },
-      );
+      await startSdkPlayer(page, { vid: videos.private, playAuth: PlayAuth });
       await page.waitForFunction(
         () => {
           const v = document.getElementById('v') as HTMLVideoElement;
@@ -194,7 +182,7 @@ describe('cluster: 2 API nodes + 2 worker nodes on PostgreSQL, S3 and Redis', ()
         undefined,
         { timeout: 60_000, polling: 200 },
       );
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __fatal: unknown[] }).__fatal), []);
+      assert.deepEqual(await fatalErrors(page), []);
       assert.deepEqual(
         [...origins].sort(),
         [b.url, site.origin].sort(),
