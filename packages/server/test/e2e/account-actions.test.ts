@@ -54,8 +54,10 @@ describe('operator actions', () => {
 
   test('SetCustomerConfig / GetCustomerConfig with defaults and validation', async () => {
     const vod = vodClient(server.url);
-    // With the concurrent-stream setting (our extension; e2e/stream-limits.test.ts), off by default.
+    // With our extensions, off by default: the rental licence (e2e/download.test.ts) and the
+    // concurrent-stream setting (e2e/stream-limits.test.ts).
     const limitsOff = {
+      LicenseDuration: 0,
       MaxConcurrentStreams: 0,
       ConcurrentStreamsPolicy: 'RefuseNew',
       StreamLeaseInterval: 60,
