@@ -76,6 +76,8 @@ export function LibraryPage() {
       controller.signal,
     ).then(
       (answer) => {
+        // A load the filters have moved past must not overwrite the newer one's list.
+        if (controller.signal.aborted) return;
         const page = answer.videos;
         setVideos((current) =>
           pageNo === 1
