@@ -47,6 +47,7 @@ import { parseParams } from './http/query-params.js';
 import { registerRateLimiting, rpcThrottle } from './http/rate-limits.js';
 import { extendBodyDeadline, fastifyLimitOptions, installRequestLimits } from './http/request-limits.js';
 import type { Job, JobQueue } from './jobs/job-queue.js';
+import { WORKER_SLOTS } from './jobs/worker-slots.js';
 import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
 import { DataKeyCache } from './keys/data-key-cache.js';
@@ -552,42 +553,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       retryPolicies: JOB_RETRY_POLICIES,
       logger: app.log,
     };
-    // Separate workers so slow callback endpoints never take transcoding slots. One transcode at
-    // a time: ffmpeg already uses every core for one job.
+    // One Worker per slot (jobs/worker-slots.ts), so no kind of job waits behind another.
     workers.push(
-      new Worker({
-        ...common,
-        types: ['transcode'],
-        concurrency: 1,
-        workerId: `${hostname()}:${process.pid}:transcode`,
-      }),
-      new Worker({
-        ...common,
-        types: ['callback'],
-        concurrency: 4,
-        workerId: `${hostname()}:${process.pid}:callback`,
-      }),
-      // Pulls wait on the network, not the CPU; their own slots keep them from delaying either.
-      new Worker({
-        ...common,
-        types: ['url-upload'],
-        concurrency: 2,
-        workerId: `${hostname()}:${process.pid}:url-upload`,
-      }),
-      // Snapshots are short ffmpeg runs; their own slot keeps them from waiting behind a transcode.
-      new Worker({
-        ...common,
-        types: ['snapshot'],
-        concurrency: 1,
-        workerId: `${hostname()}:${process.pid}:snapshot`,
-      }),
-      // Leak detection decodes three videos at 64×36: minutes of one core, apart from transcodes.
-      new Worker({
-        ...common,
-        types: ['trace-extract'],
-        concurrency: 1,
-        workerId: `${hostname()}:${process.pid}:trace-extract`,
-      }),
+      ...WORKER_SLOTS.map(
+        (slot) =>
+          new Worker({
+            ...common,
+            types: [...slot.types],
+            concurrency: slot.concurrency,
+            workerId: `${hostname()}:${process.pid}:${slot.name}`,
+          }),
+      ),
     );
     const sweep = () =>
       sweepStuckTranscodes({ videos, streams, queue, callbacks }).catch((err: unknown) =>
