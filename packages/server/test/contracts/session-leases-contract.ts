@@ -8,25 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SessionLeaseRequest, SessionLeases } from '../../src/shared/session-leases.js';
-import type { SharedStateBacking } from './shared-state-contract.js';
-
-async function withNodes(
-  makeBacking: () => Promise<SharedStateBacking<SessionLeases>>,
-  body: (node: () => Promise<SessionLeases>) => Promise<void>,
-): Promise<void> {
-  const backing = await makeBacking();
-  const opened: SessionLeases[] = [];
-  try {
-    await body(async () => {
-      const node = await backing.node();
-      opened.push(node);
-      return node;
-    });
-  } finally {
-    for (const node of opened) await node.close();
-    await backing.destroy();
-  }
-}
+import { withNodes, type SharedStateBacking } from './shared-state-contract.js';
 
 export function sessionLeasesContract(
   name: string,

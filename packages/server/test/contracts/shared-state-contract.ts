@@ -21,7 +21,8 @@ export interface SharedStateBacking<T> {
   destroy(): Promise<void>;
 }
 
-async function withNodes<T extends { close(): Promise<void> }>(
+/** Runs `body` with a factory of nodes on one fresh backing; closes them and the backing after. */
+export async function withNodes<T extends { close(): Promise<void> }>(
   makeBacking: () => Promise<SharedStateBacking<T>>,
   body: (node: () => Promise<T>) => Promise<void>,
 ): Promise<void> {
