@@ -46,8 +46,8 @@ import { installPlayerRouteGuards } from './http/player-route-guards.js';
 import { parseParams } from './http/query-params.js';
 import { registerRateLimiting, rpcThrottle } from './http/rate-limits.js';
 import { extendBodyDeadline, fastifyLimitOptions, installRequestLimits } from './http/request-limits.js';
-import type { Job, JobQueue } from './jobs/job-queue.js';
-import { WORKER_SLOTS } from './jobs/worker-slots.js';
+import type { JobQueue } from './jobs/job-queue.js';
+import { wireWorkerRole } from './worker-wiring.js';
 import { JOB_RETRY_POLICIES } from './jobs/retry-policies.js';
 import { Worker } from './jobs/worker.js';
 import { DataKeyCache } from './keys/data-key-cache.js';
@@ -100,17 +100,11 @@ import { createTemplateGroupStore } from './store/template-group-store.js';
 import { createUploadCredentialStore } from './store/upload-credential-store.js';
 import { createUrlUploadStore } from './store/url-upload-store.js';
 import { createVideoStore } from './store/video-store.js';
-import { sweepStuckTranscodes } from './transcode/stuck-transcode-sweeper.js';
-import { createSnapshotJobHandler } from './transcode/snapshot-job-handler.js';
 import { traceExtractActions } from './actions/trace-extract-actions.js';
 import { createTraceExtractJobStore } from './store/trace-extract-job-store.js';
-import { createTraceExtractJobHandler } from './trace/trace-extract-job-handler.js';
-import { clearRenditionOpener } from './trace/trace-references.js';
-import { cleanScratch, createTranscodeJobHandler } from './transcode/transcode-job-handler.js';
 import { startAbandonedUploadSweeper } from './upload/abandoned-upload-sweeper.js';
 import { MultipartUploadStore } from './upload/multipart-upload-store.js';
 import { ossUploadPlugin } from './upload/oss-upload-plugin.js';
-import { createUrlPullJobHandler } from './upload/url-pull-job-handler.js';
 import { mezzanineRoutes, mezzanineUrlSigner } from './source/mezzanine-routes.js';
 import { SourceVault } from './source/source-vault.js';
 
@@ -285,10 +279,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const streamLimitSettings = streamLimitSettingsStore(settings);
   // Leak tracing (docs/tracing.md): the keyed A/B code word and the record of issued sessions.
   const traceSecret = await loadTraceSecret(kms, settings);
-  const traceSessions = new TraceSessions({
-    store: createTraceSessionStore(db),
-    code: new TraceCode(traceSecret),
-  });
+  const traceCode = new TraceCode(traceSecret);
+  const traceSessions = new TraceSessions({ store: createTraceSessionStore(db), code: traceCode });
   traceSecret.fill(0);
   const playback = new PlaybackService({
     streamLimits: new StreamLimiter({ leases: shared.leases, settings: streamLimitSettings }),
@@ -472,107 +464,32 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
 
   if (config.roles.includes('worker')) {
-    const scratchDir = join(config.dataDir, 'scratch');
-    await cleanScratch(scratchDir);
-    // Snapshot jobs run beside transcodes; their own scratch dir keeps each kind's files apart.
-    const snapshotScratchDir = join(config.dataDir, 'snapshot-scratch');
-    await cleanScratch(snapshotScratchDir);
-    const transcode = createTranscodeJobHandler({
-      videos,
-      streams,
-      groups,
-      objects,
-      kms,
-      callbacks,
-      sources,
-      deleteSourceAfterTranscode: config.deleteSourceAfterTranscode,
-      scratchDir,
-      ffmpegPath: config.ffmpegPath,
-      ffprobePath: config.ffprobePath,
-      x264Preset: config.x264Preset,
-      // The vendor takes CoverSnapshots of every upload; we take them once a video is transcoded
-      // and still has no cover — unless the source is deleted right after, as covers are taken
-      // from the source.
-      onPublished: async (videoId) => {
-        if (config.deleteSourceAfterTranscode) return;
-        const video = await videos.find(videoId);
-        if (video && !video.coverUrl) await snapshotScheduler.submitCover(videoId);
-      },
-      log: app.log,
-    });
-    const handlers = {
-      transcode,
-      callback: (job: Job<'callback'>, ctx: { signal: AbortSignal }) =>
-        callbacks.deliver(job.payload, ctx.signal),
-      'url-upload': createUrlPullJobHandler({
-        uploads: urlUploads,
-        videos,
-        objects,
-        sources,
-        outbound,
-        scheduler,
-        callbacks,
-        limits: config.urlUpload,
-      }),
-      snapshot: createSnapshotJobHandler({
-        snapshots,
-        videos,
-        objects,
-        sources,
-        callbacks,
-        scratchDir: snapshotScratchDir,
-        ffmpegPath: config.ffmpegPath,
-        ffprobePath: config.ffprobePath,
-        mediaUrl: (path) => playback.assetUrl(path, playback.nowSeconds() + 3600),
-        publicUrl: getPublicUrl,
-      }),
-      'trace-extract': createTraceExtractJobHandler({
-        jobs: traceExtractJobs,
+    workers.push(
+      ...(await wireWorkerRole({
+        config,
+        queue,
         videos,
         streams,
-        traceSessions: issuedTraceIds,
+        groups,
         objects,
+        kms,
+        dataKeys,
         sources,
-        openRendition: clearRenditionOpener({ objects, videos, dataKeys }),
-        traceCode: async () => {
-          const secret = await loadTraceSecret(kms, settings);
-          try {
-            return new TraceCode(secret);
-          } finally {
-            secret.fill(0);
-          }
-        },
-        ffmpegPath: config.ffmpegPath,
-      }),
-    };
-    const common = {
-      queue,
-      handlers,
-      pollIntervalMs: 1000,
-      leaseMs: config.jobLeaseMs,
-      retryPolicies: JOB_RETRY_POLICIES,
-      logger: app.log,
-    };
-    // One Worker per slot (jobs/worker-slots.ts), so no kind of job waits behind another.
-    workers.push(
-      ...WORKER_SLOTS.map(
-        (slot) =>
-          new Worker({
-            ...common,
-            types: [...slot.types],
-            concurrency: slot.concurrency,
-            workerId: `${hostname()}:${process.pid}:${slot.name}`,
-          }),
-      ),
+        callbacks,
+        outbound,
+        scheduler,
+        snapshotScheduler,
+        snapshots,
+        urlUploads,
+        traceExtractJobs,
+        issuedTraceIds,
+        traceCode,
+        playback,
+        publicUrl: getPublicUrl,
+        log: app.log,
+        onClose: (cleanup) => app.addHook('onClose', async () => cleanup()),
+      })),
     );
-    const sweep = () =>
-      sweepStuckTranscodes({ videos, streams, queue, callbacks }).catch((err: unknown) =>
-        app.log.warn({ err }, 'stuck-transcode sweep failed'),
-      );
-    const sweeper = setInterval(() => void sweep(), 60_000);
-    sweeper.unref();
-    app.addHook('onClose', async () => clearInterval(sweeper));
-    void sweep();
   }
 
   const address = await app.listen({ host: config.host, port: config.port });
