@@ -21,6 +21,11 @@ import { buildFreshness, DIST_DIR, ENTRY, STAMP } from '../packages/server/bin/b
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** dist/<name>.mjs ← packages/server/src/<source>: the modules `new Worker` starts (thread-entry.ts). */
+const THREAD_ENTRIES = {
+  'sqlite-insert-worker': 'store/sqlite-insert-worker.ts',
+};
+
 export async function ensureServerBuilt({ force = false, quiet = false } = {}) {
   const state = buildFreshness();
   if (!force && state.fresh) {
@@ -33,7 +38,16 @@ export async function ensureServerBuilt({ force = false, quiet = false } = {}) {
   rmSync(DIST_DIR, { recursive: true, force: true });
   await mkdir(DIST_DIR, { recursive: true });
   const result = await build({
-    entryPoints: { cli: join(root, 'packages/server/src/cli/main.ts') },
+    entryPoints: {
+      cli: join(root, 'packages/server/src/cli/main.ts'),
+      // Worker-thread entries: a file each, found by src/shared/thread-entry.ts.
+      ...Object.fromEntries(
+        Object.entries(THREAD_ENTRIES).map(([name, source]) => [
+          name,
+          join(root, 'packages/server/src', source),
+        ]),
+      ),
+    },
     outdir: DIST_DIR,
     outExtension: { '.js': '.mjs' },
     bundle: true,

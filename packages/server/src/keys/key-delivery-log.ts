@@ -4,14 +4,17 @@
  * when, and from which address. Queryable by the operator (ListKeyDeliveries, CLI, console).
  *
  * Records are buffered and written in batches (every `flushMs` or `maxBuffer` records), so
- * auditing costs the key service a push, not a database write per key. A batch is written by a
- * statement prepared once, not built by Kysely each time (issue 12): on SQLite one prepared
- * INSERT run per row inside one `BEGIN IMMEDIATE` transaction, on PostgreSQL one named prepared
- * INSERT … SELECT FROM unnest(arrays) per batch. A crash loses at most the last `flushMs` of
- * entries; `close()` and every query flush first.
+ * auditing costs the key service two pushes, not a database write per key; ids and timestamps are
+ * made when the batch is. A batch is written by a statement prepared once, not built by Kysely
+ * each time (issue 12): on SQLite one prepared INSERT run per row inside one `BEGIN IMMEDIATE`
+ * transaction — by a worker thread with its own connection when the database is a file
+ * (store/sqlite-insert-thread.ts), so the event loop never runs them; on PostgreSQL one named
+ * prepared INSERT … SELECT FROM unnest(arrays) per batch. A crash loses at most the last
+ * `flushMs` of entries; `close()` and every query flush first.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/database.js';
+import { SqliteInsertThread } from '../store/sqlite-insert-thread.js';
 
 const COLUMNS = [
   'id',
@@ -29,43 +32,73 @@ const COLUMNS = [
 /** Writes one batch of rows with a statement prepared once. */
 type BatchWriter = (rows: KeyDeliveriesTable[]) => Promise<void>;
 
-function batchWriter(db: Db): BatchWriter {
+const INSERT_SQL = `insert into key_deliveries (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
+
+const parameters = (r: KeyDeliveriesTable): unknown[] => [
+  r.id,
+  r.delivered_at,
+  r.video_id,
+  r.stream_id,
+  r.period,
+  r.scheme,
+  r.client_ip,
+  r.credential,
+  r.viewer_id,
+  r.user_agent,
+];
+
+function batchWriter(
+  db: Db,
+  /** Told once when the insert thread fails and batches are written on the event loop instead. */
+  onThreadFailure: (error: unknown) => void,
+): { write: BatchWriter; close(): Promise<void> } {
   const native = db.native;
   if (native.dialect === 'sqlite') {
-    const insert = native.database.prepare(
-      `insert into key_deliveries (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`,
-    );
+    const insert = native.database.prepare(INSERT_SQL);
     const insertAll = native.database.transaction((rows: KeyDeliveriesTable[]) => {
-      for (const r of rows) {
-        insert.run(
-          r.id,
-          r.delivered_at,
-          r.video_id,
-          r.stream_id,
-          r.period,
-          r.scheme,
-          r.client_ip,
-          r.credential,
-          r.viewer_id,
-          r.user_agent,
-        );
-        db.statements.count('insert');
-      }
+      for (const r of rows) insert.run(parameters(r));
     });
     // IMMEDIATE, like every other writer (sqlite-dialect.ts): take the write lock up front.
-    return async (rows) => insertAll.immediate(rows);
+    const inThread: BatchWriter = async (rows) => insertAll.immediate(rows);
+    const counted = (rows: KeyDeliveriesTable[]) => {
+      for (let i = 0; i < rows.length; i++) db.statements.count('insert');
+    };
+    // A file's batches go to a thread of their own; in-memory databases (and a thread that
+    // failed) are written here.
+    const thread = native.database.memory
+      ? undefined
+      : new SqliteInsertThread(native.database.name, INSERT_SQL);
+    return {
+      write: async (rows) => {
+        if (thread?.usable) {
+          try {
+            await thread.insert(rows.map(parameters));
+            return counted(rows);
+          } catch (error) {
+            if (thread.usable) throw error; // SQLite refused the batch: as in-thread
+            onThreadFailure(error);
+          }
+        }
+        await inThread(rows);
+        counted(rows);
+      },
+      close: async () => thread?.close(),
+    };
   }
   const types = ['text', 'text', 'text', 'text', 'int', 'text', 'text', 'text', 'text', 'text'];
   const text =
     `insert into key_deliveries (${COLUMNS.join(', ')}) ` +
     `select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
-  return async (rows) => {
-    db.statements.count('insert');
-    await native.pool.query({
-      name: 'securevod_key_deliveries_insert',
-      text,
-      values: COLUMNS.map((column) => rows.map((r) => r[column])),
-    });
+  return {
+    write: async (rows) => {
+      db.statements.count('insert');
+      await native.pool.query({
+        name: 'securevod_key_deliveries_insert',
+        text,
+        values: COLUMNS.map((column) => rows.map((r) => r[column])),
+      });
+    },
+    close: async () => undefined,
   };
 }
 
@@ -111,32 +144,70 @@ export interface KeyDeliveriesTable {
  * of random UUIDs dirtied about one index page per row, and every dirty page is written again to
  * the WAL at each commit — most of what an audit row cost before.
  */
-function timeOrderedUuid(): string {
-  const random = randomUUID();
-  const time = Date.now().toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+function timeOrderedUuid(timeHex: string): string {
+  return `${timeHex.slice(0, 8)}-${timeHex.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
+
+/** A batch's rows; its records share milliseconds, so each millisecond is formatted once. */
+function tableRows(entries: KeyDeliveryEntry[], times: number[]): KeyDeliveriesTable[] {
+  const rows: KeyDeliveriesTable[] = new Array(entries.length);
+  let lastTime = -1;
+  let iso = '';
+  let hex = '';
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const time = times[i]!;
+    if (time !== lastTime) {
+      lastTime = time;
+      iso = new Date(time).toISOString();
+      hex = time.toString(16).padStart(12, '0');
+    }
+    rows[i] = {
+      id: timeOrderedUuid(hex),
+      delivered_at: iso,
+      video_id: entry.videoId,
+      stream_id: entry.streamId,
+      period: entry.period,
+      scheme: entry.scheme,
+      client_ip: entry.clientIp,
+      credential: entry.credential,
+      viewer_id: entry.viewerId,
+      user_agent: entry.userAgent?.slice(0, 300) ?? null,
+    };
+  }
+  return rows;
+}
+
+/** What the key service records; the log adds the id and the time. */
+export type KeyDeliveryEntry = Omit<KeyDelivery, 'id' | 'deliveredAt'>;
 
 export function createKeyDeliveryLog(
   db: Db,
   options: { flushMs?: number; maxBuffer?: number; onError?: (error: unknown) => void } = {},
 ) {
   const { kysely } = db;
-  const writeBatch = batchWriter(db);
+  const writer = batchWriter(db, (error) =>
+    options.onError?.(
+      new Error(`the audit insert thread failed; writing on the event loop from now on: ${messageOf(error)}`),
+    ),
+  );
   const flushMs = options.flushMs ?? 200;
   const maxBuffer = options.maxBuffer ?? 500;
-  let buffer: KeyDeliveriesTable[] = [];
+  // Two parallel arrays: recording is a push of the caller's entry and of the time, nothing else.
+  let entries: KeyDeliveryEntry[] = [];
+  let times: number[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    const batch = buffer;
-    buffer = [];
-    if (batch.length > 0) {
+    if (entries.length > 0) {
+      const rows = tableRows(entries, times);
+      entries = [];
+      times = [];
       writing = writing
-        .then(() => writeBatch(batch))
+        .then(() => writer.write(rows))
         .then(
           () => undefined,
           (error: unknown) => options.onError?.(error),
@@ -146,20 +217,11 @@ export function createKeyDeliveryLog(
   };
 
   return {
-    async record(entry: Omit<KeyDelivery, 'id' | 'deliveredAt'>): Promise<void> {
-      buffer.push({
-        id: timeOrderedUuid(),
-        delivered_at: new Date().toISOString(),
-        video_id: entry.videoId,
-        stream_id: entry.streamId,
-        period: entry.period,
-        scheme: entry.scheme,
-        client_ip: entry.clientIp,
-        credential: entry.credential,
-        viewer_id: entry.viewerId,
-        user_agent: entry.userAgent?.slice(0, 300) ?? null,
-      });
-      if (buffer.length >= maxBuffer) void flush();
+    /** Buffers one delivery (the entry is kept as given: do not modify it afterwards). */
+    record(entry: KeyDeliveryEntry): void {
+      entries.push(entry);
+      times.push(Date.now());
+      if (entries.length >= maxBuffer) void flush();
       else timer ??= setTimeout(() => void flush(), flushMs);
     },
 
@@ -167,6 +229,7 @@ export function createKeyDeliveryLog(
 
     async close(): Promise<void> {
       await flush();
+      await writer.close();
     },
 
     async query(q: KeyDeliveryQuery): Promise<{ total: number; deliveries: KeyDelivery[] }> {
@@ -204,3 +267,5 @@ export function createKeyDeliveryLog(
 }
 
 export type KeyDeliveryLog = ReturnType<typeof createKeyDeliveryLog>;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -4,9 +4,10 @@
  * cost more than the key work itself, so the server's request listener (server.ts, fastify's
  * `serverFactory`) offers each request to `tryServe` first.
  *
- * It serves only the success case, with the least work: the same `KeyService.hlsKey` call the
- * fastify route makes (one token check, two cache lookups, a buffered audit record), and a 16-byte
- * answer with precomputed headers (`KEY_RESPONSE_HEADERS` plus the player CORS headers, which
+ * It serves only the success case, with the least work: on warm caches `KeyService.hlsKeyNow`
+ * answers synchronously (one token check, two cache lookups, a buffered audit record — no promise),
+ * otherwise the same `KeyService.hlsKey` call the fastify route makes; then a 16-byte answer with
+ * precomputed headers (`KEY_RESPONSE_HEADERS` plus the player CORS headers, which
  * cors-policy.ts gives every /keys/ answer). Everything else goes to fastify's one routing table
  * (key-routes.ts) untouched, which answers with the one error format:
  *   - other methods and paths, a path that is not exactly four segments, a closing server;
@@ -25,7 +26,7 @@ import type { ServerMetrics } from '../ops/metrics.js';
 import { HLS_KEY_TOKEN_PARAM } from '../playback/hls-key-token.js';
 import { MEDIA_TOKEN_PARAM } from '../playback/media-access.js';
 import { duplicateParams, parseParams } from '../http/query-params.js';
-import type { KeyService } from './key-service.js';
+import type { HlsKeyRequest, KeyService } from './key-service.js';
 import { KEY_RESPONSE_HEADERS } from './key-routes.js';
 
 const PREFIX = '/keys/hls/';
@@ -84,9 +85,8 @@ export class KeyFastPath {
     const parts = path.split('/');
     if (parts.length !== 3 || path.includes('%')) return fallback();
     const started = process.hrtime.bigint();
-    // As fastify's querystring parser (server.ts) reads it; a name given twice is refused there.
-    const query = parseParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
-    if (duplicateParams(query).length > 0) return fallback();
+    const query = keyQuery(queryAt === -1 ? '' : url.slice(queryAt + 1));
+    if (query === undefined) return fallback();
     const guard = this.guard;
     if (guard === undefined) return this.serve(req, res, fallback, parts, query, started, false);
     let allowed: boolean | Promise<boolean>;
@@ -108,33 +108,68 @@ export class KeyFastPath {
     res: ServerResponse,
     fallback: () => void,
     parts: string[],
-    query: Record<string, string | undefined>,
+    query: Readonly<Record<string, string | undefined>>,
     started: bigint,
     /** The guard let it through: tell it if the request goes to fastify after all. */
     guarded: boolean,
   ): void {
-    this.options.keys
-      .hlsKey({
-        videoId: parts[0]!,
-        streamId: parts[1]!,
-        period: parts[2]!,
-        mediaToken: query[MEDIA_TOKEN_PARAM],
-        hlsKeyToken: query[HLS_KEY_TOKEN_PARAM],
-        clientIp: req.socket.remoteAddress ?? '',
-        userAgent: req.headers['user-agent'],
-      })
-      .then(
-        (key) => {
-          res.writeHead(200, this.headers);
-          res.end(key);
-          const metrics = this.options.metrics;
-          metrics.request('keys', 'GET', 200, Number(process.hrtime.bigint() - started) / 1e9);
-          metrics.keyDelivered('aes-128');
-        },
-        () => {
-          if (guarded) this.guard?.handedOff(req);
-          fallback();
-        },
-      );
+    const request: HlsKeyRequest = {
+      videoId: parts[0]!,
+      streamId: parts[1]!,
+      period: parts[2]!,
+      mediaToken: query[MEDIA_TOKEN_PARAM],
+      hlsKeyToken: query[HLS_KEY_TOKEN_PARAM],
+      clientIp: req.socket.remoteAddress ?? '',
+      userAgent: req.headers['user-agent'],
+    };
+    const handOff = () => {
+      if (guarded) this.guard?.handedOff(req);
+      fallback();
+    };
+    let key: Uint8Array | undefined;
+    try {
+      key = this.options.keys.hlsKeyNow(request);
+    } catch {
+      return handOff();
+    }
+    if (key !== undefined) return this.answer(res, key, started);
+    this.options.keys.hlsKey(request).then((loaded) => this.answer(res, loaded, started), handOff);
   }
+
+  private answer(res: ServerResponse, key: Uint8Array, started: bigint): void {
+    res.writeHead(200, this.headers);
+    res.end(key);
+    const metrics = this.options.metrics;
+    metrics.request('keys', 'GET', 200, Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.keyDelivered('aes-128');
+  }
+}
+
+/**
+ * The query as fastify's querystring parser (server.ts, `parseParams`) reads it, or `undefined`
+ * when a name is given twice (refused there). A key URI's query is plain `name=value` pairs
+ * (base64url tokens), which are split here without URLSearchParams; anything percent- or
+ * plus-encoded takes the general parser.
+ */
+function keyQuery(text: string): Record<string, string> | undefined {
+  if (text.includes('%') || text.includes('+')) {
+    const parsed = parseParams(text);
+    return duplicateParams(parsed).length > 0 ? undefined : parsed;
+  }
+  // No prototype: a parameter named `__proto__` is a plain entry.
+  const out = Object.create(null) as Record<string, string>;
+  let at = 0;
+  while (at <= text.length) {
+    let end = text.indexOf('&', at);
+    if (end === -1) end = text.length;
+    if (end > at) {
+      let eq = text.indexOf('=', at);
+      if (eq === -1 || eq > end) eq = end;
+      const name = text.slice(at, eq);
+      if (name in out) return undefined;
+      out[name] = eq === end ? '' : text.slice(eq + 1, end);
+    }
+    at = end + 1;
+  }
+  return out;
 }

@@ -101,34 +101,57 @@ export class KeyService {
   /** The 16-byte AES-128 key of a standard-encryption period; audited. Do not modify the result. */
   async hlsKey(req: HlsKeyRequest): Promise<Uint8Array> {
     const period = Number(req.period);
+    const { claims, credential } = this.hlsCredential(req, period);
+    if (claims.sl) await this.renewLease(claims.sl, claims.exp);
+    const key = await this.periodKey(req.videoId, req.streamId, period, 'aes-128');
+    this.audit(req, req.videoId, req.streamId, period, 'aes-128', credential);
+    return key;
+  }
+
+  /**
+   * `hlsKey` without waiting, for the fast path: the key when everything it needs is at hand —
+   * the token, cached stream facts and period key, no stream-limit lease to renew (that is I/O in
+   * cluster mode). `undefined` when something is not: then call `hlsKey`. Refuses (throws) exactly
+   * as `hlsKey` does.
+   */
+  hlsKeyNow(req: HlsKeyRequest): Uint8Array | undefined {
+    const period = Number(req.period);
+    const { claims, credential } = this.hlsCredential(req, period);
+    if (claims.sl) return undefined;
+    const found = this.facts.peek(req.streamId);
+    if (found === undefined) return undefined;
+    checkPeriod(found.value, req.videoId, period, 'aes-128');
+    const key = this.periodKeys.peek(periodKeyId(req.streamId, period, 'aes-128'));
+    if (key === undefined) return undefined;
+    this.audit(req, req.videoId, req.streamId, period, 'aes-128', credential);
+    return key.value;
+  }
+
+  /** Checks the request's credential. The SDK's session token (kept fresh by /play/refresh) wins over the MtsHlsUriToken a playlist carried, which keeps its original expiry. */
+  private hlsCredential(
+    req: HlsKeyRequest,
+    period: number,
+  ): { claims: { sl?: StreamLimitClaim; exp: number }; credential: string } {
     const now = this.deps.playback.nowSeconds();
-    let credential: string;
-    // The SDK's session token (kept fresh by /play/refresh) wins over the MtsHlsUriToken a
-    // playlist carried, which keeps its original expiry.
-    let claims: { sl?: StreamLimitClaim; exp: number };
     if (req.mediaToken) {
-      claims = verifyMediaToken(this.secrets, req.mediaToken, {
+      const claims = verifyMediaToken(this.secrets, req.mediaToken, {
         now,
         videoId: req.videoId,
         clientIp: req.clientIp,
       });
-      credential = 'media-token';
-    } else if (req.hlsKeyToken) {
-      claims = verifyHlsKeyToken(this.secrets, req.hlsKeyToken, {
+      return { claims, credential: 'media-token' };
+    }
+    if (req.hlsKeyToken) {
+      const claims = verifyHlsKeyToken(this.secrets, req.hlsKeyToken, {
         now,
         videoId: req.videoId,
         rendition: req.streamId,
         period,
         clientIp: req.clientIp,
       });
-      credential = HLS_KEY_TOKEN_PARAM;
-    } else {
-      throw new PlaybackError('HlsKeyTokenMissing');
+      return { claims, credential: HLS_KEY_TOKEN_PARAM };
     }
-    if (claims.sl) await this.renewLease(claims.sl, claims.exp);
-    const key = await this.periodKey(req.videoId, req.streamId, period, 'aes-128');
-    this.audit(req, req.videoId, req.streamId, period, 'aes-128', credential);
-    return key;
+    throw new PlaybackError('HlsKeyTokenMissing');
   }
 
   /** The period key of a private stream, wrapped to the client's ECDH public key; audited. */
@@ -195,14 +218,9 @@ export class KeyService {
   /** The period key, after checking the request names a real period of a playable stream. */
   private async periodKey(videoId: string, streamId: string, period: number, scheme: Scheme) {
     const found = await this.streamFacts(streamId);
-    if (!found || found.videoId !== videoId) throw new PlaybackError('KeyNotFound');
-    if (!found.playable) throw new PlaybackError('VideoNotPlayable');
-    if (found.scheme !== scheme || found.customerKey || !found.dataKeyCiphertext)
-      throw new PlaybackError('KeyNotFound');
-    if (!Number.isInteger(period) || period < 0 || period >= found.periods)
-      throw new PlaybackError('KeyNotFound');
+    checkPeriod(found, videoId, period, scheme);
     const wrapped = found.dataKeyCiphertext;
-    return this.periodKeys.get(`${streamId}\n${period}\n${scheme}`, async () => {
+    return this.periodKeys.get(periodKeyId(streamId, period, scheme), async () => {
       const dataKey = await this.deps.dataKeys.get(videoId, wrapped);
       return deriveSegmentKey(dataKey, { videoId, rendition: streamId, period, scheme });
     });
@@ -216,7 +234,7 @@ export class KeyService {
     scheme: Scheme,
     credential: string,
   ): void {
-    void this.deps.keyLog.record({
+    this.deps.keyLog.record({
       videoId,
       streamId,
       period,
@@ -227,4 +245,21 @@ export class KeyService {
       userAgent: who.userAgent ?? null,
     });
   }
+}
+
+const periodKeyId = (streamId: string, period: number, scheme: Scheme) => `${streamId}\n${period}\n${scheme}`;
+
+/** That the request names a real period of a playable stream of this video, with this scheme. */
+function checkPeriod(
+  found: StreamFacts | undefined,
+  videoId: string,
+  period: number,
+  scheme: Scheme,
+): asserts found is StreamFacts & { dataKeyCiphertext: string } {
+  if (!found || found.videoId !== videoId) throw new PlaybackError('KeyNotFound');
+  if (!found.playable) throw new PlaybackError('VideoNotPlayable');
+  if (found.scheme !== scheme || found.customerKey || !found.dataKeyCiphertext)
+    throw new PlaybackError('KeyNotFound');
+  if (!Number.isInteger(period) || period < 0 || period >= found.periods)
+    throw new PlaybackError('KeyNotFound');
 }

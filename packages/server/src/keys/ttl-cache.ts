@@ -4,8 +4,15 @@
  * (a deleted or blocked video stops getting keys within the TTL); DataKeyCache keeps unwrapped
  * data keys. Never persisted.
  */
+interface Entry<V> {
+  value: Promise<V>;
+  expiresAt: number;
+  /** Set once `value` fulfilled, for `peek`. */
+  settled?: { value: V };
+}
+
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: Promise<V>; expiresAt: number }>();
+  private readonly entries = new Map<string, Entry<V>>();
 
   constructor(private readonly options: { maxEntries: number; ttlMs: number; now?: () => number }) {}
 
@@ -14,17 +21,34 @@ export class TtlCache<V> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > now) return hit.value;
     const value = load();
+    const entry: Entry<V> = { value, expiresAt: now + this.options.ttlMs };
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: now + this.options.ttlMs });
-    value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    });
+    this.entries.set(key, entry);
+    value.then(
+      (settled) => {
+        entry.settled = { value: settled };
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     while (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.entries.delete(oldest);
     }
     return value;
+  }
+
+  /**
+   * The loaded value of a live entry, without waiting: `undefined` when there is none or it is
+   * still loading (then `get` it). Lets a hot path answer a warm cache synchronously.
+   */
+  peek(key: string): { value: V } | undefined {
+    const hit = this.entries.get(key);
+    if (hit === undefined || hit.settled === undefined) return undefined;
+    if (hit.expiresAt <= (this.options.now?.() ?? Date.now())) return undefined;
+    return hit.settled;
   }
 
   /** Drops every entry whose key matches (invalidation events; rare, so a scan is fine). */

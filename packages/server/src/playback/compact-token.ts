@@ -47,15 +47,15 @@ export function verifyCompactToken(
   purpose: TokenPurpose,
   token: string,
 ): Readonly<Record<string, unknown>> | null {
-  const list = secretList(secrets);
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
   // A player presents the same token for every segment and key: remember tokens whose signature
   // already verified under this very secrets object (callers still check expiry and binding on
-  // the claims every time). Failed verifications are never cached.
-  const cache = verifiedCache(secrets);
-  const cacheKey = `${purpose}\n${token}`;
-  const hit = cache.get(cacheKey);
+  // the claims every time). Failed verifications are never cached. A hit returns the same frozen
+  // object each time, so callers may key their own derived checks on it (WeakMap).
+  const cache = verifiedCache(secrets, purpose);
+  const hit = cache.get(token);
   if (hit) return hit;
+  const list = secretList(secrets);
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   const [header, payload, signature] = parts as [string, string, string];
@@ -74,7 +74,7 @@ export function verifyCompactToken(
     const claims: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return null;
     const frozen = Object.freeze(claims as Record<string, unknown>);
-    cache.set(cacheKey, frozen);
+    cache.set(token, frozen);
     if (cache.size > MAX_VERIFIED_CACHED) cache.delete(cache.keys().next().value!);
     return frozen;
   } catch {
@@ -115,15 +115,18 @@ export function strictBase64Url(text: string): Buffer | null {
 }
 
 const MAX_VERIFIED_CACHED = 10_000;
-const verified = new WeakMap<object, Map<string, Readonly<Record<string, unknown>>>>();
+type VerifiedCache = Map<string, Readonly<Record<string, unknown>>>;
+const verified = new WeakMap<object, Record<TokenPurpose, VerifiedCache>>();
 
-function verifiedCache(secrets: TokenSecrets): Map<string, Readonly<Record<string, unknown>>> {
-  let cache = verified.get(secrets);
-  if (!cache) {
-    cache = new Map();
-    verified.set(secrets, cache);
+/** Verified tokens by secrets object, then purpose (a token of one purpose never matches another's). */
+function verifiedCache(secrets: TokenSecrets, purpose: TokenPurpose): VerifiedCache {
+  let byPurpose = verified.get(secrets);
+  if (!byPurpose) {
+    secretList(secrets); // refuses malformed secrets before they become a cache key
+    byPurpose = { 'play-auth': new Map(), media: new Map(), 'hls-key': new Map() };
+    verified.set(secrets, byPurpose);
   }
-  return cache;
+  return byPurpose[purpose];
 }
 
 function secretList(secrets: TokenSecrets): readonly Uint8Array[] {

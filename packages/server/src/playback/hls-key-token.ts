@@ -102,8 +102,30 @@ export function verifyHlsKeyToken(
   }
   if (token === undefined || token === '') throw new PlaybackError('HlsKeyTokenMissing');
   const p = verifyCompactToken(secrets, 'hls-key', token);
+  if (p === null) throw new PlaybackError('HlsKeyTokenInvalid');
+  let claims = checkedClaims.get(p);
+  if (claims === undefined) {
+    claims = hlsKeyClaims(p);
+    checkedClaims.set(p, claims);
+  }
+  if (opts.now >= claims.exp) throw new PlaybackError('HlsKeyTokenExpired');
+  if (claims.vid !== opts.videoId) throw new PlaybackError('HlsKeyTokenWrongVideo');
+  if (claims.rendition !== opts.rendition) throw new PlaybackError('HlsKeyTokenWrongRendition');
+  if (claims.period !== undefined && claims.period !== opts.period) {
+    throw new PlaybackError('HlsKeyTokenWrongPeriod');
+  }
+  if (!clientMatches(claims.ip, opts.clientIp)) throw new PlaybackError('HlsKeyTokenWrongClient');
+  return claims;
+}
+
+/**
+ * The claims checked once per verified token (verifyCompactToken returns the same frozen payload
+ * object for a token it has seen), so a player's repeated key requests only compare them.
+ */
+const checkedClaims = new WeakMap<object, HlsKeyTokenClaims>();
+
+function hlsKeyClaims(p: Readonly<Record<string, unknown>>): HlsKeyTokenClaims {
   if (
-    p === null ||
     p.v !== 1 ||
     p.scope !== 'hls-key' ||
     !isId(p.vid) ||
@@ -115,7 +137,7 @@ export function verifyHlsKeyToken(
   ) {
     throw new PlaybackError('HlsKeyTokenInvalid');
   }
-  const claims: HlsKeyTokenClaims = {
+  return Object.freeze({
     v: 1,
     scope: 'hls-key',
     vid: p.vid,
@@ -124,15 +146,7 @@ export function verifyHlsKeyToken(
     exp: p.exp,
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
     ...(p.sl !== undefined ? { sl: streamLimitClaim(p.sl as StreamLimitClaim) } : {}),
-  };
-  if (opts.now >= claims.exp) throw new PlaybackError('HlsKeyTokenExpired');
-  if (claims.vid !== opts.videoId) throw new PlaybackError('HlsKeyTokenWrongVideo');
-  if (claims.rendition !== opts.rendition) throw new PlaybackError('HlsKeyTokenWrongRendition');
-  if (claims.period !== undefined && claims.period !== opts.period) {
-    throw new PlaybackError('HlsKeyTokenWrongPeriod');
-  }
-  if (!clientMatches(claims.ip, opts.clientIp)) throw new PlaybackError('HlsKeyTokenWrongClient');
-  return claims;
+  });
 }
 
 function isPeriod(value: unknown): value is number {

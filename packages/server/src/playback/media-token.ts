@@ -99,8 +99,26 @@ export function verifyMediaToken(
   assertUnixSeconds(opts.now, 'now');
   if (token === undefined || token === '') throw new PlaybackError('MediaTokenMissing');
   const p = verifyCompactToken(secrets, 'media', token);
+  if (p === null) throw new PlaybackError('MediaTokenInvalid');
+  let claims = checkedClaims.get(p);
+  if (claims === undefined) {
+    claims = mediaClaims(p);
+    checkedClaims.set(p, claims);
+  }
+  if (opts.now >= claims.exp) throw new PlaybackError('MediaTokenExpired');
+  if (claims.vid !== opts.videoId) throw new PlaybackError('MediaTokenWrongVideo');
+  if (!clientMatches(claims.ip, opts.clientIp)) throw new PlaybackError('MediaTokenWrongClient');
+  return claims;
+}
+
+/**
+ * The claims checked once per verified token (verifyCompactToken returns the same frozen payload
+ * object for a token it has seen), so repeated requests of a session only compare them.
+ */
+const checkedClaims = new WeakMap<object, MediaTokenClaims>();
+
+function mediaClaims(p: Readonly<Record<string, unknown>>): MediaTokenClaims {
   if (
-    p === null ||
     p.v !== 1 ||
     p.scope !== 'media' ||
     !isId(p.vid) ||
@@ -111,7 +129,7 @@ export function verifyMediaToken(
   ) {
     throw new PlaybackError('MediaTokenInvalid');
   }
-  const claims: MediaTokenClaims = {
+  return Object.freeze({
     v: 1,
     scope: 'media',
     vid: p.vid,
@@ -119,9 +137,5 @@ export function verifyMediaToken(
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
     ...(p.sl !== undefined ? { sl: streamLimitClaim(p.sl as StreamLimitClaim) } : {}),
     ...(p.tr !== undefined ? { tr: p.tr as string } : {}),
-  };
-  if (opts.now >= claims.exp) throw new PlaybackError('MediaTokenExpired');
-  if (claims.vid !== opts.videoId) throw new PlaybackError('MediaTokenWrongVideo');
-  if (!clientMatches(claims.ip, opts.clientIp)) throw new PlaybackError('MediaTokenWrongClient');
-  return claims;
+  });
 }

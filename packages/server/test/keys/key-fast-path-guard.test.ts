@@ -3,7 +3,8 @@
  * request the guard lets through is served without fastify, or — when the key work fails — handed
  * to fastify after the guard is told (`handedOff`, so the rate limits do not count it twice); a
  * request the guard refuses, or whose guard throws, goes to fastify untouched and the key work
- * never runs. Synchronous and promised answers behave alike. The key service is a stand-in here:
+ * never runs. Synchronous and promised answers behave alike, and so do key work answered at once
+ * (`hlsKeyNow`, warm caches) and key work that waits (`hlsKey`). The key service is a stand-in here:
  * what it does is covered by keys/key-hot-path.test.ts on the real server.
  */
 import assert from 'node:assert/strict';
@@ -20,11 +21,18 @@ describe('key fast path guard', () => {
   let server: Server;
   let base: string;
   let failKeyWork = false;
+  let warm = false;
   let keyCalls = 0;
   let handedOff = 0;
   let answer: () => boolean | Promise<boolean> = () => true;
   const fastPath = new KeyFastPath({
     keys: {
+      hlsKeyNow: () => {
+        if (!warm) return undefined;
+        keyCalls++;
+        if (failKeyWork) throw new Error('no such key');
+        return KEY;
+      },
       hlsKey: async () => {
         keyCalls++;
         if (failKeyWork) throw new Error('no such key');
@@ -54,9 +62,10 @@ describe('key fast path guard', () => {
 
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const reset = (options: { allow: () => boolean | Promise<boolean>; fail?: boolean }) => {
+  const reset = (options: { allow: () => boolean | Promise<boolean>; fail?: boolean; warm?: boolean }) => {
     answer = options.allow;
     failKeyWork = options.fail ?? false;
+    warm = options.warm ?? false;
     keyCalls = 0;
     handedOff = 0;
   };
@@ -87,6 +96,25 @@ describe('key fast path guard', () => {
       assert.equal(handedOff, 0);
     });
   }
+
+  for (const fail of [false, true]) {
+    test(`warm caches (key work answered at once), ${fail ? 'failing' : 'succeeding'}`, async () => {
+      reset({ allow: () => true, warm: true, fail });
+      const res = await fetch(base);
+      assert.equal(res.status, fail ? 418 : 200);
+      if (!fail) assert.deepEqual(new Uint8Array(await res.arrayBuffer()), KEY);
+      assert.equal(keyCalls, 1);
+      assert.equal(handedOff, fail ? 1 : 0);
+    });
+  }
+
+  test('a query naming a parameter twice goes to fastify, plain or percent-encoded', async () => {
+    reset({ allow: () => true, warm: true });
+    assert.equal((await fetch(`${base}&MtsHlsUriToken=u`)).status, 418);
+    assert.equal((await fetch(`${base}&MtsHls%55riToken=u`)).status, 418);
+    assert.equal(keyCalls, 0);
+    assert.equal((await fetch(`${base}&other=1&&x`)).status, 200);
+  });
 
   test('a guard that throws: fastify answers, no key work, the server keeps serving', async () => {
     reset({
