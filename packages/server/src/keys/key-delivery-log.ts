@@ -63,8 +63,8 @@ function batchWriter(
     const counted = (rows: KeyDeliveriesTable[]) => {
       for (let i = 0; i < rows.length; i++) db.statements.count('insert');
     };
-    // A file's batches go to a thread of their own; in-memory databases (and a thread that
-    // failed) are written here.
+    // A file's batches go to a thread of their own (started by the first batch); in-memory
+    // databases (and a thread that failed) are written here.
     const thread = native.database.memory
       ? undefined
       : new SqliteInsertThread(native.database.name, INSERT_SQL);

@@ -2,7 +2,8 @@
  * The SQLite insert thread (store/sqlite-insert-thread.ts) that writes the key-delivery audit
  * log's batches off the event loop: batches commit whole or not at all, the main connection sees
  * them, writes from both connections interleave, a thread that cannot run fails its batches
- * (the log then writes in-thread and loses nothing), and close lets sent batches finish.
+ * (the log then writes in-thread and loses nothing), close lets sent batches finish, and an idle
+ * thread stops until the next batch.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -69,6 +70,28 @@ describe('SQLite insert thread', () => {
     }
     assert.equal(thread.usable, false);
     await assert.rejects(thread.insert([[7, 'seven']]), /closed/);
+  });
+
+  it('stops when idle and starts again for the next batch', async () => {
+    const db = await freshDb();
+    const path = db.native.dialect === 'sqlite' ? db.native.database.name : '';
+    const thread = new SqliteInsertThread(path, 'insert into t (id, v) values (?, ?)', { idleMs: 50 });
+    try {
+      assert.equal(thread.running, false, 'no thread before the first batch');
+      await thread.insert([[1, 'one']]);
+      assert.equal(thread.running, true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(thread.running, false, 'stopped after idleMs');
+      assert.equal(thread.usable, true);
+      await thread.insert([[2, 'two']]);
+      assert.deepEqual(
+        rowsOf(db).map((r) => r.v),
+        ['one', 'two'],
+      );
+    } finally {
+      await thread.close();
+      await db.close();
+    }
   });
 
   it('a thread that cannot open its file fails its batches and says so', async () => {
