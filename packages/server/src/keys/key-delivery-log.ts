@@ -29,23 +29,24 @@ const COLUMNS = [
   'user_agent',
 ] as const;
 
+/** One row's values, in `COLUMNS` order. */
+type Row = [
+  id: string,
+  deliveredAt: string,
+  videoId: string,
+  streamId: string,
+  period: number,
+  scheme: string,
+  clientIp: string,
+  credential: string,
+  viewerId: string | null,
+  userAgent: string | null,
+];
+
 /** Writes one batch of rows with a statement prepared once. */
-type BatchWriter = (rows: KeyDeliveriesTable[]) => Promise<void>;
+type BatchWriter = (rows: Row[]) => Promise<void>;
 
 const INSERT_SQL = `insert into key_deliveries (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
-
-const parameters = (r: KeyDeliveriesTable): unknown[] => [
-  r.id,
-  r.delivered_at,
-  r.video_id,
-  r.stream_id,
-  r.period,
-  r.scheme,
-  r.client_ip,
-  r.credential,
-  r.viewer_id,
-  r.user_agent,
-];
 
 function batchWriter(
   db: Db,
@@ -55,12 +56,12 @@ function batchWriter(
   const native = db.native;
   if (native.dialect === 'sqlite') {
     const insert = native.database.prepare(INSERT_SQL);
-    const insertAll = native.database.transaction((rows: KeyDeliveriesTable[]) => {
-      for (const r of rows) insert.run(parameters(r));
+    const insertAll = native.database.transaction((rows: Row[]) => {
+      for (const row of rows) insert.run(row);
     });
     // IMMEDIATE, like every other writer (sqlite-dialect.ts): take the write lock up front.
     const inThread: BatchWriter = async (rows) => insertAll.immediate(rows);
-    const counted = (rows: KeyDeliveriesTable[]) => {
+    const counted = (rows: Row[]) => {
       for (let i = 0; i < rows.length; i++) db.statements.count('insert');
     };
     // A file's batches go to a thread of their own (started by the first batch); in-memory
@@ -72,7 +73,7 @@ function batchWriter(
       write: async (rows) => {
         if (thread?.usable) {
           try {
-            await thread.insert(rows.map(parameters));
+            await thread.insert(rows);
             return counted(rows);
           } catch (error) {
             if (thread.usable) throw error; // SQLite refused the batch: as in-thread
@@ -95,7 +96,7 @@ function batchWriter(
       await native.pool.query({
         name: 'securevod_key_deliveries_insert',
         text,
-        values: COLUMNS.map((column) => rows.map((r) => r[column])),
+        values: COLUMNS.map((_, column) => rows.map((row) => row[column])),
       });
     },
     close: async () => undefined,
@@ -149,8 +150,8 @@ function timeOrderedUuid(timeHex: string): string {
 }
 
 /** A batch's rows; its records share milliseconds, so each millisecond is formatted once. */
-function tableRows(entries: KeyDeliveryEntry[], times: number[]): KeyDeliveriesTable[] {
-  const rows: KeyDeliveriesTable[] = new Array(entries.length);
+function tableRows(entries: KeyDeliveryEntry[], times: number[]): Row[] {
+  const rows: Row[] = new Array(entries.length);
   let lastTime = -1;
   let iso = '';
   let hex = '';
@@ -162,18 +163,18 @@ function tableRows(entries: KeyDeliveryEntry[], times: number[]): KeyDeliveriesT
       iso = new Date(time).toISOString();
       hex = time.toString(16).padStart(12, '0');
     }
-    rows[i] = {
-      id: timeOrderedUuid(hex),
-      delivered_at: iso,
-      video_id: entry.videoId,
-      stream_id: entry.streamId,
-      period: entry.period,
-      scheme: entry.scheme,
-      client_ip: entry.clientIp,
-      credential: entry.credential,
-      viewer_id: entry.viewerId,
-      user_agent: entry.userAgent?.slice(0, 300) ?? null,
-    };
+    rows[i] = [
+      timeOrderedUuid(hex),
+      iso,
+      entry.videoId,
+      entry.streamId,
+      entry.period,
+      entry.scheme,
+      entry.clientIp,
+      entry.credential,
+      entry.viewerId,
+      entry.userAgent?.slice(0, 300) ?? null,
+    ];
   }
   return rows;
 }

@@ -120,7 +120,7 @@ export class KeyFastPath {
       mediaToken: query[MEDIA_TOKEN_PARAM],
       hlsKeyToken: query[HLS_KEY_TOKEN_PARAM],
       clientIp: req.socket.remoteAddress ?? '',
-      userAgent: req.headers['user-agent'],
+      userAgent: userAgentOf(req),
     };
     const handOff = () => {
       if (guarded) this.guard?.handedOff(req);
@@ -143,6 +143,19 @@ export class KeyFastPath {
     metrics.request('keys', 'GET', 200, Number(process.hrtime.bigint() - started) / 1e9);
     metrics.keyDelivered('aes-128');
   }
+}
+
+/**
+ * The User-Agent header as `req.headers` gives it (the first one wins), read from the raw pairs:
+ * `req.headers` builds an object of every header on first use, which nothing else here needs.
+ */
+function userAgentOf(req: IncomingMessage): string | undefined {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'user-agent') return raw[i + 1];
+  }
+  return undefined;
 }
 
 /**

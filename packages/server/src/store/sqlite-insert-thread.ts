@@ -2,8 +2,7 @@
  * Batches of one INSERT written to a SQLite file by a worker thread with a connection of its own
  * (sqlite-insert-worker.ts), so the event loop never runs them: better-sqlite3 is synchronous,
  * and the key-delivery audit log's batch inserts were about a fifth of the key service's main
- * thread (issue 12 item 3, BENCHMARKS.md). The rows travel as one JSON string per batch (one
- * copy, no structured clone of every row).
+ * thread (issue 12 item 3, BENCHMARKS.md). A batch travels encoded by insert-batch-codec.ts.
  *
  * The thread starts with the first batch and stops after `idleMs` without one, so an idle server
  * does not carry its memory (issue 12's idle-RSS goal). SQLite serialises writers on the file's
@@ -15,6 +14,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startThread } from '../shared/thread-entry.js';
+import { encodeBatch, type Cell, type EncodedBatch } from './insert-batch-codec.js';
 
 interface Reply {
   id: number;
@@ -51,18 +51,27 @@ export class SqliteInsertThread {
     return this.worker !== undefined;
   }
 
-  /** Inserts the rows (parameter arrays, JSON-serialisable) in one transaction. */
-  insert(rows: unknown[][]): Promise<void> {
+  /** Inserts the rows (parameter arrays of strings, numbers and nulls) in one transaction. */
+  insert(rows: readonly (readonly Cell[])[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the SQLite insert thread is closed'));
     if (this.broken) return Promise.reject(this.broken);
     clearTimeout(this.idleTimer);
+    let batch: EncodedBatch;
+    try {
+      batch = encodeBatch(rows);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       // A thread with batches in flight keeps the process alive until they are answered.
       if (this.pending.size === 0) worker.ref();
       this.pending.set(id, { worker, resolve, reject });
-      worker.postMessage({ id, rows: JSON.stringify(rows) });
+      worker.postMessage({ id, batch }, [
+        batch.kinds.buffer as ArrayBuffer,
+        batch.values.buffer as ArrayBuffer,
+      ]);
     });
   }
 

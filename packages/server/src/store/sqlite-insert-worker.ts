@@ -4,19 +4,21 @@
  * other writer, sqlite-dialect.ts). The database file already exists with its schema and WAL
  * mode; the per-connection settings match database.ts's.
  *
- * Messages in: `{ id, rows }` (rows: a JSON array of parameter arrays) and `{ close: true }`.
+ * Messages in: `{ id, batch }` (parameter rows, encoded by sqlite-insert-thread.ts's
+ * insert-batch-codec.ts) and `{ close: true }`.
  * Messages out: `{ id }` once a batch committed, `{ id, error }` when it did not (nothing of it
  * is kept: the transaction rolled back).
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { decodeBatch, type EncodedBatch } from './insert-batch-codec.js';
 
 interface Setup {
   path: string;
   sql: string;
 }
 
-type Message = { id: number; rows: string } | { close: true };
+type Message = { id: number; batch: EncodedBatch } | { close: true };
 
 const port = parentPort!;
 const { path, sql } = workerData as Setup;
@@ -36,7 +38,7 @@ port.on('message', (message: Message) => {
     return;
   }
   try {
-    insertAll.immediate(JSON.parse(message.rows) as unknown[][]);
+    insertAll.immediate(decodeBatch(message.batch));
     port.postMessage({ id: message.id });
   } catch (error) {
     port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
