@@ -34,7 +34,7 @@ async function fetchKey(url: string): Promise<void> {
 
 function describeLoad(name: string, r: LoadResult): string {
   const l = r.latencyMs;
-  return `${name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${r.cpuMicrosPerRequest.toFixed(0)} µs CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}`;
+  return `${name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${r.cpuMicrosPerRequest.toFixed(0)} µs CPU/request (main thread ${r.mainThreadCpuMicrosPerRequest.toFixed(0)} µs), non-2xx ${r.non2xx}, errors ${r.errors}`;
 }
 
 async function run(ctx: BenchContext): Promise<BenchResult> {
@@ -121,6 +121,12 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         unit: 'ms',
       }),
       compare('server CPU per request', 'µs', ours.cpuMicrosPerRequest, anchor.cpuMicrosPerRequest),
+      compare(
+        'main-thread CPU per request',
+        'µs',
+        ours.mainThreadCpuMicrosPerRequest,
+        anchor.mainThreadCpuMicrosPerRequest,
+      ),
     ],
     notes,
     details,

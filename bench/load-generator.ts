@@ -7,7 +7,7 @@
  */
 import autocannon, { type AutocannonOptions, type AutocannonRequest } from 'autocannon';
 import { monotonicMicros, type ProfileWindow } from './cpu-profile.js';
-import { processCpuSeconds } from './process-cpu.js';
+import { mainThreadCpuSeconds, processCpuSeconds } from './process-cpu.js';
 
 export interface LoadSettings {
   connections: number;
@@ -32,6 +32,8 @@ export interface LoadResult {
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   /** CPU time of `pid` (all threads) per 2xx response; NaN without a pid. */
   cpuMicrosPerRequest: number;
+  /** CPU time of `pid`'s main thread (the event loop) per 2xx response; NaN without a pid. */
+  mainThreadCpuMicrosPerRequest: number;
   ok: number;
   /** 2xx responses during the warm-up (they reach the server too, e.g. its audit log). */
   warmupOk: number;
@@ -65,6 +67,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
 
   const latencies: number[] = [];
   const cpuBefore = target.pid ? processCpuSeconds(target.pid) : NaN;
+  const mainBefore = target.pid ? mainThreadCpuSeconds(target.pid) : NaN;
   const fromUs = monotonicMicros();
   const instance = autocannon({ ...options, duration: settings.durationSeconds });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
@@ -73,6 +76,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   const result = await instance;
   const toUs = monotonicMicros();
   const cpuSeconds = target.pid ? processCpuSeconds(target.pid) - cpuBefore : NaN;
+  const mainSeconds = target.pid ? mainThreadCpuSeconds(target.pid) - mainBefore : NaN;
 
   latencies.sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
@@ -88,6 +92,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
       mean: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN,
     },
     cpuMicrosPerRequest: (cpuSeconds / ok) * 1e6,
+    mainThreadCpuMicrosPerRequest: (mainSeconds / ok) * 1e6,
     ok,
     warmupOk,
     non2xx: result.non2xx,

@@ -10,8 +10,20 @@ const TICKS_PER_SECOND = 100;
 
 /** user + system CPU seconds of `pid` so far, or NaN when /proc is unavailable. */
 export function processCpuSeconds(pid: number): number {
+  return cpuSecondsOf(`/proc/${pid}/stat`);
+}
+
+/**
+ * user + system CPU seconds of the main thread of `pid` (its event loop) so far: the resource a
+ * Node server runs out of first, while worker threads may still have a core to spare.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSecondsOf(statPath: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statPath, 'utf8');
     // Fields after "(comm)", which may contain spaces: state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
