@@ -12,9 +12,11 @@
  * `CAPPED`, and the CLI calls `releaseYoungGenerationCap()` once a command's action has finished —
  * for `server` and `worker` that is once they listen. From then on V8 grows the young generation
  * again as the load asks for it, so the hot paths under load run with the same heap as before
- * (`npm run bench -- key-service`: server CPU per key request 58 µs capped vs 69 µs uncapped, the
- * same build, load 5–9: no cost within the noise). Start-up is not slower either (423 vs 434 ms to
- * `/healthz`, medians of 5 alternating starts, load 0.7).
+ * (`npm run bench -- key-service`, same build, alternating, load 4–9: server CPU per key request
+ * 45–63 µs capped, 1.82–1.92× the anchor's, vs 54–69 µs uncapped, 1.77–2.28×: no cost within the
+ * noise). Start-up is not slower either (423 vs 434 ms to `/healthz`, medians of 5 alternating
+ * starts, load 0.7).
+ *
  * The growth factor is an integer V8 reads whenever it considers growing the young generation,
  * which is why setting it after V8 started takes effect (unlike `--max-semi-space-size`, fixed when
  * the heap is set up; Node asks for care with `setFlagsFromString` after start for that reason).
