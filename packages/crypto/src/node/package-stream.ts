@@ -14,12 +14,15 @@ import {
   type PackageWriterOptions,
 } from '../offline-package-writer.js';
 
-/** As the isomorphic `encryptPackageStream`. */
-export async function* encryptPackageStream(
+/**
+ * As the isomorphic `encryptPackageStream`. One generator, not one delegating to another
+ * (`yield*`): every piece passing through a second async generator cost another round of promises.
+ */
+export function encryptPackageStream(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   opts: PackageWriterOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  yield* writePackageStream(await createPackageWriter(opts), source);
+  return streamPackage(() => createPackageWriter(opts), source);
 }
 
 /**
@@ -27,10 +30,19 @@ export async function* encryptPackageStream(
  * source's pieces come in, read only as fast as the consumer pulls. `PackageError('LengthMismatch')`
  * when the source ends early or runs past `plaintextLength`.
  */
-export async function* writePackageStream(
+export function writePackageStream(
   writer: PackageWriter,
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): AsyncGenerator<Uint8Array, void, undefined> {
+  return streamPackage(() => writer, source);
+}
+
+/** Both of the above; `makeWriter` runs when the consumer first pulls, as a generator's body would. */
+async function* streamPackage(
+  makeWriter: () => PackageWriter | Promise<PackageWriter>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const writer = await makeWriter();
   yield writer.header;
   const key = KeyObject.from(writer.chunkKey);
   const open = (index: number): CipherGCM => {
@@ -58,9 +70,11 @@ export async function* writePackageStream(
         yield out;
         continue;
       }
-      // The chunk is complete: its tag goes out with its last ciphertext.
+      // The chunk is complete: its tag follows its last ciphertext as a piece of its own, not
+      // copied onto it: a Buffer.concat here copied the chunk's last piece once more.
       cipher.final();
-      yield Buffer.concat([out, cipher.getAuthTag()]);
+      yield out;
+      yield cipher.getAuthTag();
       index++;
       filled = 0;
       if (index < writer.chunkCount) {

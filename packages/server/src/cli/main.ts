@@ -11,10 +11,13 @@ import { downloadCommand } from './download-command.js';
 import { keysCommand } from './keys-command.js';
 import { offlineCommand } from './offline-command.js';
 import { traceCommand } from './trace-command.js';
+import { releaseYoungGenerationCap } from '../ops/young-generation.js';
 
 const program = new Command('securevod')
   .description('securevod: self-hosted encrypted video on demand')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Start-up is over once an action has run (`server` and `worker`: once they listen).
+  .hook('postAction', releaseYoungGenerationCap);
 
 program.addCommand(serverCommand());
 program.addCommand(workerCommand());

@@ -8,10 +8,15 @@
  * Bodies are streams (`IncomingMessage`), never buffered: the caller consumes or destroys them.
  * Every failure is an `OutboundError` with a code the callers turn into their own wire codes.
  */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type {
+  Agent as HttpAgent,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+} from 'node:http';
 import { request as httpRequest } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { request as httpsRequest } from 'node:https';
-import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import type { OutboundPolicy } from './outbound-policy.js';
 import { refusalMessage } from './outbound-policy.js';
 
@@ -112,18 +117,30 @@ export function createOutboundClient(policy: OutboundPolicy): OutboundClient {
     allowPrivateIPAddress: policy.allowPrivate,
     allowIPAddressList: [...policy.allowList],
   };
-  const agents = {
-    http: new RequestFilteringHttpAgent(filter),
-    https: new RequestFilteringHttpsAgent(filter),
-  };
+  // request-filtering-agent (and its address parsing) is loaded by the first outbound request, not
+  // at start-up: a server with no callbacks or URL uploads configured never needs it (issue 12,
+  // idle RSS).
+  let agents: Promise<{ http: HttpAgent; https: HttpsAgent }> | undefined;
+  const loadAgents = () =>
+    (agents ??= import('request-filtering-agent').then(
+      ({ RequestFilteringHttpAgent, RequestFilteringHttpsAgent }) => ({
+        http: new RequestFilteringHttpAgent(filter),
+        https: new RequestFilteringHttpsAgent(filter),
+      }),
+    ));
 
-  const once = (url: URL, options: OutboundRequest, signal: AbortSignal): Promise<IncomingMessage> =>
+  const once = (
+    url: URL,
+    options: OutboundRequest,
+    signal: AbortSignal,
+    agent: HttpAgent,
+  ): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const secure = url.protocol === 'https:';
       const req = (secure ? httpsRequest : httpRequest)(url, {
         method: options.method ?? 'GET',
         headers: options.headers,
-        agent: secure ? agents.https : agents.http,
+        agent,
         signal,
       });
       req.setTimeout(options.idleTimeoutMs ?? options.timeoutMs, () =>
@@ -150,8 +167,10 @@ export function createOutboundClient(policy: OutboundPolicy): OutboundClient {
       let url = parseHttpUrl(raw);
       let method = options.method ?? 'GET';
       let body = options.body;
+      const { http, https } = await loadAgents();
       for (let hops = 0; ; hops++) {
-        const response = await once(url, { ...options, method, body }, signal);
+        const agent = url.protocol === 'https:' ? https : http;
+        const response = await once(url, { ...options, method, body }, signal, agent);
         const status = response.statusCode ?? 0;
         const location = response.headers.location;
         if (!REDIRECTS.has(status) || (options.maxRedirects ?? 0) === 0 || location === undefined) {
@@ -172,8 +191,13 @@ export function createOutboundClient(policy: OutboundPolicy): OutboundClient {
       }
     },
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      void agents?.then(
+        ({ http, https }) => {
+          http.destroy();
+          https.destroy();
+        },
+        () => undefined, // the module failed to load: no agent to close
+      );
     },
   };
 }

@@ -9,7 +9,8 @@
  * scalar is text. The content type is exactly `text/xml;charset=utf-8`, the one openapi-client
  * recognises when it parses an XML error.
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import type { XMLBuilder } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import { apiErrors } from '../errors/api-error.js';
 import type { RpcParams } from './rpc-params.js';
 
@@ -27,7 +28,19 @@ export function responseFormat(params: RpcParams): ResponseFormat {
   throw apiErrors.invalidParameter('Format', 'It must be JSON or XML.');
 }
 
-const builder = new XMLBuilder({ ignoreAttributes: true, processEntities: true, suppressEmptyNode: false });
+/**
+ * fast-xml-parser is loaded by the first XML response, not at start-up: JSON is what almost every
+ * client asks for, and an idle server should not hold the module (issue 12, idle RSS). Through
+ * `require` because `renderXml` is synchronous; the package ships a CommonJS build for that.
+ */
+const requireModule = createRequire(import.meta.url);
+let builder: XMLBuilder | undefined;
+const xmlBuilder = (): XMLBuilder =>
+  (builder ??= new (requireModule('fast-xml-parser') as typeof import('fast-xml-parser')).XMLBuilder({
+    ignoreAttributes: true,
+    processEntities: true,
+    suppressEmptyNode: false,
+  }));
 
 /** Characters XML 1.0 cannot carry, even escaped. */
 // eslint-disable-next-line no-control-regex
@@ -35,7 +48,7 @@ const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/
 
 /** A response body as an XML document with root element `root`. */
 export function renderXml(root: string, body: Readonly<Record<string, unknown>>): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ [root]: toXmlTree(body) })}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>${xmlBuilder().build({ [root]: toXmlTree(body) })}`;
 }
 
 /** Scalars → text; null/undefined and empty arrays dropped; arrays kept (the builder repeats them). */
