@@ -89,8 +89,11 @@ export class PrivateKeyFastPath {
   private closing = false;
 
   constructor(private readonly options: PrivateKeyFastPathOptions) {
+    // @fastify/cors sets `vary` before its other headers; fastify sends them in the order set.
+    const { vary, ...cors } = options.corsHeaders;
     const headers: Record<string, string> = {
-      ...options.corsHeaders,
+      ...(vary === undefined ? {} : { vary }),
+      ...cors,
       'cache-control': 'no-store',
       'content-type': 'application/json; charset=utf-8',
     };
