@@ -73,11 +73,12 @@ interface TestServer {
 }
 
 async function startTestServer(limits: RateLimits = NO_LIMITS): Promise<TestServer> {
-  let fastPath: PrivateKeyFastPath | undefined;
+  // Set once the key service exists, as in server.ts.
+  const front: { fastPath?: PrivateKeyFastPath } = {};
   const app = Fastify({
     serverFactory: (handler) =>
       createServer((req, res) => {
-        if (fastPath) fastPath.tryServe(req, res, () => handler(req, res));
+        if (front.fastPath) front.fastPath.tryServe(req, res, () => handler(req, res));
         else handler(req, res);
       }),
     routerOptions: { querystringParser: parseParams },
@@ -127,7 +128,7 @@ async function startTestServer(limits: RateLimits = NO_LIMITS): Promise<TestServ
     });
   }
   app.addHook('preClose', () => privateFastPath.close());
-  fastPath = privateFastPath;
+  front.fastPath = privateFastPath;
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
