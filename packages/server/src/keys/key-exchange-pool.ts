@@ -14,8 +14,11 @@
  * keys/key-exchange-pool.test.ts unwraps both with @securevod/crypto's `unwrapKeyFromServer`.
  *
  * What crosses the thread boundary: the client's public key, the exchange context (video,
- * rendition, period — not secret) and a copy of the period key, which the worker zeroes after
- * use; back come only the public outputs (server public key, IV, wrapped key). Nothing is logged.
+ * rendition, period — not secret) and a copy of the period key, packed in one buffer that is moved
+ * to the worker (no copy stays here) and zeroed there after use; back come only the public outputs
+ * (server public key, IV, wrapped key). The exchanges of one event-loop turn go as one message and
+ * come back as one (`flush`): a message per exchange cost the event loop more than the exchange's
+ * HTTP work (issue 12, BENCHMARKS.md). Nothing is logged.
  *
  * Failure handling: the client public key's shape is checked here first (a bad one throws
  * `KeyExchangeError('InvalidPublicKey')` without a round trip; a worker reports a point not on the
@@ -66,12 +69,14 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Sent or queued, by id. */
   inFlight: Map<number, Job>;
+  /** Not sent yet: posted together at the end of this event-loop turn (`flush`). */
+  queued: Array<{ id: number; clientRaw: Buffer; periodKey: Uint8Array; context: Uint8Array }>;
 }
 
-type Reply =
-  | { id: number; serverPublicKey: string; iv: string; wrappedKey: string }
-  | { id: number; error: 'InvalidPublicKey' | 'Failed' };
+/** One answer in a worker's batch: `[id, serverPublicKey, iv, wrappedKey]` or `[id, error]`. */
+type Reply = [number, string, string, string] | [number, 'InvalidPublicKey' | 'Failed'];
 
 export class KeyExchangePool implements KeyWrapper {
   private readonly slots: Slot[] = [];
@@ -102,20 +107,36 @@ export class KeyExchangePool implements KeyWrapper {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       slot.inFlight.set(id, { clientPublicKey, periodKey, context, resolve, reject });
-      // Fresh exact-size copies, moved (not cloned): a view on a pooled buffer would send the
-      // whole pool, and no copy of the period key stays behind on this side.
-      const message = {
-        id,
-        clientRaw: new Uint8Array(clientRaw),
-        periodKey: new Uint8Array(periodKey),
-        context: new Uint8Array(keyExchangeContextBytes(context)),
-      };
-      slot.worker.postMessage(message, [
-        message.clientRaw.buffer,
-        message.periodKey.buffer,
-        message.context.buffer,
-      ]);
+      if (slot.queued.length === 0) setImmediate(() => this.flush(slot));
+      slot.queued.push({ id, clientRaw, periodKey, context: keyExchangeContextBytes(context) });
     });
+  }
+
+  /**
+   * Posts the exchanges queued during this turn as one message (one wake-up of the worker, one
+   * answer back), packed in one fresh buffer that is moved, not cloned: no copy of a period key
+   * stays on this side, and no pooled buffer (which could hold other bytes) is sent. Per exchange:
+   * key length (1 byte), period key, context length (2 bytes), context, client key (65 bytes).
+   */
+  private flush(slot: Slot): void {
+    const jobs = slot.queued.splice(0);
+    if (jobs.length === 0 || !this.slots.includes(slot)) return; // the worker died: made in-thread
+    let size = 0;
+    for (const job of jobs) size += 1 + job.periodKey.length + 2 + job.context.length + 65;
+    const data = new Uint8Array(size);
+    let at = 0;
+    for (const job of jobs) {
+      data[at++] = job.periodKey.length;
+      data.set(job.periodKey, at);
+      at += job.periodKey.length;
+      data[at++] = job.context.length >> 8;
+      data[at++] = job.context.length & 0xff;
+      data.set(job.context, at);
+      at += job.context.length;
+      data.set(job.clientRaw, at);
+      at += 65;
+    }
+    slot.worker.postMessage({ ids: jobs.map((job) => job.id), data }, [data.buffer]);
   }
 
   /** Terminates the workers; what they had in flight is made in-thread. Never hangs. */
@@ -145,8 +166,10 @@ export class KeyExchangePool implements KeyWrapper {
     });
     // The pool must not keep the process alive (a closing server terminates it anyway).
     worker.unref();
-    const slot: Slot = { worker, inFlight: new Map() };
-    worker.on('message', (reply: Reply) => this.answer(slot, reply));
+    const slot: Slot = { worker, inFlight: new Map(), queued: [] };
+    worker.on('message', (replies: Reply[]) => {
+      for (const reply of replies) this.answer(slot, reply);
+    });
     worker.on('error', (error) =>
       this.options.onError?.(new Error('key exchange worker failed', { cause: error })),
     );
@@ -155,19 +178,19 @@ export class KeyExchangePool implements KeyWrapper {
   }
 
   private answer(slot: Slot, reply: Reply): void {
-    const job = slot.inFlight.get(reply.id);
+    const job = slot.inFlight.get(reply[0]);
     if (!job) return;
-    slot.inFlight.delete(reply.id);
+    slot.inFlight.delete(reply[0]);
     this.earlyDeaths = 0;
-    if ('error' in reply) {
-      if (reply.error === 'InvalidPublicKey') {
+    if (reply.length === 2) {
+      if (reply[1] === 'InvalidPublicKey') {
         job.reject(new KeyExchangeError('InvalidPublicKey', INVALID_PUBLIC_KEY));
       } else {
         this.runInThread(job); // an unexpected failure in the worker: the in-thread path decides
       }
       return;
     }
-    job.resolve({ serverPublicKey: reply.serverPublicKey, iv: reply.iv, wrappedKey: reply.wrappedKey });
+    job.resolve({ serverPublicKey: reply[1], iv: reply[2], wrappedKey: reply[3] });
   }
 
   private died(slot: Slot): void {
@@ -187,6 +210,7 @@ export class KeyExchangePool implements KeyWrapper {
   private finishInThread(slot: Slot): void {
     const jobs = [...slot.inFlight.values()];
     slot.inFlight.clear();
+    slot.queued.length = 0;
     for (const job of jobs) this.runInThread(job);
   }
 
@@ -217,20 +241,32 @@ function rotate() {
 }
 rotate();
 setInterval(rotate, rotateAfterMs).unref();
-parentPort.on('message', (job) => {
-  const periodKey = job.periodKey;
+parentPort.on('message', ({ ids, data }) => {
+  const replies = [];
+  let at = 0;
+  for (const id of ids) {
+    const keyLength = data[at++];
+    const periodKey = data.subarray(at, (at += keyLength));
+    const contextLength = (data[at++] << 8) | data[at++];
+    const ctx = Buffer.from(data.buffer, data.byteOffset + at, contextLength);
+    at += contextLength;
+    const clientRaw = Buffer.from(data.buffer, data.byteOffset + at, 65);
+    at += 65;
+    replies.push(exchange(id, clientRaw, periodKey, ctx));
+  }
+  data.fill(0);
+  parentPort.postMessage(replies);
+});
+function exchange(id, clientRaw, periodKey, ctx) {
   try {
     if (Date.now() >= current.until) rotate();
     const { ecdh, publicRaw } = current;
-    const clientRaw = Buffer.from(job.clientRaw.buffer, job.clientRaw.byteOffset, job.clientRaw.byteLength);
     let shared;
     try {
       shared = ecdh.computeSecret(clientRaw);
     } catch {
-      parentPort.postMessage({ id: job.id, error: 'InvalidPublicKey' });
-      return;
+      return [id, 'InvalidPublicKey'];
     }
-    const ctx = Buffer.from(job.context.buffer, job.context.byteOffset, job.context.byteLength);
     const wrappingKey = Buffer.from(
       hkdfSync('sha256', shared, LABEL, Buffer.concat([clientRaw, publicRaw, ctx]), 32),
     );
@@ -240,16 +276,9 @@ parentPort.on('message', (job) => {
     cipher.setAAD(ctx);
     const sealed = Buffer.concat([cipher.update(periodKey), cipher.final(), cipher.getAuthTag()]);
     wrappingKey.fill(0);
-    parentPort.postMessage({
-      id: job.id,
-      serverPublicKey: publicRaw.toString('base64url'),
-      iv: iv.toString('base64url'),
-      wrappedKey: sealed.toString('base64url'),
-    });
+    return [id, publicRaw.toString('base64url'), iv.toString('base64url'), sealed.toString('base64url')];
   } catch {
-    parentPort.postMessage({ id: job.id, error: 'Failed' });
-  } finally {
-    periodKey.fill(0);
+    return [id, 'Failed'];
   }
-});
+}
 `;
