@@ -77,8 +77,8 @@ export interface ServerConfig {
   limits: LimitsConfig;
   /**
    * Worker threads for the private key exchange's ECDH (keys/key-exchange-pool.ts;
-   * `SECUREVOD_KEY_EXCHANGE_THREADS`): default min(2, cores) with more than one core, else 0 (on
-   * the event loop).
+   * `SECUREVOD_KEY_EXCHANGE_THREADS`): default min(2, cores − 1), so 0 (on the event loop) with
+   * one core.
    */
   keyExchangeThreads: number;
 }
@@ -290,7 +290,9 @@ export function loadServerConfig(input: {
   const cores = availableParallelism();
   const keyExchangeThreads = integer(
     'SECUREVOD_KEY_EXCHANGE_THREADS',
-    String(cores > 1 ? Math.min(2, cores) : 0),
+    // One core stays the event loop's: on 2 cores a second worker measured more CPU per
+    // exchange than one (BENCHMARKS.md, key-exchange), the threads fighting for the cores.
+    String(Math.min(2, cores - 1)),
     0,
     64,
     'a thread count (0 = on the event loop)',

@@ -9,6 +9,9 @@
  * never used past one and a half windows, even if the timer is late. It costs no real forward secrecy — the
  * client's key pair is still fresh per session, and whoever could steal the server's short-lived
  * ECDH key from memory could as well read the period keys the server derives in that memory.
+ *
+ * With worker threads configured, `KeyService` uses key-exchange-pool.ts instead, whose worker
+ * script makes the same construction step for step (and keeps this class for its fallbacks).
  */
 import {
   KeyExchangeError,
