@@ -1,7 +1,8 @@
 /**
  * Private key exchanges per second: `POST /keys/private/<vid>/<stream>/<period>` with
- * `{Token, PublicKey}` on the real server (token check, stream lookup, cached data key, HKDF,
- * then an ephemeral P-256 key pair, ECDH, HKDF and an AES-GCM wrap, and the audit insert),
+ * `{Token, PublicKey}` on the real server (token check, stream lookup, cached period key, one
+ * ECDH derivation on the cached server key pair, HKDF and an AES-GCM wrap — on a worker thread by
+ * default, `SECUREVOD_KEY_EXCHANGE_THREADS` — and the buffered audit insert),
  * against `openssl speed ecdhp256` — what this machine's OpenSSL does in pure ECDH, on one
  * thread. Client key pairs are generated up front (a pool used round-robin): the client's cost
  * is not what is measured.
@@ -119,7 +120,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const notes = [
     `Load: ${loadSettingsLabel(load)}; ${CLIENT_KEY_POOL} pre-generated client public keys used round-robin; throughput counts 2xx only; CPU is the server process's user + system time (all threads) over the measured run.`,
     `Ours: p50 ${ours.latencyMs.p50.toFixed(2)} ms, p99 ${ours.latencyMs.p99.toFixed(2)} ms. Every exchange is audited: ${audited} rows inserted while ${ours.ok + ours.warmupOk} exchanges were counted (warm-up + measured; requests in flight when a run ends are served and audited but not counted).`,
-    `Anchor: "${openssl.command}" runs on one thread and reports ops per second of its own CPU time; one op is one ECDH derivation. Each exchange of ours is one ECDH derivation on the server's cached key pair (node:crypto, rotated by a timer every 10 s), plus HKDF, AES-GCM, the HTTP request through fastify with its JSON body, and a buffered audit row.`,
+    `Anchor: "${openssl.command}" runs on one thread and reports ops per second of its own CPU time; one op is one ECDH derivation. Each exchange of ours is one ECDH derivation on the server's cached key pair (node:crypto, rotated by a timer every 10 s), plus HKDF and AES-GCM (on the key exchange worker threads, \`SECUREVOD_KEY_EXCHANGE_THREADS\`, default min(2, cores − 1)), the HTTP request with its JSON body on the lean node:http path (keys/private-key-fast-path.ts), and a buffered audit row.`,
   ];
   if (ours.non2xx || ours.errors || ours.timeouts) {
     notes.push(

@@ -53,6 +53,7 @@ import { Worker } from './jobs/worker.js';
 import { DataKeyCache } from './keys/data-key-cache.js';
 import { createKeyDeliveryLog } from './keys/key-delivery-log.js';
 import { KeyFastPath } from './keys/key-fast-path.js';
+import { attachBodyReplay, PrivateKeyFastPath } from './keys/private-key-fast-path.js';
 import { HLS_KEY_TOKEN_PARAM } from './playback/hls-key-token.js';
 import { MEDIA_TOKEN_PARAM } from './playback/media-access.js';
 import { keyRoutes } from './keys/key-routes.js';
@@ -151,10 +152,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // (keys/key-fast-path.ts); set once the key service exists. The server is made as fastify
   // makes its own HTTP/1 server, with fastify's timeouts.
   let keyFastPath: KeyFastPath | undefined;
+  let privateKeyFastPath: PrivateKeyFastPath | undefined;
   const app = Fastify({
     serverFactory: (handler, options) => {
       const server = createServer((options as { http?: ServerOptions }).http ?? {}, (req, res) => {
-        if (keyFastPath) keyFastPath.tryServe(req, res, () => handler(req, res));
+        if (req.method === 'POST' && privateKeyFastPath)
+          privateKeyFastPath.tryServe(req, res, () => handler(req, res));
+        else if (keyFastPath) keyFastPath.tryServe(req, res, () => handler(req, res));
         else handler(req, res);
       });
       const settings = options as { [k: string]: number | undefined };
@@ -328,7 +332,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   if (config.roles.includes('media')) await app.register(imageRoutes, { playback, objects });
   if (config.roles.includes('keys')) {
-    const keys = new KeyService({ playback, videos, streams, dataKeys, keyLog, invalidation });
+    const keys = new KeyService({
+      playback,
+      videos,
+      streams,
+      dataKeys,
+      keyLog,
+      invalidation,
+      exchangeThreads: config.keyExchangeThreads,
+      onExchangeError: (err) => app.log.error({ err }, 'key exchange worker'),
+    });
+    const privateFastPath = new PrivateKeyFastPath({
+      keys,
+      metrics,
+      corsHeaders: playerCorsHeaders(),
+      bodyTimeoutMs: config.limits.http.bodyTimeoutMs,
+    });
+    attachBodyReplay(app, privateFastPath);
     await app.register(keyRoutes, { keys });
     const fastPath = new KeyFastPath({ keys, metrics, corsHeaders: playerCorsHeaders() });
     // The /keys/ rate limits hold on the fast path too (fastify's hook answers the refusals).
@@ -341,9 +361,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           ),
         handedOff: (req) => keyLimits.countedAlready(req),
       });
+      privateFastPath.setGuard({
+        allow: (req, token) => keyLimits.allow(req.socket.remoteAddress ?? '', token),
+        handedOff: (req) => keyLimits.countedAlready(req),
+      });
     }
-    app.addHook('preClose', () => fastPath.close());
+    app.addHook('preClose', () => {
+      fastPath.close();
+      privateFastPath.close();
+    });
     keyFastPath = fastPath;
+    privateKeyFastPath = privateFastPath;
   }
   if (config.roles.includes('media')) {
     await app.register(downloadRoutes, {

@@ -3,6 +3,7 @@
  * win), validated with messages that name the bad setting. Library code receives the result.
  */
 import { resolveFfmpegPaths } from '@securevod/ffmpeg';
+import { availableParallelism } from 'node:os';
 import type { AccessKeyPair } from '../auth/access-key-service.js';
 import { allowListEntryProblem, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import { loadKmsConfig, loadStorageConfig, type KmsConfig, type StorageConfig } from './cluster-config.js';
@@ -74,6 +75,12 @@ export interface ServerConfig {
   urlUpload: UrlUploadLimits;
   /** Timeouts, body sizes, connections per client and rate limits (limits-config.ts). */
   limits: LimitsConfig;
+  /**
+   * Worker threads for the private key exchange's ECDH (keys/key-exchange-pool.ts;
+   * `SECUREVOD_KEY_EXCHANGE_THREADS`): default min(2, cores − 1), so 0 (on the event loop) with
+   * one core.
+   */
+  keyExchangeThreads: number;
 }
 
 export interface UrlUploadLimits {
@@ -280,6 +287,16 @@ export function loadServerConfig(input: {
     );
   }
   const limits = loadLimitsConfig(env, problems);
+  const cores = availableParallelism();
+  const keyExchangeThreads = integer(
+    'SECUREVOD_KEY_EXCHANGE_THREADS',
+    // One core stays the event loop's: on 2 cores a second worker measured more CPU per
+    // exchange than one (BENCHMARKS.md, key-exchange), the threads fighting for the cores.
+    String(Math.min(2, cores - 1)),
+    0,
+    64,
+    'a thread count (0 = on the event loop)',
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -310,6 +327,7 @@ export function loadServerConfig(input: {
     kms,
     stsMinDurationSeconds: Number(stsMinRaw),
     limits,
+    keyExchangeThreads,
   };
 }
 

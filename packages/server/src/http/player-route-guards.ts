@@ -11,10 +11,11 @@
  * Small on purpose (the key service's hot path): at most two counters per request.
  * Call before the player routes are registered (the `preHandler` is attached as they are).
  *
- * `GET /keys/hls/…` is mostly answered outside fastify (keys/key-fast-path.ts): the returned
- * `KeyRequestLimits` count those requests in the same windows, straight on the shared counters
- * (synchronously in process), and a request they refuse goes to fastify, whose hook then answers
- * it with `Retry-After`.
+ * `GET /keys/hls/…` and `POST /keys/private/…` are mostly answered outside fastify
+ * (keys/key-fast-path.ts, keys/private-key-fast-path.ts): the returned `KeyRequestLimits` count
+ * those requests in the same windows, straight on the shared counters (synchronously in process),
+ * and a request they refuse goes to fastify, whose hooks then answer it with `Retry-After`; one
+ * they counted and let through is counted by neither hook when it reaches fastify after all.
  *
  * Refusals use the player wire format (`playback/player-http.ts`); a rate-limit refusal carries
  * `Retry-After`.
@@ -109,6 +110,8 @@ export function installPlayerRouteGuards(
   const keyLimits = fastPathKeyLimits(counters, limits, tokenKey, (raw) => countedByFastPath.add(raw));
   if (!perToken) return keyLimits;
   const bodyTokenCheck = async (req: FastifyRequest, reply: FastifyReply) => {
+    // The private key fast path counted the body's token already (keys/private-key-fast-path.ts).
+    if (countedByFastPath.has(req.raw)) return;
     const token = queryToken(req) ? undefined : stringField(req.body, 'Token');
     if (token) return refuseIfOver(req, reply, perToken, tokenKey(token));
   };

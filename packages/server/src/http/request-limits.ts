@@ -82,7 +82,11 @@ function armDeadline(request: FastifyRequest, response: ServerResponse, ms: numb
   return timer;
 }
 
-function cut(socket: Socket | null, answer: boolean): void {
+/**
+ * Ends a connection whose request body is late: with a 408 when nothing was answered yet. Also
+ * for keys/private-key-fast-path.ts, which reads its small bodies before fastify would.
+ */
+export function cut(socket: Socket | null, answer: boolean): void {
   if (!socket || socket.destroyed) return;
   if (answer && socket.writable) {
     socket.end(REQUEST_TIMEOUT_RESPONSE);

@@ -6,7 +6,9 @@
  *                                                the content key never crosses the wire in the clear
  * This is the one routing table for /keys/. The hot `GET /keys/hls/…` is usually answered before
  * fastify by key-fast-path.ts, which hands every request it does not serve with a 200 (errors,
- * HEAD, guards that say no) to these routes, so errors have one format: `sendError`.
+ * HEAD, guards that say no) to these routes, so errors have one format: `sendError`. A successful
+ * `POST /keys/private/…` is answered the same way by private-key-fast-path.ts, which replays the
+ * body it read to this route for everything else.
  */
 import type { FastifyInstance } from 'fastify';
 import { HLS_KEY_TOKEN_PARAM } from '../playback/hls-key-token.js';

@@ -9,6 +9,10 @@
  * session under a concurrent-stream limit (its token's `sl` claim) adds one lease renewal
  * (playback/stream-limits.ts; in process, or one Redis script in cluster mode): a key request is
  * its heartbeat, and the request is refused once a newer session ended it.
+ *
+ * A private key exchange adds one ECDH derivation, HKDF and an AES-GCM wrap, on a small worker
+ * pool when `exchangeThreads` is set (key-exchange-pool.ts), else on the event loop. Its front
+ * ends are the fastify route and private-key-fast-path.ts.
  */
 import { KeyExchangeError, deriveSegmentKey, keyPeriodForSegment } from '@securevod/crypto';
 import { HLS_KEY_TOKEN_PARAM, verifyHlsKeyToken } from '../playback/hls-key-token.js';
@@ -22,6 +26,7 @@ import type { StreamStore } from '../store/stream-store.js';
 import type { VideoStore } from '../store/video-store.js';
 import type { DataKeyCache } from './data-key-cache.js';
 import type { KeyDeliveryLog } from './key-delivery-log.js';
+import { KeyExchangePool, type KeyWrapper } from './key-exchange-pool.js';
 import { ServerKeyExchange } from './server-key-exchange.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -35,6 +40,13 @@ export interface KeyServiceDeps {
   cacheTtlMs?: number;
   /** Drops a video's cached facts and period keys when any node changes or deletes it. */
   invalidation: InvalidationBus;
+  /**
+   * Worker threads for the private key exchange's ECDH (key-exchange-pool.ts); 0 or unset = on
+   * the event loop (`ServerKeyExchange`).
+   */
+  exchangeThreads?: number;
+  /** A key exchange worker failed (never carries key material). */
+  onExchangeError?: (error: Error) => void;
 }
 
 /** Who asks, as both front ends see it. */
@@ -77,13 +89,18 @@ export class KeyService {
   private readonly secrets: Uint8Array[];
   private readonly facts: TtlCache<StreamFacts | undefined>;
   private readonly periodKeys: TtlCache<Uint8Array>;
-  private readonly exchange = new ServerKeyExchange({ rotateAfterMs: 10_000 });
+  private readonly exchange: KeyWrapper;
   /** Streams whose facts are cached, by video, so an invalidation finds them. */
   private readonly streamsOfVideo = new Map<string, Set<string>>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: KeyServiceDeps) {
     this.secrets = deps.playback.secrets as Uint8Array[];
+    const threads = deps.exchangeThreads ?? 0;
+    this.exchange =
+      threads > 0
+        ? new KeyExchangePool({ threads, rotateAfterMs: 10_000, onError: deps.onExchangeError })
+        : new ServerKeyExchange({ rotateAfterMs: 10_000 });
     const ttlMs = deps.cacheTtlMs ?? 5000;
     this.facts = new TtlCache({ maxEntries: 10_000, ttlMs });
     this.periodKeys = new TtlCache({ maxEntries: 20_000, ttlMs });
@@ -167,7 +184,7 @@ export class KeyService {
     const key = await this.periodKey(req.videoId, req.streamId, period, 'aes-256-gcm');
     let wrapped;
     try {
-      wrapped = this.exchange.wrap(req.publicKey, key, {
+      wrapped = await this.exchange.wrap(req.publicKey, key, {
         videoId: req.videoId,
         rendition: req.streamId,
         period,
@@ -184,10 +201,11 @@ export class KeyService {
     return this.deps.playback.streamLimits?.renew(claim, expiresAt) ?? Promise.resolve();
   }
 
-  close(): void {
+  /** Stops the invalidation feed and the key exchange workers (in-flight exchanges still finish). */
+  async close(): Promise<void> {
     this.unsubscribe();
-    this.exchange.close();
     this.clear();
+    await this.exchange.close();
   }
 
   private clear(): void {

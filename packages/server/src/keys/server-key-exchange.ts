@@ -9,6 +9,9 @@
  * never used past one and a half windows, even if the timer is late. It costs no real forward secrecy — the
  * client's key pair is still fresh per session, and whoever could steal the server's short-lived
  * ECDH key from memory could as well read the period keys the server derives in that memory.
+ *
+ * With worker threads configured, `KeyService` uses key-exchange-pool.ts instead, whose worker
+ * script makes the same construction step for step (and keeps this class for its fallbacks).
  */
 import {
   KeyExchangeError,
@@ -19,8 +22,21 @@ import {
 import { createCipheriv, createECDH, hkdfSync, randomBytes, type ECDH } from 'node:crypto';
 
 const LABEL = Buffer.from('securevod/key-exchange/v1', 'utf8');
-const INVALID_PUBLIC_KEY =
+export const INVALID_PUBLIC_KEY =
   'The client public key is not a P-256 point: send the base64url (no padding) of the 65-byte uncompressed raw key.';
+
+/** The client's raw public key, if `clientPublicKey` has the right shape (not yet that it is on the curve). */
+export function parseClientPublicKey(clientPublicKey: string): Buffer {
+  const clientRaw = Buffer.from(clientPublicKey, 'base64url');
+  if (
+    clientRaw.length !== 65 ||
+    clientRaw[0] !== 0x04 ||
+    clientRaw.toString('base64url') !== clientPublicKey
+  ) {
+    throw new KeyExchangeError('InvalidPublicKey', INVALID_PUBLIC_KEY);
+  }
+  return clientRaw;
+}
 
 export class ServerKeyExchange {
   private current: { ecdh: ECDH; publicRaw: Buffer; until: number } | undefined;
@@ -41,14 +57,7 @@ export class ServerKeyExchange {
   }
 
   wrap(clientPublicKey: string, periodKey: Uint8Array, context: KeyExchangeContext): KeyExchangeResponse {
-    const clientRaw = Buffer.from(clientPublicKey, 'base64url');
-    if (
-      clientRaw.length !== 65 ||
-      clientRaw[0] !== 0x04 ||
-      clientRaw.toString('base64url') !== clientPublicKey
-    ) {
-      throw new KeyExchangeError('InvalidPublicKey', INVALID_PUBLIC_KEY);
-    }
+    const clientRaw = parseClientPublicKey(clientPublicKey);
     const { ecdh, publicRaw } = this.keyPair();
     let shared: Buffer;
     try {
