@@ -24,6 +24,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** dist/<name>.mjs ← packages/server/src/<source>: the modules `new Worker` starts (thread-entry.ts). */
 const THREAD_ENTRIES = {
   'sqlite-insert-worker': 'store/sqlite-insert-worker.ts',
+  'key-exchange-worker': 'keys/key-exchange-worker.ts',
 };
 
 export async function ensureServerBuilt({ force = false, quiet = false } = {}) {

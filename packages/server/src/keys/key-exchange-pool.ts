@@ -8,10 +8,10 @@
  *
  * Each worker holds its own short-lived server key pair and rotates it on its own timer, exactly
  * as `ServerKeyExchange` does in-thread: coherent because every answer carries the
- * `ServerPublicKey` it was made with. The worker is a small self-contained script (no imports of
- * ours), so it runs the same from the TypeScript sources (tests, tsx) and from the esbuild bundle
- * (which has no separate file for it); it follows `ServerKeyExchange.wrap` step for step, and
- * keys/key-exchange-pool.test.ts unwraps both with @securevod/crypto's `unwrapKeyFromServer`.
+ * `ServerPublicKey` it was made with. The worker (key-exchange-worker.ts, started through
+ * shared/thread-entry.ts from the sources or the build) runs `ServerKeyExchange.wrapRaw`, the very
+ * code of the in-thread path; keys/key-exchange-pool.test.ts unwraps both with @securevod/crypto's
+ * `unwrapKeyFromServer`.
  *
  * What crosses the thread boundary: the client's public key, the exchange context (video,
  * rendition, period — not secret) and a copy of the period key, packed in one buffer that is moved
@@ -34,7 +34,8 @@ import {
   type KeyExchangeContext,
   type KeyExchangeResponse,
 } from '@securevod/crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../shared/thread-entry.js';
 import { INVALID_PUBLIC_KEY, parseClientPublicKey, ServerKeyExchange } from './server-key-exchange.js';
 
 /** What `KeyService` needs of an exchange engine: the pool, or `ServerKeyExchange` in-thread. */
@@ -84,11 +85,13 @@ export class KeyExchangePool implements KeyWrapper {
   private readonly inThread: ServerKeyExchange;
   private nextId = 1;
   private closed = false;
+  private started = false;
   private earlyDeaths = 0;
 
   constructor(private readonly options: KeyExchangePoolOptions) {
     this.inThread = new ServerKeyExchange({ rotateAfterMs: options.rotateAfterMs });
-    for (let i = 0; i < options.threads; i++) this.slots.push(this.spawn());
+    // The workers start with the first exchange: a server that never exchanges keys (most
+    // deployments use standard encryption too) does not carry their isolates at idle.
   }
 
   /** The live workers (tests kill one to check the recovery). */
@@ -102,6 +105,10 @@ export class KeyExchangePool implements KeyWrapper {
     context: KeyExchangeContext,
   ): KeyExchangeResponse | Promise<KeyExchangeResponse> {
     const clientRaw = parseClientPublicKey(clientPublicKey);
+    if (!this.started && !this.closed) {
+      this.started = true;
+      for (let i = 0; i < this.options.threads; i++) this.slots.push(this.spawn());
+    }
     const slot = this.leastBusy();
     if (!slot) return this.inThread.wrap(clientPublicKey, periodKey, context);
     return new Promise((resolve, reject) => {
@@ -158,11 +165,8 @@ export class KeyExchangePool implements KeyWrapper {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
+    const worker = startThread(new URL('./key-exchange-worker.ts', import.meta.url), 'key-exchange-worker', {
       workerData: { rotateAfterMs: this.options.rotateAfterMs },
-      // A plain script: no TypeScript loader or other flags of the parent process needed.
-      execArgv: [],
     });
     // The pool must not keep the process alive (a closing server terminates it anyway).
     worker.unref();
@@ -222,63 +226,3 @@ export class KeyExchangePool implements KeyWrapper {
     }
   }
 }
-
-/**
- * The worker: `ServerKeyExchange.wrap` after the public key's shape was checked, with its own key
- * pair rotated on a timer (a pair never used past one and a half windows). CommonJS, evaluated.
- */
-const WORKER_SOURCE = `
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { createCipheriv, createECDH, hkdfSync, randomBytes } = require('node:crypto');
-const LABEL = Buffer.from('securevod/key-exchange/v1', 'utf8');
-const rotateAfterMs = workerData.rotateAfterMs;
-let current;
-function rotate() {
-  const ecdh = createECDH('prime256v1');
-  const publicRaw = ecdh.generateKeys();
-  current = { ecdh, publicRaw, until: Date.now() + rotateAfterMs * 1.5 };
-}
-rotate();
-setInterval(rotate, rotateAfterMs).unref();
-parentPort.on('message', ({ ids, data }) => {
-  const replies = [];
-  let at = 0;
-  for (const id of ids) {
-    const keyLength = data[at++];
-    const periodKey = data.subarray(at, (at += keyLength));
-    const contextLength = (data[at++] << 8) | data[at++];
-    const ctx = Buffer.from(data.buffer, data.byteOffset + at, contextLength);
-    at += contextLength;
-    const clientRaw = Buffer.from(data.buffer, data.byteOffset + at, 65);
-    at += 65;
-    replies.push(exchange(id, clientRaw, periodKey, ctx));
-  }
-  data.fill(0);
-  parentPort.postMessage(replies);
-});
-function exchange(id, clientRaw, periodKey, ctx) {
-  try {
-    if (Date.now() >= current.until) rotate();
-    const { ecdh, publicRaw } = current;
-    let shared;
-    try {
-      shared = ecdh.computeSecret(clientRaw);
-    } catch {
-      return [id, 'InvalidPublicKey'];
-    }
-    const wrappingKey = Buffer.from(
-      hkdfSync('sha256', shared, LABEL, Buffer.concat([clientRaw, publicRaw, ctx]), 32),
-    );
-    shared.fill(0);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', wrappingKey, iv);
-    cipher.setAAD(ctx);
-    const sealed = Buffer.concat([cipher.update(periodKey), cipher.final(), cipher.getAuthTag()]);
-    wrappingKey.fill(0);
-    return [id, publicRaw.toString('base64url'), iv.toString('base64url'), sealed.toString('base64url')];
-  } catch {
-    return [id, 'Failed'];
-  }
-}
-`;

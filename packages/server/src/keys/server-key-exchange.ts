@@ -57,7 +57,14 @@ export class ServerKeyExchange {
   }
 
   wrap(clientPublicKey: string, periodKey: Uint8Array, context: KeyExchangeContext): KeyExchangeResponse {
-    const clientRaw = parseClientPublicKey(clientPublicKey);
+    return this.wrapRaw(parseClientPublicKey(clientPublicKey), periodKey, keyExchangeContextBytes(context));
+  }
+
+  /**
+   * `wrap` on inputs already parsed: the client's raw key (from `parseClientPublicKey`) and the
+   * context's bytes (`keyExchangeContextBytes`) — what the exchange pool's workers receive.
+   */
+  wrapRaw(clientRaw: Buffer, periodKey: Uint8Array, ctx: Uint8Array): KeyExchangeResponse {
     const { ecdh, publicRaw } = this.keyPair();
     let shared: Buffer;
     try {
@@ -65,7 +72,6 @@ export class ServerKeyExchange {
     } catch (cause) {
       throw new KeyExchangeError('InvalidPublicKey', INVALID_PUBLIC_KEY, { cause });
     }
-    const ctx = keyExchangeContextBytes(context);
     const wrappingKey = Buffer.from(
       hkdfSync('sha256', shared, LABEL, Buffer.concat([clientRaw, publicRaw, ctx]), 32),
     );

@@ -79,8 +79,9 @@ describe('key exchange pool', () => {
     const pool = new KeyExchangePool({ threads: 2, rotateAfterMs: 10_000, onError: (e) => errors.push(e) });
     pools.push(pool);
     const requests = await Promise.all(Array.from({ length: 200 }, () => createKeyExchangeRequest()));
-    const first = pool.workers[0]!;
+    assert.equal(pool.workers.length, 0, 'no worker before the first exchange');
     const answers = requests.map((request) => pool.wrap(request.publicKey, periodKey, CONTEXT));
+    const first = pool.workers[0]!;
     await first.terminate();
     const responses = await Promise.all(answers);
     for (let i = 0; i < requests.length; i++)
