@@ -68,7 +68,7 @@ function batchWriter(
     // databases (and a thread that failed) are written here.
     const thread = native.database.memory
       ? undefined
-      : new SqliteInsertThread(native.database.name, INSERT_SQL);
+      : new SqliteInsertThread(native.database.name, INSERT_SQL, { uniqueColumns: [0] });
     return {
       write: async (rows) => {
         if (thread?.usable) {

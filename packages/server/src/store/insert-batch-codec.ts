@@ -24,8 +24,17 @@ export const CELL_NUMBER = 0;
 export const CELL_STRING = 1;
 export const CELL_NULL = 2;
 
-export function encodeBatch(rows: readonly (readonly Cell[])[]): EncodedBatch {
+/**
+ * `uniqueColumns`: columns whose strings are all distinct (ids), stored without a lookup — hashing
+ * a fresh string that is never seen again only costs.
+ */
+export function encodeBatch(
+  rows: readonly (readonly Cell[])[],
+  uniqueColumns: readonly number[] = [],
+): EncodedBatch {
   const width = rows[0]?.length ?? 0;
+  const unique = new Uint8Array(width);
+  for (const column of uniqueColumns) unique[column] = 1;
   const kinds = new Uint8Array(rows.length * width);
   const values = new Float64Array(rows.length * width);
   const strings: string[] = [];
@@ -38,7 +47,7 @@ export function encodeBatch(rows: readonly (readonly Cell[])[]): EncodedBatch {
       if (typeof value === 'number') {
         values[at] = value;
       } else if (typeof value === 'string') {
-        let index = indexOf.get(value);
+        let index = unique[i] === 1 ? strings.push(value) - 1 : indexOf.get(value);
         if (index === undefined) {
           index = strings.push(value) - 1;
           indexOf.set(value, index);

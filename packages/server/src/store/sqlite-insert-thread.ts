@@ -38,7 +38,11 @@ export class SqliteInsertThread {
   constructor(
     private readonly path: string,
     private readonly sql: string,
-    private readonly options: { idleMs?: number } = {},
+    private readonly options: {
+      idleMs?: number;
+      /** Columns whose values are all distinct strings (insert-batch-codec.ts). */
+      uniqueColumns?: readonly number[];
+    } = {},
   ) {}
 
   /** False once the thread failed (write some other way) or was closed. */
@@ -58,7 +62,7 @@ export class SqliteInsertThread {
     clearTimeout(this.idleTimer);
     let batch: EncodedBatch;
     try {
-      batch = encodeBatch(rows);
+      batch = encodeBatch(rows, this.options.uniqueColumns);
     } catch (error) {
       return Promise.reject(error as Error);
     }

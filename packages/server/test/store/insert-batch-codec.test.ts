@@ -21,6 +21,11 @@ test('rows of strings, numbers and nulls survive encoding, repeated strings stor
       (rows: Cell[][]) => {
         const batch = encodeBatch(rows);
         assert.deepEqual(decodeBatch(batch), rows);
+        assert.deepEqual(
+          decodeBatch(encodeBatch(rows, [0])),
+          rows,
+          'the first column stored without lookups',
+        );
         assert.equal(new Set(batch.strings).size, batch.strings.length);
       },
     ),
