@@ -42,6 +42,11 @@ export function describeCliError(error: unknown): { message: string; exitCode: E
   return { message: line(error instanceof Error ? error.message : String(error)), exitCode: 1 };
 }
 
+/** For commander's `exitOverride`: its own exits for help and version succeed; anything else is a usage error. */
+export function exitOnCommanderExit(error: { exitCode: number }): never {
+  process.exit(error.exitCode === 0 ? 0 : 2);
+}
+
 /** Writes the line, lets stdout and stderr drain, and exits. */
 export async function exitWithError(command: string, error: unknown): Promise<never> {
   const { message, exitCode } = describeCliError(error);

@@ -13,7 +13,7 @@ import {
 } from '@securevod/crypto';
 import { Command } from 'commander';
 import { trimmedNonEmpty as nonEmpty } from './cli-options.js';
-import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
+import { CliError, exitAfterFlush, exitWithError, exitOnCommanderExit } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
 import { requestDownload, type DownloadResponse } from './download-endpoint-client.js';
 import { parseSeconds } from './offline-renew.js';
@@ -61,7 +61,7 @@ Examples:
   securevod download 9f0c2a5e41b74d9c8f1e6b3a0d7c5e21 -o lesson.mp4
   securevod download 9f0c2a5e41b74d9c8f1e6b3a0d7c5e21 --app-identification com.example.player -o lesson.svpk`,
     )
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .exitOverride(exitOnCommanderExit)
     .action(async (videoId: string, flags: DownloadFlags) => {
       try {
         await runDownload(videoId, flags);

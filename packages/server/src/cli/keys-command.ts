@@ -12,7 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { trimmedNonEmpty as nonEmpty } from './cli-options.js';
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
-import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
+import { CliError, exitAfterFlush, exitWithError, exitOnCommanderExit } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
 import { fsReason } from './file-package-source.js';
 import { APP_DECRYPT_KEY_ENV, resolveAppDecryptKey } from './secret-prompt.js';
@@ -36,7 +36,7 @@ interface KeysFlags extends ClientFlags {
 export function keysCommand(): Command {
   const keys = new Command('keys')
     .description('register apps for secure downloads, list and revoke their secret versions')
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+    .exitOverride(exitOnCommanderExit);
 
   withClientOptions(
     keys

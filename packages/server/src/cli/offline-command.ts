@@ -11,7 +11,13 @@
 import { PACKAGE_MAX_HEADER_LENGTH, readPackageHeader, type PackageHeader } from '@securevod/crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
-import { CliError, exitAfterFlush, exitWithError, describeCliError } from './cli-error.js';
+import {
+  CliError,
+  exitAfterFlush,
+  exitWithError,
+  describeCliError,
+  exitOnCommanderExit,
+} from './cli-error.js';
 import { openFilePackageSource } from './file-package-source.js';
 import { openOfflinePackage, packageFailure, type OfflinePackage } from './offline-package-opener.js';
 import { startOfflinePlayServer } from './offline-play-server.js';
@@ -31,7 +37,7 @@ interface OpenFlags {
 export function offlineCommand(): Command {
   const offline = new Command('offline')
     .description('inspect, decrypt or play offline packages (secure downloads)')
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+    .exitOverride(exitOnCommanderExit);
 
   offline
     .command('info')

@@ -3,7 +3,7 @@
  * `securevod play-auth VIDEO_ID` prints a PlayAuth for the web player SDK (GetVideoPlayAuth).
  */
 import { Command } from 'commander';
-import { CliError, exitWithError } from './cli-error.js';
+import { CliError, exitWithError, exitOnCommanderExit } from './cli-error.js';
 import { loadClientConfig, type ClientFlags } from './client-config.js';
 import { VodApiClient, VodApiError } from './vod-api-client.js';
 
@@ -20,7 +20,7 @@ function clientOptions(command: Command): Command {
     .option('--json', 'print one JSON object on stdout')
     .option('--endpoint <url>', 'server URL (env SECUREVOD_ENDPOINT, default http://127.0.0.1:8080)')
     .option('--credentials <file>', 'JSON file with {"accessKeyId", "accessKeySecret"}')
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+    .exitOverride(exitOnCommanderExit);
 }
 
 export function playUrlCommand(): Command {

@@ -7,14 +7,12 @@
  * object with `--json`). Exit 0 for a match and for "no match" (both are answers), 1 for a failure.
  */
 import { Command } from 'commander';
-import { basename } from 'node:path';
 import { nonEmpty } from './cli-options.js';
-import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
-import { loadClientConfig, type ClientFlags } from './client-config.js';
-import { createProgressReporter, progressMode } from './progress-reporter.js';
+import { CliError, exitAfterFlush, exitWithError, exitOnCommanderExit } from './cli-error.js';
+import type { ClientFlags } from './client-config.js';
+import { createProgressReporter } from './progress-reporter.js';
 import { getVideoInfo } from './transcode-waiter.js';
-import { VodApiClient } from './vod-api-client.js';
-import { readableFileSize, uploadVideoFile } from './video-file-upload.js';
+import { prepareFileUpload, uploadVideoFile } from './video-file-upload.js';
 
 interface TraceFlags extends ClientFlags {
   video: string;
@@ -65,7 +63,7 @@ Examples:
   securevod trace leaked.mp4 --video 3f2a…
   securevod trace leaked.mp4 --video 3f2a… --json`,
     )
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .exitOverride(exitOnCommanderExit)
     .action(async (file: string, flags: TraceFlags) => {
       try {
         await runTrace(file, flags);
@@ -76,11 +74,7 @@ Examples:
 }
 
 async function runTrace(file: string, flags: TraceFlags): Promise<void> {
-  const size = await readableFileSize(file);
-  const config = await loadClientConfig({ flags, env: process.env, cwd: process.cwd() });
-  const api = new VodApiClient(config);
-  const mode = progressMode({ json: flags.json === true, stream: process.stderr });
-  const fileName = basename(file);
+  const { size, api, mode, fileName } = await prepareFileUpload(file, flags);
 
   const ticket = await uploadVideoFile(api, {
     file,

@@ -5,14 +5,12 @@
  * object with `--json`). Configuration is read once, here (see `client-config.ts`).
  */
 import { Command } from 'commander';
-import { basename } from 'node:path';
 import { nonEmpty } from './cli-options.js';
-import { CliError, exitAfterFlush, exitWithError } from './cli-error.js';
-import { loadClientConfig, type ClientFlags } from './client-config.js';
-import { createProgressReporter, formatBytes, progressMode } from './progress-reporter.js';
+import { CliError, exitAfterFlush, exitWithError, exitOnCommanderExit } from './cli-error.js';
+import type { ClientFlags } from './client-config.js';
+import { createProgressReporter, formatBytes } from './progress-reporter.js';
 import { FAILED_STATUSES, getVideoInfo, waitForTranscode, type VideoInfo } from './transcode-waiter.js';
-import { VodApiClient } from './vod-api-client.js';
-import { readableFileSize, uploadVideoFile } from './video-file-upload.js';
+import { prepareFileUpload, uploadVideoFile } from './video-file-upload.js';
 
 interface UploadFlags extends ClientFlags {
   title?: string;
@@ -47,10 +45,7 @@ Examples:
   securevod upload lesson.mp4 --wait
   securevod upload lesson.mp4 --title "Lesson 1" --wait --json`,
     )
-    .exitOverride((error) => {
-      // Commander's own exits: help/version are success, anything else is a usage error.
-      process.exit(error.exitCode === 0 ? 0 : 2);
-    })
+    .exitOverride(exitOnCommanderExit)
     .action(async (file: string, flags: UploadFlags) => {
       try {
         await runUpload(file, flags);
@@ -61,11 +56,7 @@ Examples:
 }
 
 async function runUpload(file: string, flags: UploadFlags): Promise<void> {
-  const size = await readableFileSize(file);
-  const config = await loadClientConfig({ flags, env: process.env, cwd: process.cwd() });
-  const api = new VodApiClient(config);
-  const mode = progressMode({ json: flags.json === true, stream: process.stderr });
-  const fileName = basename(file);
+  const { size, api, mode, fileName } = await prepareFileUpload(file, flags);
 
   const ticket = await uploadVideoFile(api, {
     file,

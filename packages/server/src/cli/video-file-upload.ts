@@ -7,10 +7,11 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CliError } from './cli-error.js';
+import { loadClientConfig, type ClientFlags } from './client-config.js';
 import { decodeUploadTicket, type UploadTicket } from './oss-upload-client.js';
-import { createProgressReporter, type ProgressMode } from './progress-reporter.js';
+import { createProgressReporter, progressMode, type ProgressMode } from './progress-reporter.js';
 import { SourceUploadError, uploadSource } from './source-uploader.js';
-import type { VodApiClient } from './vod-api-client.js';
+import { VodApiClient } from './vod-api-client.js';
 
 /** Checks FILE before any API call, so a typo costs no video record. Returns its size. */
 export async function readableFileSize(file: string): Promise<number> {
@@ -27,6 +28,21 @@ export async function readableFileSize(file: string): Promise<number> {
   if (!info.isFile()) throw new CliError(`${file} is not a regular file`);
   if (info.size === 0) throw new CliError(`${file} is empty`);
   return info.size;
+}
+
+/** What a command that uploads FILE starts from: the file checked, the API client, the progress mode. */
+export async function prepareFileUpload(
+  file: string,
+  flags: ClientFlags & { json?: boolean },
+): Promise<{ size: number; api: VodApiClient; mode: ProgressMode; fileName: string }> {
+  const size = await readableFileSize(file);
+  const config = await loadClientConfig({ flags, env: process.env, cwd: process.cwd() });
+  return {
+    size,
+    api: new VodApiClient(config),
+    mode: progressMode({ json: flags.json === true, stream: process.stderr }),
+    fileName: basename(file),
+  };
 }
 
 export interface VideoFileUpload {

@@ -102,6 +102,23 @@ export function assertId(value: string, name: string): void {
   if (!isId(value)) throw new RangeError(`${name} must be 1 to 128 characters A-Z, a-z, 0-9, "_" or "-".`);
 }
 
+/**
+ * A token kind's claim check, run once per verified token: `verifyCompactToken` returns the same
+ * frozen payload for a token it has seen, so the checked claims are remembered on that object and
+ * a player's repeated requests only compare them. A check that throws is not remembered.
+ */
+export function checkedOnce<T>(check: (payload: Readonly<Record<string, unknown>>) => T) {
+  const checked = new WeakMap<object, T>();
+  return (payload: Readonly<Record<string, unknown>>): T => {
+    let claims = checked.get(payload);
+    if (claims === undefined) {
+      claims = check(payload);
+      checked.set(payload, claims);
+    }
+    return claims;
+  };
+}
+
 /** A claim holding Unix seconds. */
 export function isTime(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

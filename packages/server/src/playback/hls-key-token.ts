@@ -23,6 +23,7 @@ import {
   signCompactToken,
   verifyCompactToken,
   type TokenSecrets,
+  checkedOnce,
 } from './compact-token.js';
 import { PlaybackError } from './playback-error.js';
 import { isStreamLimitClaim, streamLimitClaim, type StreamLimitClaim } from './stream-limits.js';
@@ -103,11 +104,7 @@ export function verifyHlsKeyToken(
   if (token === undefined || token === '') throw new PlaybackError('HlsKeyTokenMissing');
   const p = verifyCompactToken(secrets, 'hls-key', token);
   if (p === null) throw new PlaybackError('HlsKeyTokenInvalid');
-  let claims = checkedClaims.get(p);
-  if (claims === undefined) {
-    claims = hlsKeyClaims(p);
-    checkedClaims.set(p, claims);
-  }
+  const claims = hlsKeyClaims(p);
   if (opts.now >= claims.exp) throw new PlaybackError('HlsKeyTokenExpired');
   if (claims.vid !== opts.videoId) throw new PlaybackError('HlsKeyTokenWrongVideo');
   if (claims.rendition !== opts.rendition) throw new PlaybackError('HlsKeyTokenWrongRendition');
@@ -118,13 +115,8 @@ export function verifyHlsKeyToken(
   return claims;
 }
 
-/**
- * The claims checked once per verified token (verifyCompactToken returns the same frozen payload
- * object for a token it has seen), so a player's repeated key requests only compare them.
- */
-const checkedClaims = new WeakMap<object, HlsKeyTokenClaims>();
-
-function hlsKeyClaims(p: Readonly<Record<string, unknown>>): HlsKeyTokenClaims {
+/** The claims of a verified hls-key token, checked once per token (`checkedOnce`). */
+const hlsKeyClaims = checkedOnce((p): HlsKeyTokenClaims => {
   if (
     p.v !== 1 ||
     p.scope !== 'hls-key' ||
@@ -147,7 +139,7 @@ function hlsKeyClaims(p: Readonly<Record<string, unknown>>): HlsKeyTokenClaims {
     ...(p.ip !== undefined ? { ip: p.ip as string } : {}),
     ...(p.sl !== undefined ? { sl: streamLimitClaim(p.sl as StreamLimitClaim) } : {}),
   });
-}
+});
 
 function isPeriod(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PERIOD;

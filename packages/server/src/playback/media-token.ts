@@ -29,6 +29,7 @@ import {
   signCompactToken,
   verifyCompactToken,
   type TokenSecrets,
+  checkedOnce,
 } from './compact-token.js';
 import { PlaybackError } from './playback-error.js';
 import { isStreamLimitClaim, streamLimitClaim, type StreamLimitClaim } from './stream-limits.js';
@@ -100,24 +101,15 @@ export function verifyMediaToken(
   if (token === undefined || token === '') throw new PlaybackError('MediaTokenMissing');
   const p = verifyCompactToken(secrets, 'media', token);
   if (p === null) throw new PlaybackError('MediaTokenInvalid');
-  let claims = checkedClaims.get(p);
-  if (claims === undefined) {
-    claims = mediaClaims(p);
-    checkedClaims.set(p, claims);
-  }
+  const claims = mediaClaims(p);
   if (opts.now >= claims.exp) throw new PlaybackError('MediaTokenExpired');
   if (claims.vid !== opts.videoId) throw new PlaybackError('MediaTokenWrongVideo');
   if (!clientMatches(claims.ip, opts.clientIp)) throw new PlaybackError('MediaTokenWrongClient');
   return claims;
 }
 
-/**
- * The claims checked once per verified token (verifyCompactToken returns the same frozen payload
- * object for a token it has seen), so repeated requests of a session only compare them.
- */
-const checkedClaims = new WeakMap<object, MediaTokenClaims>();
-
-function mediaClaims(p: Readonly<Record<string, unknown>>): MediaTokenClaims {
+/** The claims of a verified media token, checked once per token (`checkedOnce`). */
+const mediaClaims = checkedOnce((p): MediaTokenClaims => {
   if (
     p.v !== 1 ||
     p.scope !== 'media' ||
@@ -138,4 +130,4 @@ function mediaClaims(p: Readonly<Record<string, unknown>>): MediaTokenClaims {
     ...(p.sl !== undefined ? { sl: streamLimitClaim(p.sl as StreamLimitClaim) } : {}),
     ...(p.tr !== undefined ? { tr: p.tr as string } : {}),
   });
-}
+});
