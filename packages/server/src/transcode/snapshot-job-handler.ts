@@ -78,6 +78,12 @@ export function createSnapshotJobHandler(deps: SnapshotJobDeps) {
     const scratch = await mkdtemp(join(deps.scratchDir, `snapshot-${record.jobId}-`));
     try {
       const outputs = await makeSnapshots(deps, record, video, scratch, ctx.signal);
+      // DeleteVideo may have run while the stills were made: it removed what was stored by then,
+      // so what was written after it goes now, and the job ends with its video (no event).
+      if (!(await deps.videos.find(video.videoId))) {
+        await deps.objects.deletePrefix(prefix);
+        return;
+      }
       await deps.snapshots.update(record.jobId, {
         status: 'Success',
         outputs: JSON.stringify(outputs),
