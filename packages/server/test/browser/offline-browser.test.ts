@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startStaticServer, type StaticServer } from '../../../player/test/support/static-server.js';
+import type { StaticServer } from '../../../player/test/support/static-server.js';
+import { startOfflineSite } from '../support/customer-site.js';
 import { launchChromium, newPage } from '../support/browser.js';
 import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
@@ -76,10 +77,7 @@ describe('secure download and offline playback in Chromium against the real serv
       ]);
       videoId = await uploadVideo(vod, clip, group, 'offline');
       browser = await launchChromium();
-      other = await startStaticServer({
-        '/sdk/securevod-player.js': join(REPO_ROOT, 'packages/player/dist/securevod-player.js'),
-        '/demo/offline.html': join(REPO_ROOT, 'packages/player/demo/offline.html'),
-      });
+      other = await startOfflineSite();
     },
     { timeout: 300_000 },
   );
@@ -113,7 +111,6 @@ describe('secure download and offline playback in Chromium against the real serv
     return { key: res.AppEncryptKey, version: res.SecretVersion, app: res.AppIdentification };
   }
 
-  /** A download through the SDK in the page: the stored record, or the error as plain data. */
   /**
    * A download through the SDK in the page: the stored record (and the restart counts progress
    * reported), or the error as plain data. `breakFirstAttempt` cuts the first response's body off

@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startStaticServer, type StaticServer } from '../../../player/test/support/static-server.js';
+import type { StaticServer } from '../../../player/test/support/static-server.js';
+import { startOfflineSite } from '../support/customer-site.js';
 import { launchChromium, newPage } from '../support/browser.js';
 import { addGroup, encryptedTemplate, uploadVideo } from '../support/fixtures.js';
 import { makeClip } from '../support/media.js';
@@ -96,10 +97,7 @@ describe('offline rentals in Chromium with a controlled clock (page on another o
         encryptedTemplate('SD', 180, 'AliyunVoDEncryption'),
       ]);
       videoId = await uploadVideo(vodClient(server.url), clip, group, 'rental');
-      site = await startStaticServer({
-        '/sdk/securevod-player.js': join(REPO_ROOT, 'packages/player/dist/securevod-player.js'),
-        '/demo/offline.html': join(REPO_ROOT, 'packages/player/demo/offline.html'),
-      });
+      site = await startOfflineSite();
       browser = await launchChromium();
     },
     { timeout: 300_000 },

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { startStaticServer, type StaticServer } from '../../../player/test/support/static-server.js';
 import { REPO_ROOT } from './server-process.js';
 
 export async function startSite(): Promise<{ server: Server; origin: string }> {
@@ -45,4 +46,12 @@ export async function startSdkPlayer(page: Page, opts: { vid: string; playAuth: 
 /** The fatal errors `startSdkPlayer`'s player has reported so far. */
 export function fatalErrors(page: Page): Promise<unknown[]> {
   return page.evaluate(() => (window as unknown as { __fatal: unknown[] }).__fatal);
+}
+
+/** The offline demo page and the SDK bundle, served on an origin of their own (the offline tests' customer site). */
+export function startOfflineSite(): Promise<StaticServer> {
+  return startStaticServer({
+    '/sdk/securevod-player.js': join(REPO_ROOT, 'packages/player/dist/securevod-player.js'),
+    '/demo/offline.html': join(REPO_ROOT, 'packages/player/demo/offline.html'),
+  });
 }
