@@ -61,9 +61,7 @@ function batchWriter(
     });
     // IMMEDIATE, like every other writer (sqlite-dialect.ts): take the write lock up front.
     const inThread: BatchWriter = async (rows) => insertAll.immediate(rows);
-    const counted = (rows: Row[]) => {
-      for (let i = 0; i < rows.length; i++) db.statements.count('insert');
-    };
+    const counted = (rows: Row[]) => db.statements.add('insert', rows.length);
     // A file's batches go to a thread of their own (started by the first batch); in-memory
     // databases (and a thread that failed) are written here.
     const thread = native.database.memory

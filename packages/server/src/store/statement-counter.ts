@@ -22,6 +22,11 @@ export class StatementCounter {
     this.counts[kindOf(statement)]++;
   }
 
+  /** `n` statements of a known kind (a batch's rows), without reading SQL. */
+  add(kind: StatementKind, n = 1): void {
+    this.counts[kind] += n;
+  }
+
   snapshot(): Readonly<Record<StatementKind, number>> {
     return { ...this.counts };
   }
